@@ -1,0 +1,55 @@
+"""Field formats of api.md "Formats": money, decimals, integers and text, as pydantic annotated types."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, PlainSerializer
+
+__all__ = ["Count", "Money", "Name", "Quantity", "Text", "clean_text", "MAX_INT"]
+
+MAX_INT = 2**31 - 1
+_MONEY = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")
+_QUANTITY = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,4})?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _money(value: Any) -> Decimal:
+    if not isinstance(value, str) or not _MONEY.match(value):
+        raise ValueError("金额须为不带符号的十进制字符串，最多两位小数，例如 \"1.20\"")
+    return Decimal(value)
+
+
+def _quantity(value: Any) -> Decimal:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INT:
+        return Decimal(value)
+    if not isinstance(value, str) or not _QUANTITY.match(value):
+        raise ValueError("数值须为不带符号的十进制字符串，最多四位小数，例如 \"15\"")
+    return Decimal(value)
+
+
+def clean_text(value: Any, *, limit: int, required: bool) -> str:
+    """Text normalised to NFC and trimmed; control characters other than newline and tab are refused."""
+    if not isinstance(value, str):
+        raise ValueError("须为文本")
+    text = unicodedata.normalize("NFC", value).strip()
+    if _CONTROL.search(text):
+        raise ValueError("文本中含有不允许的控制字符")
+    if required and not text:
+        raise ValueError("不能为空")
+    if len(text) > limit:
+        raise ValueError(f"文本过长：最多 {limit} 个字符，实际 {len(text)} 个")
+    return text
+
+
+_as_str = PlainSerializer(lambda d: format(d, "f"), return_type=str)
+
+Money = Annotated[Decimal, BeforeValidator(_money), _as_str, Field(json_schema_extra={"type": "string", "pattern": _MONEY.pattern})]
+Quantity = Annotated[Decimal, BeforeValidator(_quantity), _as_str, Field(json_schema_extra={"type": "string"})]
+Count = Annotated[int, Field(ge=0, le=MAX_INT, strict=True)]
+Name = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=200, required=True))]
+Text = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=20_000, required=False))]
+RequiredText = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=20_000, required=True))]
