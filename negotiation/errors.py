@@ -76,8 +76,11 @@ class VersionConflict(NegotiationError):
     code = "version_conflict"
     default_message = "案件已被他人更新，请刷新后重试"
 
-    def __init__(self, expected: int, current: int) -> None:
-        super().__init__(f"案件已被他人更新：您提交的版本为 {expected}，当前版本为 {current}，请刷新后重试")
+    def __init__(self, expected: int | None = None, current: int | None = None) -> None:
+        if expected is None or current is None:
+            super().__init__()
+        else:
+            super().__init__(f"案件已被他人更新：您提交的版本为 {expected}，当前版本为 {current}，请刷新后重试")
         self.expected = expected
         self.current = current
 

@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each installs what is missing first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_STAMP := var/.system-packages
+
+.PHONY: run test install system-packages lint unit postgres-tests bench clean
+
+run: install
+	$(BIN)/negotiation demo
+	$(BIN)/negotiation serve --host 127.0.0.1 --port 8000
+
+test: install lint
+	$(BIN)/pytest -q
+	$(MAKE) postgres-tests
+
+install: system-packages $(STAMP)
+
+system-packages:
+	@bash scripts/install_system_packages.sh
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check negotiation api tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+postgres-tests: install
+	bash scripts/with_postgres.sh $(BIN)/pytest -q -m postgres tests/integration
+
+bench: install
+	$(PY) bench/api.py
+
+clean:
+	rm -rf var $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,104 @@
+"""Annotated dependencies: the services, the current user, the request body read within its size limit."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from negotiation.bootstrap import Services
+from negotiation.errors import NegotiationError, Unauthenticated
+from negotiation.service_layer.access import Actor
+from negotiation.service_layer.handlers import hash_token
+from negotiation.validation import Malformed
+
+__all__ = ["Body", "CurrentUser", "ServicesDep", "MAX_BODY_BYTES", "PayloadTooLarge", "actor_for_token"]
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 64
+
+
+class PayloadTooLarge(NegotiationError):
+    code = "payload_too_large"
+    default_message = "请求内容超过 1 MiB 的上限"
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+# Users never change once created: a token, once looked up, is answered from memory.
+_actors: dict[str, Actor] = {}
+
+
+def actor_for_token(services: Services, token: str) -> Actor:
+    """The user a token belongs to, or Unauthenticated."""
+    digest = hash_token(token)
+    actor = _actors.get(digest)
+    if actor is None:
+        with services.uow.reading() as uow:
+            user = uow.repo.user_by_token_hash(digest)
+            if user is None or user.id is None:
+                raise Unauthenticated()
+            actor = Actor(user_id=user.id, name=user.name, role=user.role, organization_id=user.organization_id)
+        _actors[digest] = actor
+    return actor
+
+
+def current_user(request: Request, services: ServicesDep) -> Actor:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
+        raise Unauthenticated()
+    return actor_for_token(services, token.strip())
+
+
+CurrentUser = Annotated[Actor, Depends(current_user)]
+
+
+def _depth(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+async def read_body(request: Request) -> Any:
+    """The JSON body, or a Malformed marker that the handler refuses after its earlier checks."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise PayloadTooLarge()
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        return Malformed("请求内容为空，须为 JSON 对象")
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return Malformed("请求内容不是有效的 JSON")
+    if not _depth(value, MAX_JSON_DEPTH):
+        return Malformed("JSON 嵌套层级过深")
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+Body = Annotated[Any, Depends(read_body)]

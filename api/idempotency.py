@@ -1,0 +1,80 @@
+"""Idempotency-Key on POST: the first response is stored with the change and replayed for the same request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from api.deps import Body
+from negotiation import audit
+from negotiation.bootstrap import Services
+from negotiation.errors import IdempotencyKeyReused, NegotiationError, ValidationFailed, Violation
+from negotiation.service_layer.access import Actor
+from negotiation.service_layer.clock import now_iso
+from negotiation.service_layer.unit_of_work import IdempotencyClaim, UnitOfWork
+from negotiation.validation import Malformed
+
+__all__ = ["run_command"]
+
+MAX_KEY_LENGTH = 200
+
+
+def _request_hash(request: Request, body: Any) -> str:
+    canonical = {"malformed": body.message} if isinstance(body, Malformed) else body
+    return audit.sha256_hex(audit.canonical_json([request.method, request.url.path, canonical]))
+
+
+def _replay(services: Services, actor: Actor, key: str, request_hash: str) -> JSONResponse | None:
+    with services.uow.reading() as uow:
+        found = uow.repo.idempotency_record(actor.user_id, key)
+    if found is None:
+        return None
+    if found.request_hash != request_hash:
+        raise IdempotencyKeyReused("该幂等键（Idempotency-Key）已用于另一个不同的请求，请换用新的键")
+    return JSONResponse(json.loads(found.body), status_code=found.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+def run_command(
+    request: Request,
+    services: Services,
+    actor: Actor,
+    body: Body,
+    fn: Callable[[UnitOfWork], Any],
+    status_code: int = 200,
+) -> JSONResponse:
+    """Run a command once per Idempotency-Key; errors are stored and replayed too."""
+    from api.main import error_response  # the one error table
+
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return JSONResponse(fn(services.uow()), status_code=status_code)
+    if not key.strip() or len(key) > MAX_KEY_LENGTH:
+        message = f"Idempotency-Key 须为 1 至 {MAX_KEY_LENGTH} 个字符"
+        raise ValidationFailed(message, [Violation(None, message, None, "Idempotency-Key")])
+    request_hash = _request_hash(request, body)
+    replay = _replay(services, actor, key, request_hash)
+    if replay is not None:
+        return replay
+    claim = IdempotencyClaim(actor.user_id, key, request_hash, status_code, now_iso())
+    try:
+        return JSONResponse(fn(services.uow(claim)), status_code=status_code)
+    except IntegrityError:
+        replay = _replay(services, actor, key, request_hash)
+        if replay is None:
+            raise
+        return replay
+    except NegotiationError as exc:
+        response = error_response(exc)
+        with services.uow() as uow:
+            if uow.repo.idempotency_record(actor.user_id, key) is None:
+                uow.repo.add_idempotency_record(
+                    user_id=actor.user_id, key=key, request_hash=request_hash,
+                    status_code=response.status_code, body=response.body.decode("utf-8"), at=claim.at,
+                )  # fmt: skip
+                uow.commit()
+        return response

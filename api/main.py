@@ -1,0 +1,128 @@
+"""create_app(): the FastAPI application, and the one table that maps engine errors to HTTP statuses."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.deps import PayloadTooLarge
+from api.routes import admin, cases, documents, drafts
+from api.schemas import extend_openapi
+from negotiation import errors
+from negotiation.bootstrap import Services, bootstrap
+from negotiation.errors import NegotiationError, Violation
+from negotiation.service_layer.clock import today
+from negotiation.service_layer.sweeper import tick
+from negotiation.validation import dotted_path
+
+__all__ = ["HTTP_STATUS", "create_app", "error_response"]
+
+log = logging.getLogger("negotiation.api")
+
+HTTP_STATUS: dict[type[NegotiationError], int] = {
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.VersionConflict: 409,
+    errors.InvalidTransition: 409,
+    PayloadTooLarge: 413,
+    errors.ValidationFailed: 422,
+    errors.RuleViolation: 422,
+    errors.IdempotencyKeyReused: 422,
+    errors.ArchiveIntegrityError: 500,
+}
+
+
+def _body(code: str, message: str, violations: list[Violation]) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "violations": [v.as_dict() for v in violations]}}
+
+
+def error_response(exc: NegotiationError) -> JSONResponse:
+    """The api.md error body and status of an engine error."""
+    status = next(s for cls, s in HTTP_STATUS.items() if isinstance(exc, cls))
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(_body(exc.code, exc.message, exc.violations), status_code=status, headers=headers)
+
+
+async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NegotiationError)
+    return error_response(exc)
+
+
+async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    found = [
+        Violation(None, str(e.get("msg", "格式不正确")), None, dotted_path(tuple(e.get("loc", ()))[1:]) or None)
+        for e in exc.errors()
+    ]
+    return JSONResponse(_body("validation_error", "请求参数不符合格式要求", found), status_code=422)
+
+
+_HTTP_CODES = {404: ("not_found", "没有这个地址"), 405: ("method_not_allowed", "该地址不支持此请求方法")}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
+    return JSONResponse(_body(code, message, []), status_code=exc.status_code)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse(_body("internal_error", "服务器内部错误，请稍后重试", []), status_code=500)
+
+
+async def _sweep_forever(services: Services) -> None:
+    """Run the sweeper every minute in the serving process (never under the test clock)."""
+    while True:
+        try:
+            await asyncio.to_thread(tick, services.uow, as_of=today())
+        except Exception:
+            log.exception("sweeper run failed; it runs again in a minute")
+        await asyncio.sleep(services.settings.sweep_seconds)
+
+
+def create_app(services: Services | None = None, *, sweeper: bool = True) -> FastAPI:
+    """The application over the given services (bootstrapped from the environment when None)."""
+    services = services or bootstrap()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if sweeper and not services.settings.test_clock:
+            task = asyncio.create_task(_sweep_forever(services))
+        yield
+        if task is not None:
+            task.cancel()
+
+    app = FastAPI(
+        title="行业集体协商工作流引擎 API",
+        version="1.0.0",
+        description="工会、企业方与人社局在线推进行业集体协商：从协商要约到集体合同生效。",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.add_exception_handler(NegotiationError, _engine_error)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+    for module in (cases, drafts, documents, admin):
+        app.include_router(module.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            app.openapi_schema = extend_openapi(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,89 @@
+"""Routes for cases, representatives, events, meetings and the audit chain of a case."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
+
+from api.deps import Body, CurrentUser, ServicesDep
+from api.idempotency import run_command
+from api.schemas import AuditEventOut, CaseList, CaseOut, body_doc, error_responses
+from negotiation.service_layer import drafting, handlers, queries
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 413, 422)
+
+
+@router.post("", status_code=201, openapi_extra=body_doc("CaseCreate"), responses={201: {"model": CaseOut}, **WRITE_ERRORS})
+def create_case(request: Request, services: ServicesDep, actor: CurrentUser, body: Body) -> JSONResponse:
+    """Open a case in drafting (union negotiator)."""
+    return run_command(request, services, actor, body, lambda uow: handlers.create_case(uow, actor=actor, body=body), 201)
+
+
+@router.get("", responses={200: {"model": CaseList}, **error_responses(401, 422)})
+def list_cases(
+    services: ServicesDep,
+    actor: CurrentUser,
+    state: str | None = None,
+    sector: str | None = None,
+    region_code: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> JSONResponse:
+    """The cases the caller may see, ordered by creation."""
+    page = queries.cases(
+        services.uow.reading(), actor=actor, state=state, sector=sector, region_code=region_code, q=q, limit=limit, cursor=cursor
+    )
+    return JSONResponse(page)
+
+
+@router.get("/{case_id}", responses={200: {"model": CaseOut}, **error_responses(401, 404)})
+def get_case(services: ServicesDep, actor: CurrentUser, case_id: CaseId) -> JSONResponse:
+    """One case, with the events this caller may fire now."""
+    return JSONResponse(queries.case(services.uow.reading(), actor=actor, case_id=case_id))
+
+
+@router.put(
+    "/{case_id}/representatives",
+    openapi_extra=body_doc("RepresentativesPut"),
+    responses={200: {"model": CaseOut}, **WRITE_ERRORS},
+)
+def put_representatives(services: ServicesDep, actor: CurrentUser, case_id: CaseId, body: Body) -> JSONResponse:
+    """Set both sides' representatives (R1–R4)."""
+    return JSONResponse(handlers.put_representatives(services.uow(), actor=actor, case_id=case_id, body=body))
+
+
+@router.post(
+    "/{case_id}/events", openapi_extra=body_doc("EventEnvelope"), responses={200: {"model": CaseOut}, **WRITE_ERRORS}
+)
+def fire_event(request: Request, services: ServicesDep, actor: CurrentUser, case_id: CaseId, body: Body) -> JSONResponse:
+    """Fire an event of the lifecycle."""
+    return run_command(
+        request, services, actor, body, lambda uow: handlers.fire_event(uow, actor=actor, case_id=case_id, body=body)
+    )
+
+
+@router.post("/{case_id}/meetings", status_code=201, openapi_extra=body_doc("MeetingCreate"), responses=WRITE_ERRORS)
+def add_meeting(request: Request, services: ServicesDep, actor: CurrentUser, case_id: CaseId, body: Body) -> JSONResponse:
+    """Record a meeting's minutes (union, in consulting; chairs alternate, R9)."""
+    return run_command(
+        request, services, actor, body, lambda uow: drafting.add_meeting(uow, actor=actor, case_id=case_id, body=body), 201
+    )
+
+
+@router.get("/{case_id}/meetings", responses=error_responses(401, 404))
+def list_meetings(services: ServicesDep, actor: CurrentUser, case_id: CaseId) -> JSONResponse:
+    """The meetings of a case."""
+    return JSONResponse(queries.meetings(services.uow.reading(), actor=actor, case_id=case_id))
+
+
+@router.get("/{case_id}/audit", responses={200: {"model": list[AuditEventOut]}, **error_responses(401, 404)})
+def case_audit(services: ServicesDep, actor: CurrentUser, case_id: CaseId) -> JSONResponse:
+    """The case's audit chain."""
+    return JSONResponse(queries.case_audit(services.uow.reading(), actor=actor, case_id=case_id))
+
+

@@ -1,0 +1,158 @@
+"""Request and response models of api.md, for /openapi.json; requests are validated in the service layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from negotiation import commands
+from negotiation.event_data import EVENT_DATA
+
+__all__ = ["BODY_MODELS", "ErrorOut", "body_doc", "error_responses", "extend_openapi"]
+
+
+class ViolationOut(BaseModel):
+    rule: str | None
+    message: str
+    citation: str | None
+    path: str | None
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    violations: list[ViolationOut]
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+class DeadlineOut(BaseModel):
+    kind: str
+    rule: str
+    citation: str
+    trigger_on: str
+    due_on: str
+    status: str
+    calendar: str
+
+
+class CaseOut(BaseModel):
+    id: int
+    title: str
+    state: str
+    version: int
+    level: str
+    sector: str
+    region_code: str
+    kind: str
+    topics: list[str]
+    union_org_id: int
+    employer_org_id: int
+    bureau_org_id: int
+    covered_enterprise_ids: list[int]
+    representatives: dict[str, list[dict[str, Any]]]
+    current_draft_version: int | None
+    deadlines: list[DeadlineOut]
+    allowed_events: list[str]
+    approvals: list[int]
+    signatures: dict[str, Any]
+    flags: list[str]
+    created_at: str
+    updated_at: str
+
+
+class CaseList(BaseModel):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class DraftOut(BaseModel):
+    version: int
+    sha256: str
+    term_start: str
+    term_end: str
+    terms: dict[str, Any]
+    created_at: str
+
+
+class DiffOut(BaseModel):
+    changes: list[dict[str, Any]]
+
+
+class DocumentOut(BaseModel):
+    id: int
+    kind: str
+    draft_version: int | None
+    sha256: str
+    size: int
+    created_at: str
+    superseded_by: int | None
+
+
+class AuditEventOut(BaseModel):
+    seq: int
+    at: str
+    actor: str
+    event: str
+    from_state: str | None
+    to_state: str | None
+    data_sha256: str
+    prev_hash: str
+    hash: str
+
+
+class AuditVerifyOut(BaseModel):
+    ok: bool
+    events_checked: int
+    first_bad_seq: int | None
+
+
+class TickIn(BaseModel):
+    as_of: str | None = None
+
+
+class TickOut(BaseModel):
+    fired: list[dict[str, Any]]
+
+
+BODY_MODELS: dict[str, type[BaseModel]] = {
+    "OrganizationCreate": commands.OrganizationCreate,
+    "UserCreate": commands.UserCreate,
+    "CaseCreate": commands.CaseCreate,
+    "RepresentativesPut": commands.RepresentativesPut,
+    "EventEnvelope": commands.EventEnvelope,
+    "DraftCreate": commands.DraftCreate,
+    "MeetingCreate": commands.MeetingCreate,
+    "CommentCreate": commands.CommentCreate,
+    "TickIn": TickIn,
+    **{f"EventData_{name}": model for name, model in EVENT_DATA.items()},
+}
+
+
+def body_doc(name: str) -> dict[str, Any]:
+    """openapi_extra that documents a JSON request body by its model."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+        }
+    }
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error shape of api.md for the given statuses."""
+    return {status: {"model": ErrorOut} for status in statuses}
+
+
+def extend_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the request models (and their nested models) to the components."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, model in BODY_MODELS.items():
+        js = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
+        for def_name, definition in js.pop("$defs", {}).items():
+            components.setdefault(def_name, definition)
+        components[name] = js
+    return schema

@@ -1,0 +1,59 @@
+"""Wiring: settings → engine → migrations → units of work; the API and the CLI start here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+from negotiation.adapters.database import make_engine
+from negotiation.adapters.orm import start_mappers
+from negotiation.config import Settings
+from negotiation.service_layer import handlers
+from negotiation.service_layer.unit_of_work import UnitOfWorkFactory
+
+__all__ = ["Engine", "Services", "bootstrap", "upgrade_database"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class Services:
+    """What a running process needs: its settings, engine and unit-of-work factory."""
+
+    settings: Settings
+    engine: Engine
+    uow: UnitOfWorkFactory
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade_database(engine: Engine) -> None:
+    """Apply every migration (idempotent)."""
+    config = _alembic_config()
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        connection.commit()
+
+
+def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Services:
+    """Build the services for a process; with migrate, bring the schema up to date and create the admin user."""
+    settings = settings or Settings()
+    start_mappers()
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade_database(engine)
+    services = Services(settings=settings, engine=engine, uow=UnitOfWorkFactory(engine))
+    if migrate and settings.admin_token:
+        handlers.ensure_admin(services.uow(), token=settings.admin_token)
+    return services

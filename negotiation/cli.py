@@ -1,0 +1,96 @@
+"""The `negotiation` command: serve, demo, tick, audit verify, db upgrade, render, archive verify."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="行业集体协商工作流引擎", no_args_is_help=True, add_completion=False)
+audit_app = typer.Typer(help="审计链", no_args_is_help=True)
+db_app = typer.Typer(help="数据库", no_args_is_help=True)
+archive_app = typer.Typer(help="归档文件", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
+app.add_typer(archive_app, name="archive")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+    workers: Annotated[int, typer.Option(help="工作进程数")] = 1,
+) -> None:
+    """Apply migrations, then serve the API and the review pages."""
+    import uvicorn
+
+    from negotiation.bootstrap import bootstrap
+
+    bootstrap()  # migrations and the admin user, once, before workers start
+    uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
+
+
+@app.command()
+def demo() -> None:
+    """Seed the demo sector negotiation (idempotent) and print its users' tokens."""
+    from negotiation.bootstrap import bootstrap
+    from negotiation.demo import seed_demo
+
+    seeded = seed_demo(bootstrap())
+    typer.echo(f"演示案件编号：{seeded['case_id']}")
+    for key, token in seeded["tokens"].items():
+        typer.echo(f"  {key:<14} {seeded['names'][key]:<16} {token}")
+    union = seeded["tokens"]["union"]
+    typer.echo("\n试一试：")
+    typer.echo(f"  curl -s -H 'Authorization: Bearer {union}' http://127.0.0.1:8000/api/v1/cases/{seeded['case_id']}")
+    typer.echo("  审阅页面：http://127.0.0.1:8000/review （用企业代表的令牌登录）")
+
+
+@app.command()
+def tick(as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD（仅测试时钟模式）")] = None) -> None:
+    """Run the time-driven transitions once."""
+    from negotiation.bootstrap import bootstrap
+    from negotiation.service_layer.clock import today
+    from negotiation.service_layer.sweeper import tick as run_tick
+
+    services = bootstrap()
+    day = today()
+    if as_of is not None:
+        day = date.fromisoformat(as_of)
+        if day != today() and not services.settings.test_clock:
+            typer.echo("只有在 NEGOTIATION_TEST_CLOCK=1 时才能指定今天以外的日期", err=True)
+            raise typer.Exit(2)
+    typer.echo(json.dumps({"fired": run_tick(services.uow, as_of=day)}, ensure_ascii=False))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check every case's audit chain; exit 1 naming the first bad event."""
+    from negotiation.bootstrap import bootstrap
+    from negotiation.service_layer.queries import verify_audit
+
+    result = verify_audit(bootstrap().uow.reading(), actor=None)
+    typer.echo(json.dumps(result, ensure_ascii=False))
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every database migration."""
+    from negotiation.bootstrap import bootstrap
+
+    bootstrap()
+    typer.echo("数据库已是最新结构")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="negotiation")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""The inputs of each command as pydantic models (the request bodies of api.md), validated in the service layer."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from negotiation.formats import MAX_INT, Name, RequiredText, Text, clean_text
+from negotiation.terms import TOPICS, Terms
+
+__all__ = [
+    "CaseCreate",
+    "CommentCreate",
+    "DraftCreate",
+    "EventEnvelope",
+    "MeetingCreate",
+    "OrganizationCreate",
+    "RepresentativeIn",
+    "RepresentativesPut",
+    "UserCreate",
+]
+
+Id = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
+Version = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
+_REGION = re.compile(r"^[1-9][0-9]{5}$")
+
+
+def _region(value: Any) -> str:
+    if not isinstance(value, str) or not _REGION.match(value):
+        raise ValueError("地区代码须为 6 位行政区划代码，例如 610100（西安市）")
+    return value
+
+
+RegionCode = Annotated[str, BeforeValidator(_region)]
+Topic = Literal[
+    "piece_rates", "order_allocation", "pay_method", "working_hours",
+    "rest_leave", "labour_protection", "insurance_welfare", "rewards_penalties",
+]  # fmt: skip
+Sector = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=200, required=True))]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OrganizationCreate(_Body):
+    name: Name
+    kind: Literal["union", "employer_body", "enterprise", "labour_bureau"]
+    region_code: RegionCode
+
+
+class UserCreate(_Body):
+    name: Name
+    role: Literal["admin", "union_negotiator", "enterprise_rep", "labour_bureau"]
+    organization_id: Id | None = None
+
+
+class CaseCreate(_Body):
+    title: Name
+    level: Literal["sector", "regional", "enterprise"]
+    sector: Sector
+    region_code: RegionCode
+    kind: Literal["comprehensive", "wage", "safety", "women"]
+    union_org_id: Id
+    employer_org_id: Id
+    bureau_org_id: Id
+    covered_enterprise_ids: list[Id] = Field(max_length=1000)
+    topics: list[Topic] = Field(min_length=1, max_length=len(TOPICS))
+
+
+class RepresentativeIn(_Body):
+    name: Name
+    title: Name
+    is_chief: bool = False
+    is_external: bool = False
+    delegated_in_writing: bool = False
+
+
+class RepresentativesPut(_Body):
+    expected_version: Version
+    worker_side: list[RepresentativeIn] = Field(max_length=500)
+    employer_side: list[RepresentativeIn] = Field(max_length=500)
+
+
+class EventEnvelope(BaseModel):
+    """The part of an event request checked before the caller's rights: which event, which version."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event: str = Field(max_length=40)
+    expected_version: Version
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class DraftCreate(_Body):
+    expected_version: Version | None = None
+    term_start: date
+    term_end: date
+    terms: Terms
+
+
+class Position(_Body):
+    topic: Topic
+    worker_position: Text = ""
+    employer_position: Text = ""
+    agreed: bool = False
+
+
+class MeetingCreate(_Body):
+    expected_version: Version | None = None
+    held_on: date
+    location: Name
+    chair_side: Literal["worker", "employer"]
+    recorder: Name
+    summary: Text = ""
+    positions: list[Position] = Field(default_factory=list, max_length=100)
+
+
+class CommentCreate(_Body):
+    clause: Annotated[str, Field(max_length=40)]
+    body: RequiredText

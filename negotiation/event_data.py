@@ -1,0 +1,123 @@
+"""The `data` of each event of api.md as a pydantic model; unknown fields are refused."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from negotiation.formats import Count, Name, RequiredText, Text
+
+__all__ = ["EVENT_DATA"]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Empty(_Data):
+    pass
+
+
+class ProposeData(_Data):
+    served_on: date
+    demands: RequiredText
+
+
+class AcceptData(_Data):
+    received_on: date
+    reply: Text = ""
+
+
+class DeclineData(_Data):
+    received_on: date
+    reason: RequiredText
+
+
+class SuspendData(_Data):
+    reason: RequiredText
+    resume_on: date
+
+
+class SubmitDraftData(_Data):
+    draft_version: int = Field(ge=1, le=2**31 - 1, strict=True)
+
+
+class RequestChangesData(_Data):
+    comment: RequiredText
+
+
+class Tally(_Data):
+    members: Count
+    present: Count
+    yes: Count
+    no: Count
+    abstain: Count
+
+
+class EnterpriseTally(Tally):
+    enterprise_id: int = Field(ge=1, le=2**31 - 1, strict=True)
+
+
+class RecordVoteData(Tally):
+    draft_version: int = Field(ge=1, le=2**31 - 1, strict=True)
+    per_enterprise: list[EnterpriseTally] | None = Field(default=None, max_length=1000)
+    held_on: date | None = None
+
+
+class SignData(_Data):
+    signed_on: date
+    signatory: Name
+
+
+class FileData(_Data):
+    filed_on: date
+
+
+class RecordReceiptData(_Data):
+    received_on: date
+    receipt_no: Name
+
+
+class ObjectData(_Data):
+    opinion: RequiredText
+
+
+class ApproveData(_Data):
+    approved_on: date | None = None
+
+
+class PublishData(_Data):
+    published_on: date
+    channels: list[Name] = Field(min_length=1, max_length=50)
+
+
+class SettleData(_Data):
+    agreement: RequiredText
+
+
+class WithdrawData(_Data):
+    reason: RequiredText
+
+
+EVENT_DATA: dict[str, type[_Data]] = {
+    "propose": ProposeData,
+    "accept": AcceptData,
+    "decline": DeclineData,
+    "open_talks": Empty,
+    "suspend": SuspendData,
+    "resume": Empty,
+    "submit_draft": SubmitDraftData,
+    "request_changes": RequestChangesData,
+    "approve_draft": Empty,
+    "open_vote": Empty,
+    "record_vote": RecordVoteData,
+    "sign": SignData,
+    "file": FileData,
+    "record_receipt": RecordReceiptData,
+    "object": ObjectData,
+    "approve": ApproveData,
+    "publish": PublishData,
+    "settle": SettleData,
+    "withdraw": WithdrawData,
+}

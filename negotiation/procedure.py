@@ -1,0 +1,283 @@
+"""What each event checks and records on the case before the state machine moves it (pure, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from negotiation import event_data as ed
+from negotiation.calendar import due_date
+from negotiation.errors import ValidationFailed, Violation
+from negotiation.model import Deadline, Draft, NegotiationCase, Vote
+from negotiation.rules import Profile, rule_violation, violation
+from negotiation.states import guards
+from negotiation.states.machine import fire
+from negotiation.states.state import CaseState
+from negotiation.states.table import Party
+
+__all__ = ["EventContext", "EventOutcome", "apply_event", "apply_system_event", "open_deadline"]
+
+# kind → the profile number that sets its length
+DEADLINE_NUMBERS = {"reply": "reply_days", "filing": "filing_days", "review": "review_days", "publication": "publication_days"}
+
+
+@dataclass
+class EventContext:
+    """Who fires the event and what the procedure needs to know besides the case."""
+
+    party: Party
+    organization_id: int | None
+    profile: Profile
+    today: date
+    current_draft: Draft | None = None
+    created_at: str = ""
+
+
+@dataclass
+class EventOutcome:
+    """The new state and any record the event adds besides the case row."""
+
+    state: CaseState
+    vote: Vote | None = None
+    effects: list[str] = field(default_factory=list)
+
+
+def _date_error(path: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, [Violation(None, message, None, path)])
+
+
+def _iso(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def open_deadline(case: NegotiationCase, kind: str, trigger_on: date, profile: Profile, number_key: str | None = None) -> Deadline:
+    """Open a deadline of a kind, counted from the day after trigger_on, rolled forward as the profile says."""
+    number = profile.number(number_key or DEADLINE_NUMBERS[kind])
+    roll = bool(profile.number("roll_forward_over_rest_days").value)
+    due = due_date(trigger_on, number.days, roll_forward=roll)
+    assert number.rule is not None
+    deadline = Deadline(
+        kind=kind, rule=number.rule, citation=number.citation, trigger_on=trigger_on,
+        due_on=due.due_on, status="open", calendar=due.calendar,
+    )  # fmt: skip
+    case.deadlines.append(deadline)
+    return deadline
+
+
+def _close(case: NegotiationCase, kind: str, on: date | None = None) -> None:
+    deadline = case.open_deadline(kind)
+    if deadline is not None:
+        deadline.status = "overdue" if on is not None and on > deadline.due_on else "met"
+
+
+def _propose(case: NegotiationCase, data: ed.ProposeData, ctx: EventContext) -> None:
+    found = guards.representative_violations(case.worker_side, case.employer_side, ctx.profile)
+    if found:
+        raise rule_violation(found)
+    case.record(served_on=data.served_on.isoformat(), demands=data.demands)
+    open_deadline(case, "reply", data.served_on, ctx.profile)
+
+
+def _answer(case: NegotiationCase, received_on: date, **facts: Any) -> None:
+    served_on = _iso(case.fact("served_on"))
+    if served_on and received_on < served_on:
+        raise _date_error("data.received_on", f"收到要约的日期（{received_on}）不能早于要约送达日期（{served_on}）")
+    case.record(received_on=received_on.isoformat(), **facts)
+    _close(case, "reply", received_on)
+
+
+def _accept(case: NegotiationCase, data: ed.AcceptData, ctx: EventContext) -> None:
+    _answer(case, data.received_on, reply=data.reply)
+
+
+def _decline(case: NegotiationCase, data: ed.DeclineData, ctx: EventContext) -> None:
+    _answer(case, data.received_on, decline_reason=data.reason)
+
+
+def _suspend(case: NegotiationCase, data: ed.SuspendData, ctx: EventContext) -> None:
+    case.record(suspension={"reason": data.reason, "resume_on": data.resume_on.isoformat()})
+
+
+def _submit_draft(case: NegotiationCase, data: ed.SubmitDraftData, ctx: EventContext) -> None:
+    if case.current_draft_version is None:
+        raise _date_error("data.draft_version", "尚未提交任何草案，请先新建草案")
+    if data.draft_version != case.current_draft_version:
+        raise _date_error(
+            "data.draft_version", f"只能提交当前草案（第 {case.current_draft_version} 版），不能提交第 {data.draft_version} 版"
+        )
+    case.record(approvals=[], submitted_draft_version=data.draft_version)
+
+
+def _request_changes(case: NegotiationCase, data: ed.RequestChangesData, ctx: EventContext) -> None:
+    case.record(approvals=[], last_change_request=data.comment)
+
+
+def _approve_draft(case: NegotiationCase, data: ed.Empty, ctx: EventContext) -> None:
+    case.record(approvals=sorted({*case.fact("approvals", []), ctx.organization_id}))
+
+
+def _tally(tally: ed.Tally, profile: Profile) -> tuple[bool, bool]:
+    return (
+        guards.quorum_met(tally.members, tally.present, profile),
+        guards.threshold_met(tally.members, tally.yes, profile),
+    )
+
+
+def _record_vote(case: NegotiationCase, data: ed.RecordVoteData, ctx: EventContext) -> Vote:
+    draft = ctx.current_draft
+    if draft is None or data.draft_version != draft.version:
+        raise _date_error(
+            "data.draft_version", f"表决须针对当前草案（第 {case.current_draft_version} 版），第 {data.draft_version} 版不是当前草案"
+        )
+    found = guards.vote_violations(data.members, data.present, data.yes, data.no, data.abstain, "data")
+    covered = set(case.covered_enterprise_ids)
+    for i, t in enumerate(data.per_enterprise or []):
+        found += guards.vote_violations(t.members, t.present, t.yes, t.no, t.abstain, f"data.per_enterprise[{i}]")
+        if t.enterprise_id not in covered:
+            found.append(Violation(None, f"企业 {t.enterprise_id} 不是本案覆盖的企业", None, f"data.per_enterprise[{i}].enterprise_id"))
+    if found:
+        raise ValidationFailed(found[0].message, found)
+    quorum, threshold = _tally(data, ctx.profile)
+    binding = list(case.covered_enterprise_ids)
+    if data.per_enterprise is not None:
+        binding = [t.enterprise_id for t in data.per_enterprise if all(_tally(t, ctx.profile))]
+    passed = quorum and threshold and bool(binding)
+    held_on = data.held_on or ctx.today
+    case.record(
+        last_vote_passed=passed,
+        vote_outcome={"quorum_met": quorum, "threshold_met": threshold, "passed": passed},
+        ratified_draft_sha256=draft.sha256 if passed else None,
+        ratified_draft_version=draft.version if passed else None,
+        ratified_on=held_on.isoformat() if passed else None,
+        binding_enterprise_ids=binding if passed else [],
+    )
+    return Vote(
+        case_id=case.id or 0, draft_version=draft.version, draft_sha256=draft.sha256, members=data.members,
+        present=data.present, yes=data.yes, no=data.no, abstain=data.abstain, passed=passed,
+        per_enterprise=[t.model_dump(mode="json") for t in data.per_enterprise or []],
+        held_on=held_on, created_at=ctx.created_at,
+    )  # fmt: skip
+
+
+def _sign(case: NegotiationCase, data: ed.SignData, ctx: EventContext) -> None:
+    ratified_on = _iso(case.fact("ratified_on"))
+    if ratified_on and data.signed_on < ratified_on:
+        raise _date_error("data.signed_on", f"签字日期（{data.signed_on}）不能早于草案表决通过日期（{ratified_on}）")
+    side = "union" if ctx.party is Party.UNION else "employer"
+    signatures = {**case.fact("signatures", {}), side: {"signed_on": data.signed_on.isoformat(), "signatory": data.signatory}}
+    case.record(signatures=signatures)
+    if guards.both_sides_signed(case):
+        last = max(date.fromisoformat(s["signed_on"]) for s in signatures.values())
+        case.record(signed_on=last.isoformat())
+        key = "filing_days_wage" if case.kind == "wage" else "filing_days"
+        open_deadline(case, "filing", last, ctx.profile, key)
+
+
+def _file(case: NegotiationCase, data: ed.FileData, ctx: EventContext) -> None:
+    signed_on = _iso(case.fact("signed_on"))
+    if signed_on and data.filed_on < signed_on:
+        raise _date_error("data.filed_on", f"报送日期（{data.filed_on}）不能早于双方签字日期（{signed_on}）")
+    case.record(filed_on=data.filed_on.isoformat())
+    _close(case, "filing", data.filed_on)
+
+
+def _record_receipt(case: NegotiationCase, data: ed.RecordReceiptData, ctx: EventContext) -> None:
+    filed_on = _iso(case.fact("filed_on"))
+    if filed_on and data.received_on < filed_on:
+        raise _date_error("data.received_on", f"收文日期（{data.received_on}）不能早于报送日期（{filed_on}）")
+    case.record(receipt={"received_on": data.received_on.isoformat(), "receipt_no": data.receipt_no})
+    open_deadline(case, "review", data.received_on, ctx.profile)
+
+
+def _object(case: NegotiationCase, data: ed.ObjectData, ctx: EventContext) -> None:
+    _close(case, "review")
+    # R16: renegotiate, re-ratify, re-sign and re-file; the earlier approvals and signatures no longer count.
+    objections = [*case.fact("objections", []), data.opinion]
+    case.record(objections=objections, approvals=[], signatures={}, last_vote_passed=False)
+
+
+def _take_effect(case: NegotiationCase, effective_on: date, profile: Profile) -> None:
+    case.record(effective_on=effective_on.isoformat())
+    open_deadline(case, "publication", effective_on, profile)
+
+
+def _approve(case: NegotiationCase, data: ed.ApproveData, ctx: EventContext) -> None:
+    received = _iso(case.fact("receipt", {}).get("received_on"))
+    approved_on = data.approved_on or ctx.today
+    if received and approved_on < received:
+        raise _date_error("data.approved_on", f"审查同意日期（{approved_on}）不能早于收文日期（{received}）")
+    _close(case, "review")
+    _take_effect(case, approved_on, ctx.profile)
+
+
+def _publish(case: NegotiationCase, data: ed.PublishData, ctx: EventContext) -> None:
+    effective_on = _iso(case.fact("effective_on"))
+    if effective_on and data.published_on < effective_on:
+        raise _date_error("data.published_on", f"公布日期（{data.published_on}）不能早于合同生效日期（{effective_on}）")
+    case.record(published_on=data.published_on.isoformat(), channels=list(data.channels))
+    _close(case, "publication", data.published_on)
+
+
+def _settle(case: NegotiationCase, data: ed.SettleData, ctx: EventContext) -> None:
+    case.record(settlement=data.agreement)
+
+
+def _withdraw(case: NegotiationCase, data: ed.WithdrawData, ctx: EventContext) -> None:
+    for deadline in case.deadlines:
+        if deadline.status == "open":
+            deadline.status = "cancelled"
+    case.record(withdraw_reason=data.reason)
+
+
+def _nothing(case: NegotiationCase, data: BaseModel, ctx: EventContext) -> None:
+    return None
+
+
+PROCEDURES: dict[str, Callable[[NegotiationCase, Any, EventContext], Vote | None]] = {
+    "propose": _propose,
+    "accept": _accept,
+    "decline": _decline,
+    "open_talks": _nothing,
+    "suspend": _suspend,
+    "resume": _nothing,
+    "submit_draft": _submit_draft,
+    "request_changes": _request_changes,
+    "approve_draft": _approve_draft,
+    "open_vote": _nothing,
+    "record_vote": _record_vote,
+    "sign": _sign,
+    "file": _file,
+    "record_receipt": _record_receipt,
+    "object": _object,
+    "approve": _approve,
+    "publish": _publish,
+    "settle": _settle,
+    "withdraw": _withdraw,
+}
+
+
+def apply_event(case: NegotiationCase, event: str, data: BaseModel, ctx: EventContext) -> EventOutcome:
+    """Check and record an event's facts, then move the case; raises before changing anything it checks."""
+    vote = PROCEDURES[event](case, data, ctx)
+    return EventOutcome(state=fire(case, event), vote=vote)
+
+
+def apply_system_event(case: NegotiationCase, deadline: Deadline, profile: Profile) -> tuple[str, str | None]:
+    """The time-driven consequence of a deadline that has passed: (event, new state or None when nothing moves)."""
+    if deadline.kind == "reply" and case.state == CaseState.PROPOSED:
+        deadline.status = "fired"
+        return "reply_overdue", fire(case, "reply_overdue")
+    if deadline.kind == "review" and case.state == CaseState.IN_REVIEW:
+        deadline.status = "fired"
+        fire(case, "deemed_effective")
+        _take_effect(case, deadline.due_on + timedelta(days=1), profile)
+        return "deemed_effective", case.state
+    deadline.status = "overdue"
+    flag = f"{deadline.kind}_overdue"
+    if flag not in case.flags:
+        case.flags = [*case.flags, flag]
+    return flag, None

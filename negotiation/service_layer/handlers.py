@@ -1,0 +1,247 @@
+"""Commands that change things: set-up, cases, representatives and events; one transaction each, audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from negotiation import audit
+from negotiation.commands import CaseCreate, EventEnvelope, OrganizationCreate, RepresentativesPut, UserCreate
+from negotiation.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, VersionConflict, Violation
+from negotiation.event_data import EVENT_DATA
+from negotiation.model import NegotiationCase, Organization, Representative, User
+from negotiation.procedure import EventContext, apply_event
+from negotiation.rules import profile_for_region
+from negotiation.service_layer import documents as docs
+from negotiation.service_layer.access import Actor, can_see, parties_of
+from negotiation.service_layer.clock import now_iso, today
+from negotiation.service_layer.unit_of_work import UnitOfWork
+from negotiation.service_layer.views import case_view
+from negotiation.states.machine import allowed_events, can_fire
+from negotiation.states.state import CaseState
+from negotiation.states.table import EVENTS, ONCE_PER_ORGANIZATION, SYSTEM_EVENTS, Party, fired_by
+from negotiation.validation import parse
+
+__all__ = [
+    "create_case",
+    "create_organization",
+    "create_user",
+    "ensure_admin",
+    "fire_event",
+    "hash_token",
+    "put_representatives",
+    "record_change",
+    "visible_case",
+]
+
+ORG_KIND_FOR_ROLE = {
+    "union_negotiator": ("union",),
+    "enterprise_rep": ("employer_body", "enterprise"),
+    "labour_bureau": ("labour_bureau",),
+}
+EDITABLE_REPRESENTATIVES = (CaseState.DRAFTING, CaseState.PREPARING)
+
+
+def hash_token(token: str) -> str:
+    """How a token is stored: its sha256, never the token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden("只有系统管理员可以进行此操作")
+
+
+def visible_case(uow: UnitOfWork, actor: Actor, case_id: int) -> NegotiationCase:
+    """The case if the caller may see it; otherwise NotFound, never revealing that it exists."""
+    case = uow.repo.case(case_id)
+    if case is None or not can_see(actor, case):
+        raise NotFound(f"未找到案件 {case_id}，或您无权查看")
+    return case
+
+
+def record_change(
+    uow: UnitOfWork, case: NegotiationCase, actor: str, event: str, data: Any, *, from_state: str | None, bump: bool = True
+) -> None:
+    """Append the change's audit link and, for a change of the case, bump its version: part of the same transaction."""
+    at = now_iso()
+    if bump:
+        case.version += 1
+        case.updated_at = at
+    link = audit.append_event(case, at=at, actor=actor, event=event, from_state=from_state, to_state=case.state, data=data)
+    uow.repo.add(link)
+
+
+def create_organization(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
+    """An organisation (admin)."""
+    _require_admin(actor)
+    cmd = parse(OrganizationCreate, body)
+    with uow:
+        org = Organization(name=cmd.name, kind=cmd.kind, region_code=cmd.region_code)
+        uow.repo.add(org)
+        uow.repo.flush()
+        result = {"id": org.id, "name": org.name, "kind": org.kind, "region_code": org.region_code}
+        uow.commit(result)
+    return result
+
+
+def create_user(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
+    """A user with a fresh random token, shown once (admin)."""
+    _require_admin(actor)
+    cmd = parse(UserCreate, body)
+    with uow:
+        if cmd.role != "admin":
+            org = uow.repo.organization(cmd.organization_id) if cmd.organization_id else None
+            if org is None:
+                raise ValidationFailed("须指定用户所属的组织", [Violation(None, "组织不存在", None, "organization_id")])
+            if org.kind not in ORG_KIND_FOR_ROLE[cmd.role]:
+                message = f"角色 {cmd.role} 不能属于类型为 {org.kind} 的组织"
+                raise ValidationFailed(message, [Violation(None, message, None, "organization_id")])
+        token = secrets.token_urlsafe(32)
+        user = User(name=cmd.name, role=cmd.role, organization_id=cmd.organization_id, token_hash=hash_token(token), created_at=now_iso())
+        uow.repo.add(user)
+        uow.repo.flush()
+        result = {"id": user.id, "name": user.name, "role": user.role, "organization_id": user.organization_id, "token": token}
+        uow.commit(result)
+    return result
+
+
+def ensure_admin(uow: UnitOfWork, *, token: str) -> None:
+    """The admin user for NEGOTIATION_ADMIN_TOKEN exists (idempotent)."""
+    with uow:
+        if uow.repo.user_by_token_hash(hash_token(token)) is None:
+            uow.repo.add(User(name="admin", role="admin", organization_id=None, token_hash=hash_token(token), created_at=now_iso()))
+            uow.commit()
+
+
+def _org_violations(uow: UnitOfWork, cmd: CaseCreate) -> list[Violation]:
+    wanted = {
+        "union_org_id": (cmd.union_org_id, "union"),
+        "employer_org_id": (cmd.employer_org_id, "employer_body"),
+        "bureau_org_id": (cmd.bureau_org_id, "labour_bureau"),
+    }
+    ids = [cmd.union_org_id, cmd.employer_org_id, cmd.bureau_org_id, *cmd.covered_enterprise_ids]
+    orgs = uow.repo.organizations(ids)
+    found: list[Violation] = []
+    for path, (org_id, kind) in wanted.items():
+        org = orgs.get(org_id)
+        if org is None or org.kind != kind:
+            found.append(Violation(None, f"组织 {org_id} 不存在或类型不是 {kind}", None, path))
+    for i, org_id in enumerate(cmd.covered_enterprise_ids):
+        org = orgs.get(org_id)
+        if org is None or org.kind not in ("enterprise", "employer_body"):
+            found.append(Violation(None, f"组织 {org_id} 不存在或不是企业", None, f"covered_enterprise_ids[{i}]"))
+    if len(set(cmd.covered_enterprise_ids)) != len(cmd.covered_enterprise_ids):
+        found.append(Violation(None, "覆盖企业不得重复", None, "covered_enterprise_ids"))
+    if len(set(cmd.topics)) != len(cmd.topics):
+        found.append(Violation(None, "协商议题不得重复", None, "topics"))
+    return found
+
+
+def create_case(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
+    """A new case in drafting, version 1 (union negotiator of the case's union)."""
+    if actor.role != "union_negotiator":
+        raise Forbidden("只有工会协商代表可以发起集体协商案件")
+    cmd = parse(CaseCreate, body)
+    if cmd.union_org_id != actor.organization_id:
+        raise Forbidden("只能以本人所在工会的名义发起案件")
+    profile_for_region(cmd.region_code)  # a region outside every profile cannot be checked: refused now
+    with uow:
+        found = _org_violations(uow, cmd)
+        if found:
+            raise ValidationFailed(found[0].message, found)
+        at = now_iso()
+        case = NegotiationCase(
+            title=cmd.title, level=cmd.level, sector=cmd.sector, region_code=cmd.region_code, kind=cmd.kind,
+            topics=list(cmd.topics), union_org_id=cmd.union_org_id, employer_org_id=cmd.employer_org_id,
+            bureau_org_id=cmd.bureau_org_id, covered_enterprise_ids=list(cmd.covered_enterprise_ids),
+            created_at=at, updated_at=at,
+        )  # fmt: skip
+        wage = profile_for_region(cmd.region_code).minimum_wage(cmd.region_code)
+        if wage is not None and not wage.verified:
+            case.flags = ["minimum_wage_unverified"]
+        uow.repo.add(case)
+        uow.repo.flush()
+        uow.repo.add_case_parties(case)
+        record_change(uow, case, actor.label, "create_case", cmd.model_dump(mode="json"), from_state=None, bump=False)
+        result = case_view(case, actor)
+        uow.commit(result)
+    return result
+
+
+def put_representatives(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict[str, Any]:
+    """Replace both sides' representatives (union, in drafting or preparing); R1–R4 are checked when proposing."""
+    with uow:
+        case = visible_case(uow, actor, case_id)
+        if not isinstance(body, dict) or "expected_version" not in body:
+            raise ValidationFailed("缺少 expected_version", [Violation(None, "缺少必填字段", None, "expected_version")])
+        if Party.UNION not in parties_of(actor, case):
+            raise Forbidden("只有本案工会方协商代表可以确定协商代表名单")
+        cmd = parse(RepresentativesPut, body)
+        if cmd.expected_version != case.version:
+            raise VersionConflict(cmd.expected_version, case.version)
+        if case.state not in EDITABLE_REPRESENTATIVES:
+            raise InvalidTransition(f"案件处于「{case.state}」状态，只有在 drafting 或 preparing 状态下才能修改协商代表")
+        case.worker_side = [Representative(**r.model_dump()) for r in cmd.worker_side]
+        case.employer_side = [Representative(**r.model_dump()) for r in cmd.employer_side]
+        from negotiation.states.guards import representative_violations
+
+        found = representative_violations(case.worker_side, case.employer_side, profile_for_region(case.region_code))
+        if found:
+            from negotiation.rules import rule_violation
+
+            raise rule_violation(found)
+        record_change(uow, case, actor.label, "set_representatives", cmd.model_dump(mode="json"), from_state=case.state)
+        result = case_view(case, actor)
+        uow.commit(result)
+    return result
+
+
+def _check_event(case: NegotiationCase, actor: Actor, envelope: EventEnvelope) -> frozenset[Party]:
+    event = envelope.event
+    parties = parties_of(actor, case)
+    if event in SYSTEM_EVENTS:
+        raise Forbidden(f"事件 {event} 只能由系统按期限自动触发")
+    if not parties & fired_by(event):
+        raise Forbidden(f"您所在的一方无权触发事件 {event}")
+    if envelope.expected_version != case.version:
+        raise VersionConflict(envelope.expected_version, case.version)
+    allowed = allowed_events(case, parties, actor.organization_id)
+    if not can_fire(case, event) or (event in ONCE_PER_ORGANIZATION and event not in allowed):
+        already = "您所在的组织已就当前草案做过此操作；" if can_fire(case, event) else ""
+        raise InvalidTransition(
+            f"{already}案件当前状态为「{case.state}」，不能触发 {event}；当前允许的事件：{'、'.join(allowed) or '无'}"
+        )
+    return parties
+
+
+def fire_event(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict[str, Any]:
+    """Fire one event of api.md's table, in the order of checks of api.md's Precise semantics."""
+    with uow:
+        case = visible_case(uow, actor, case_id)
+        envelope = parse(EventEnvelope, body)
+        if envelope.event not in EVENTS:
+            message = f"未知事件 {envelope.event}"
+            raise ValidationFailed(message, [Violation(None, message, None, "event")])
+        parties = _check_event(case, actor, envelope)
+        data = parse(EVENT_DATA[envelope.event], envelope.data, "data")
+        party = next(p for p in (Party.UNION, Party.EMPLOYER_BODY, Party.COVERED_ENTERPRISE, Party.LABOUR_BUREAU) if p in parties & fired_by(envelope.event))
+        at = now_iso()
+        ctx = EventContext(
+            party=party, organization_id=actor.organization_id, profile=profile_for_region(case.region_code),
+            today=today(), created_at=at,
+        )  # fmt: skip
+        if case.current_draft_version is not None and envelope.event in ("record_vote", "sign"):
+            ctx.current_draft = uow.repo.draft(case.id or 0, case.current_draft_version)
+        if envelope.event == "sign":
+            docs.check_legibility(uow, case, ctx.current_draft)
+        from_state = case.state
+        outcome = apply_event(case, envelope.event, data, ctx)
+        if outcome.vote is not None:
+            uow.repo.add(outcome.vote)
+        record_change(uow, case, actor.label, envelope.event, data.model_dump(mode="json"), from_state=from_state)
+        docs.after_event(uow, case, envelope.event, from_state)
+        result = case_view(case, actor)
+        uow.commit(result)
+    return result

@@ -1,0 +1,154 @@
+"""Reads: case lists, one case, drafts and their diff, meetings, comments, documents and the audit chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from negotiation import audit
+from negotiation.diff import terms_diff
+from negotiation.errors import Forbidden, NotFound, ValidationFailed, Violation
+from negotiation.model import Draft
+from negotiation.service_layer.access import Actor
+from negotiation.service_layer.handlers import visible_case
+from negotiation.service_layer.unit_of_work import UnitOfWork
+from negotiation.service_layer.views import audit_view, case_view, comment_view, document_view, draft_view, meeting_view
+
+__all__ = [
+    "case",
+    "cases",
+    "comments",
+    "draft",
+    "draft_diff",
+    "drafts",
+    "meetings",
+    "case_audit",
+    "case_documents",
+    "verify_audit",
+]
+
+MAX_LIMIT = 100
+
+
+def _bad(path: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, [Violation(None, message, None, path)])
+
+
+def cases(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    state: str | None = None,
+    sector: str | None = None,
+    region_code: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """One page of the cases the caller may see, ordered by creation."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise _bad("limit", f"limit 须在 1 至 {MAX_LIMIT} 之间")
+    after_id = None
+    if cursor:
+        if not cursor.isdigit() or len(cursor) > 10:
+            raise _bad("cursor", "cursor 无效")
+        after_id = int(cursor)
+    for name, value in (("state", state), ("sector", sector), ("region_code", region_code), ("q", q)):
+        if value is not None and (len(value) > 200 or "\x00" in value):
+            raise _bad(name, f"{name} 过长或含有不允许的字符")
+    with uow:
+        org = None if actor.is_admin else (actor.organization_id or -1)
+        if after_id is not None:
+            anchor = uow.repo.case(after_id)
+            if anchor is None:
+                raise _bad("cursor", "cursor 无效")
+        page = uow.repo.cases(
+            organization_id=org, state=state, sector=sector, region_code=region_code, q=q, after_id=after_id, limit=limit + 1
+        )
+        items = [case_view(c, actor) for c in page[:limit]]
+        next_cursor = str(page[limit - 1].id) if len(page) > limit else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def case(uow: UnitOfWork, *, actor: Actor, case_id: int) -> dict[str, Any]:
+    """One case as the caller sees it."""
+    with uow:
+        return case_view(visible_case(uow, actor, case_id), actor)
+
+
+def drafts(uow: UnitOfWork, *, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+    """Every draft of a case."""
+    with uow:
+        visible_case(uow, actor, case_id)
+        return [draft_view(d) for d in uow.repo.drafts(case_id)]
+
+
+def _draft(uow: UnitOfWork, case_id: int, version: int) -> Draft:
+    found = uow.repo.draft(case_id, version)
+    if found is None:
+        raise NotFound(f"本案没有第 {version} 版草案")
+    return found
+
+
+def draft(uow: UnitOfWork, *, actor: Actor, case_id: int, version: int) -> dict[str, Any]:
+    """One draft version."""
+    with uow:
+        visible_case(uow, actor, case_id)
+        return draft_view(_draft(uow, case_id, version))
+
+
+def draft_diff(uow: UnitOfWork, *, actor: Actor, case_id: int, version: int, against: int) -> dict[str, Any]:
+    """What changed from draft `against` to draft `version`."""
+    with uow:
+        visible_case(uow, actor, case_id)
+        new, old = _draft(uow, case_id, version), _draft(uow, case_id, against)
+        before = {"term_start": old.term_start.isoformat(), "term_end": old.term_end.isoformat(), "terms": old.terms}
+        after = {"term_start": new.term_start.isoformat(), "term_end": new.term_end.isoformat(), "terms": new.terms}
+        return {"changes": terms_diff(before, after)}
+
+
+def meetings(uow: UnitOfWork, *, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+    """The meetings of a case."""
+    with uow:
+        visible_case(uow, actor, case_id)
+        return [meeting_view(m) for m in uow.repo.meetings(case_id)]
+
+
+def comments(uow: UnitOfWork, *, actor: Actor, case_id: int, version: int) -> list[dict[str, Any]]:
+    """The comments on one draft with author and organisation."""
+    with uow:
+        visible_case(uow, actor, case_id)
+        _draft(uow, case_id, version)
+        found = uow.repo.comments(case_id, version)
+        users = uow.repo.users(sorted({c.author_id for c in found}))
+        orgs = uow.repo.organizations(sorted({c.organization_id for c in found}))
+        return [comment_view(c, users.get(c.author_id), orgs.get(c.organization_id)) for c in found]
+
+
+def case_documents(uow: UnitOfWork, *, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+    """The documents of a case."""
+    with uow:
+        visible_case(uow, actor, case_id)
+        return [document_view(d) for d in uow.repo.documents(case_id)]
+
+
+def case_audit(uow: UnitOfWork, *, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+    """A case's audit chain."""
+    with uow:
+        visible_case(uow, actor, case_id)
+        return [audit_view(e) for e in uow.repo.audit_events(case_id)]
+
+
+def verify_audit(uow: UnitOfWork, *, actor: Actor | None) -> dict[str, Any]:
+    """Check every case's chain and head; the first bad link is named (admin, or the CLI with actor None)."""
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("只有系统管理员可以核验全部审计链")
+    checked = 0
+    with uow:
+        for case_id in uow.repo.all_case_ids():
+            case = uow.repo.case(case_id)
+            assert case is not None
+            result = audit.verify_chain(uow.repo.audit_events(case_id), head_seq=case.audit_seq, head_hash=case.audit_head)
+            checked += result.events_checked
+            if not result.ok:
+                return {"ok": False, "events_checked": checked, "first_bad_seq": result.first_bad_seq, "case_id": case_id}
+    return {"ok": True, "events_checked": checked, "first_bad_seq": None}

@@ -1,0 +1,54 @@
+"""The sweeper: time-driven transitions (R6, R15) and overdue flags (R13, R17), once each, catching up after downtime."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from negotiation.errors import VersionConflict
+from negotiation.procedure import apply_system_event
+from negotiation.rules import profile_for_region
+from negotiation.service_layer.handlers import record_change
+from negotiation.service_layer.unit_of_work import UnitOfWork
+
+__all__ = ["SYSTEM_ACTOR", "tick"]
+
+SYSTEM_ACTOR = "system"
+
+
+def tick(uow_factory: Callable[[], UnitOfWork], *, as_of: date) -> list[dict[str, Any]]:
+    """Fire every deadline due before as_of; each case in its own transaction. Running it twice fires nothing new."""
+    with uow_factory() as uow:
+        due_cases = uow.repo.case_ids_with_due_deadlines(as_of)
+    fired: list[dict[str, Any]] = []
+    for case_id in due_cases:
+        try:
+            fired += _sweep_case(uow_factory(), case_id, as_of)
+        except VersionConflict:
+            continue  # another sweeper or a caller changed the case first; the next tick looks again
+    return fired
+
+
+def _sweep_case(uow: UnitOfWork, case_id: int, as_of: date) -> list[dict[str, Any]]:
+    fired: list[dict[str, Any]] = []
+    with uow:
+        case = uow.repo.case(case_id)
+        if case is None:
+            return fired
+        profile = profile_for_region(case.region_code)
+        # A deadline opened by this sweep (publication after deemed effect) is looked at on the same pass.
+        seen: set[int] = set()
+        while True:
+            due = [d for d in case.deadlines if d.status == "open" and d.due_on < as_of and id(d) not in seen]
+            if not due:
+                break
+            deadline = due[0]
+            seen.add(id(deadline))
+            from_state = case.state
+            event, _state = apply_system_event(case, deadline, profile)
+            data = {"rule": deadline.rule, "due_on": deadline.due_on.isoformat(), "as_of": as_of.isoformat()}
+            record_change(uow, case, SYSTEM_ACTOR, event, data, from_state=from_state)
+            fired.append({"case_id": case_id, "event": event, "rule": deadline.rule})
+        uow.commit()
+    return fired

@@ -1,0 +1,90 @@
+"""The unit of work: one session, one transaction; the only place that commits."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from negotiation.adapters.repository import Repository
+from negotiation.errors import VersionConflict
+
+__all__ = ["IdempotencyClaim", "UnitOfWork", "UnitOfWorkFactory"]
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """A request made under an Idempotency-Key: its response is stored in the same transaction as the change."""
+
+    user_id: int
+    key: str
+    request_hash: str
+    status_code: int
+    at: str
+
+
+class UnitOfWork:
+    """A transaction over the repository; leaving the block without commit rolls back."""
+
+    session: Session
+    repo: Repository
+
+    def __init__(self, factory: sessionmaker[Session], idempotency: IdempotencyClaim | None = None) -> None:
+        self._factory = factory
+        self.idempotency = idempotency
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        self.repo = Repository(self.session)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self, response: Any = None) -> None:
+        """Commit (with the response stored under the idempotency key, if any); a lost race is a version conflict."""
+        claim = self.idempotency
+        if claim is not None:
+            self.repo.add_idempotency_record(
+                user_id=claim.user_id, key=claim.key, request_hash=claim.request_hash,
+                status_code=claim.status_code, body=json.dumps(response, ensure_ascii=False), at=claim.at,
+            )  # fmt: skip
+        try:
+            self.session.commit()
+        except StaleDataError as exc:
+            self.session.rollback()
+            raise VersionConflict() from exc
+        except (IntegrityError, OperationalError):
+            self.session.rollback()
+            raise
+
+    def rollback(self) -> None:
+        """Undo everything since the transaction began."""
+        self.session.rollback()
+
+
+class UnitOfWorkFactory:
+    """Makes units of work for writing and for reading on one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._write = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+        self._read = sessionmaker(
+            bind=engine.execution_options(read_only=True), expire_on_commit=False, autoflush=False
+        )
+
+    def __call__(self, idempotency: IdempotencyClaim | None = None) -> UnitOfWork:
+        return UnitOfWork(self._write, idempotency)
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work that only reads (no write lock on SQLite)."""
+        return UnitOfWork(self._read)
