@@ -1,0 +1,129 @@
+"""Shared fixtures: a real database (a SQLite file, or PostgreSQL when NEGOTIATION_TEST_DATABASE_URL is set), the app, a seeded world."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from api.main import create_app
+from negotiation.bootstrap import Services, bootstrap
+from negotiation.config import Settings
+
+ADMIN_TOKEN = "test-admin-token"
+PG_URL = os.environ.get("NEGOTIATION_TEST_DATABASE_URL")
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"] if PG_URL else ["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database per test: a SQLite file, and PostgreSQL too when configured."""
+    if request.param == "postgres":
+        assert PG_URL is not None
+        _reset_postgres(PG_URL)
+        return PG_URL
+    return f"sqlite:///{tmp_path / 'negotiation.sqlite3'}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture
+def services(database_url: str, tmp_path: Path) -> Iterator[Services]:
+    settings = Settings(
+        database_url=database_url, archive_dir=tmp_path / "archive", admin_token=ADMIN_TOKEN, test_clock=True
+    )
+    built = bootstrap(settings)
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(services, sweeper=False), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class World:
+    """Organisations and users of a Xi'an express-delivery negotiation, created through the API."""
+
+    client: TestClient
+    orgs: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def h(self, who: str) -> dict[str, str]:
+        return bearer(self.tokens[who])
+
+    def case_body(self, **overrides: Any) -> dict[str, Any]:
+        body = {
+            "title": "西安市快递行业集体协商",
+            "level": "sector",
+            "sector": "express_delivery",
+            "region_code": "610100",
+            "kind": "comprehensive",
+            "union_org_id": self.orgs["union"],
+            "employer_org_id": self.orgs["employer_body"],
+            "bureau_org_id": self.orgs["bureau"],
+            "covered_enterprise_ids": [self.orgs["ent1"], self.orgs["ent2"]],
+            "topics": ["piece_rates", "pay_method", "rest_leave"],
+        }
+        body.update(overrides)
+        return body
+
+
+@pytest.fixture
+def world(client: TestClient) -> World:
+    w = World(client)
+    admin = bearer(ADMIN_TOKEN)
+    for key, name, kind in (
+        ("union", "西安市快递行业工会联合会", "union"),
+        ("employer_body", "西安市快递行业协会", "employer_body"),
+        ("bureau", "西安市人力资源和社会保障局", "labour_bureau"),
+        ("ent1", "顺丰速运西安分公司", "enterprise"),
+        ("ent2", "中通快递西安分拨中心", "enterprise"),
+        ("outsider", "货拉拉西安分公司", "enterprise"),
+        ("other_union", "宝鸡市快递行业工会", "union"),
+        ("other_bureau", "宝鸡市人力资源和社会保障局", "labour_bureau"),
+    ):
+        r = client.post("/api/v1/organizations", json={"name": name, "kind": kind, "region_code": "610100"}, headers=admin)
+        assert r.status_code == 201, r.text
+        w.orgs[key] = r.json()["id"]
+    for key, role, org in (
+        ("union", "union_negotiator", "union"),
+        ("employer_body", "enterprise_rep", "employer_body"),
+        ("bureau", "labour_bureau", "bureau"),
+        ("ent1", "enterprise_rep", "ent1"),
+        ("ent2", "enterprise_rep", "ent2"),
+        ("outsider", "enterprise_rep", "outsider"),
+        ("other_union", "union_negotiator", "other_union"),
+        ("other_bureau", "labour_bureau", "other_bureau"),
+    ):
+        r = client.post("/api/v1/users", json={"name": f"{key}用户", "role": role, "organization_id": w.orgs[org]}, headers=admin)
+        assert r.status_code == 201, r.text
+        w.tokens[key] = r.json()["token"]
+    w.tokens["admin"] = ADMIN_TOKEN
+    return w

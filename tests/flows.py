@@ -1,0 +1,105 @@
+"""Driving a case through the lifecycle over HTTP, shared by the end-to-end and browser tests."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+TERMS: dict[str, Any] = {
+    "piece_rates": [{"service": "parcel_delivery", "unit": "parcel", "rate_cny": "1.50",
+                     "supplements": [{"condition": "night", "amount_cny": "0.50"}]}],
+    "expected_units_per_hour": "15",
+    "pay_method": {"cycle": "monthly", "pay_day": 10, "max_commission_pct": "20", "itemised_statement": True},
+    "rest_leave": {"rest_days_per_month": 4, "holiday_pay_multiplier": "3"},
+}  # fmt: skip
+
+WORKERS = [
+    {"name": "李建国", "title": "工会主席", "is_chief": True},
+    {"name": "王堃", "title": "快递员代表"},
+    {"name": "陈晓燕", "title": "快递员代表"},
+]
+EMPLOYERS = [
+    {"name": "张伟", "title": "协会会长", "is_chief": True, "delegated_in_writing": True},
+    {"name": "刘洋", "title": "人力资源总监"},
+    {"name": "孙丽", "title": "合规经理"},
+]
+
+
+def terms(**changes: Any) -> dict[str, Any]:
+    """The standard terms with a piece rate changed, for a second draft."""
+    t = copy.deepcopy(TERMS)
+    if "rate" in changes:
+        t["piece_rates"][0]["rate_cny"] = changes["rate"]
+    return t
+
+
+class Flow:
+    """One case and the calls that move it; every call asserts its expected status."""
+
+    def __init__(self, client: TestClient, headers: dict[str, dict[str, str]], case_body: dict[str, Any]) -> None:
+        self.client = client
+        self.headers = headers
+        r = client.post("/api/v1/cases", json=case_body, headers=headers["union"])
+        assert r.status_code == 201, r.text
+        self.case = r.json()
+        self.id = self.case["id"]
+
+    def refresh(self, who: str = "union") -> dict[str, Any]:
+        r = self.client.get(f"/api/v1/cases/{self.id}", headers=self.headers[who])
+        assert r.status_code == 200, r.text
+        self.case = r.json()
+        return self.case
+
+    def event(self, who: str, event: str, data: dict[str, Any] | None = None, expect: int = 200) -> dict[str, Any]:
+        version = self.refresh(who)["version"]
+        r = self.client.post(
+            f"/api/v1/cases/{self.id}/events",
+            json={"event": event, "expected_version": version, "data": data or {}},
+            headers=self.headers[who],
+        )
+        assert r.status_code == expect, r.text
+        body: dict[str, Any] = r.json()
+        if expect == 200:
+            self.case = body
+        return body
+
+    def representatives(self) -> None:
+        r = self.client.put(
+            f"/api/v1/cases/{self.id}/representatives",
+            json={"expected_version": self.refresh()["version"], "worker_side": WORKERS, "employer_side": EMPLOYERS},
+            headers=self.headers["union"],
+        )
+        assert r.status_code == 200, r.text
+
+    def draft(self, t: dict[str, Any] | None = None, expect: int = 201) -> dict[str, Any]:
+        r = self.client.post(
+            f"/api/v1/cases/{self.id}/drafts",
+            json={"term_start": "2027-01-01", "term_end": "2028-12-31", "terms": t or TERMS},
+            headers=self.headers["union"],
+        )
+        assert r.status_code == expect, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    def to_consulting(self) -> None:
+        self.representatives()
+        self.event("union", "propose", {"served_on": "2026-11-02", "demands": "提高计件单价"})
+        self.event("employer_body", "accept", {"received_on": "2026-11-05", "reply": "同意协商"})
+        self.event("union", "open_talks")
+
+    def to_agreed(self, approvers: tuple[str, ...]) -> None:
+        self.to_consulting()
+        draft = self.draft()
+        self.event("union", "submit_draft", {"draft_version": draft["version"]})
+        for who in approvers:
+            self.event(who, "approve_draft")
+
+    def to_signed(self, approvers: tuple[str, ...]) -> None:
+        self.to_agreed(approvers)
+        self.event("union", "open_vote")
+        version = self.case["current_draft_version"]
+        self.event("union", "record_vote", {"draft_version": version, "members": 30, "present": 25, "yes": 20, "no": 3, "abstain": 2, "held_on": "2026-12-01"})
+        self.event("union", "sign", {"signed_on": "2026-12-02", "signatory": "李建国"})
+        self.event("employer_body", "sign", {"signed_on": "2026-12-03", "signatory": "张伟"})
