@@ -114,6 +114,7 @@ def build_document_font(*, force: bool = False) -> Path:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
+            os.chmod(tmp, 0o644)
             os.replace(tmp, FONT_FILE)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -169,7 +170,7 @@ def _cut_down_font() -> bytes:
     glyphs = {}
     for name in glyph_order:
         pen = TTGlyphPen(None)
-        glyph_set[name].draw(Cu2QuPen(pen, max_err=1.0, reverse_direction=True))
+        glyph_set[name].draw(Cu2QuPen(pen, max_err=2.0, reverse_direction=True))
         glyphs[name] = pen.glyph()
 
     del font["CFF "]

@@ -1,0 +1,422 @@
+"""View models: the typed, frozen facts a document template sees, and nothing else.
+
+The engine builds these from plain Python values (str dates, str/Decimal money, lists and dicts
+are converted and validated by pydantic), so that rendering needs no database session. Chinese
+wording is not here: templates turn keys such as ``piece_rates`` or ``night`` into words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+TOPIC_KEYS: tuple[str, ...] = (
+    "piece_rates",
+    "order_allocation",
+    "pay_method",
+    "working_hours",
+    "rest_leave",
+    "labour_protection",
+    "insurance_welfare",
+    "rewards_penalties",
+)
+DOCUMENT_KINDS: tuple[str, ...] = (
+    "proposal",
+    "minutes",
+    "draft",
+    "resolution",
+    "contract",
+    "filing_pack",
+    "publication",
+)
+
+Topic = Literal[
+    "piece_rates",
+    "order_allocation",
+    "pay_method",
+    "working_hours",
+    "rest_leave",
+    "labour_protection",
+    "insurance_welfare",
+    "rewards_penalties",
+]
+Side = Literal["worker", "employer"]
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Amount = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- case facts shared by every document -------------------------------------------------------
+
+
+class LegalRule(_Frozen):
+    """One numbered rule of the jurisdiction profile: citation, its number, its wording in brief."""
+
+    id: str
+    citation: str
+    value: Decimal | int | None = None
+    text: str = ""
+
+
+class Representative(_Frozen):
+    """A negotiator of one side (R1–R4)."""
+
+    name: str
+    title: str
+    is_chief: bool = False
+    is_external: bool = False
+
+
+class Parties(_Frozen):
+    """The organisations of a case: union, employer body, labour bureau, covered enterprises."""
+
+    union: str
+    employer_body: str
+    bureau: str
+    covered_enterprises: tuple[str, ...] = ()
+
+
+class CaseFacts(_Frozen):
+    """What every document of a case shows: identity, parties, representatives, topics, rules."""
+
+    case_id: str
+    title: str
+    level: Literal["sector", "regional", "enterprise"]
+    sector: str
+    region_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+    kind: Literal["comprehensive", "wage", "safety", "women"]
+    parties: Parties
+    worker_representatives: tuple[Representative, ...] = ()
+    employer_representatives: tuple[Representative, ...] = ()
+    topics: tuple[Topic, ...]
+    rules: dict[str, LegalRule] = Field(default_factory=dict)
+
+    def chief(self, side: Side) -> Representative | None:
+        """Return the chief representative of a side, if one is named."""
+        reps = self.worker_representatives if side == "worker" else self.employer_representatives
+        return next((rep for rep in reps if rep.is_chief), None)
+
+    def ordered_topics(self) -> tuple[str, ...]:
+        """Return the case's topics in the canonical order of the domain reference."""
+        return tuple(key for key in TOPIC_KEYS if key in self.topics)
+
+
+# --- terms (api.md "terms") --------------------------------------------------------------------
+
+
+class Supplement(_Frozen):
+    """A per-unit supplement on top of a piece rate (night, peak, bad weather, distance)."""
+
+    condition: str
+    amount_cny: Money
+
+
+class PieceRate(_Frozen):
+    """A sector piece rate for one service and unit."""
+
+    service: str
+    unit: str
+    rate_cny: Money
+    supplements: tuple[Supplement, ...] = ()
+
+
+class OrderAllocation(_Frozen):
+    """Dispatch rules: publication, notice before changes, refusals without penalty."""
+
+    rules_published: bool
+    change_notice_days: int
+    refusals_without_penalty_per_day: int
+
+
+class PayMethod(_Frozen):
+    """Pay cycle, pay day, commission cap and statements."""
+
+    cycle: Literal["weekly", "biweekly", "monthly"]
+    pay_day: int
+    max_commission_pct: Amount
+    itemised_statement: bool
+
+
+class WorkingHours(_Frozen):
+    """Continuous online time, breaks and daily hours."""
+
+    max_continuous_minutes: int
+    min_break_minutes: int
+    max_daily_hours: int
+
+
+class RestLeave(_Frozen):
+    """Rest days and holiday pay."""
+
+    rest_days_per_month: int
+    holiday_pay_multiplier: Amount
+
+
+class LabourProtection(_Frozen):
+    """Equipment, heat allowance and safety training."""
+
+    equipment: tuple[str, ...] = ()
+    heat_allowance_cny_month: Money
+    safety_training_hours_year: int
+
+
+class InsuranceWelfare(_Frozen):
+    """Occupational-injury protection, accident cover and who pays."""
+
+    occupational_injury: bool
+    accident_cover_cny: Money
+    premium_paid_by: str
+
+
+class RewardsPenalties(_Frozen):
+    """Deduction cap, appeal deadline, human review."""
+
+    max_deduction_cny: Money
+    appeal_days: int
+    human_review_required: bool
+
+
+class Terms(_Frozen):
+    """The contract terms in the shape of api.md; each topic section is optional."""
+
+    piece_rates: tuple[PieceRate, ...] | None = None
+    expected_units_per_hour: Amount | None = None
+    order_allocation: OrderAllocation | None = None
+    pay_method: PayMethod | None = None
+    working_hours: WorkingHours | None = None
+    rest_leave: RestLeave | None = None
+    labour_protection: LabourProtection | None = None
+    insurance_welfare: InsuranceWelfare | None = None
+    rewards_penalties: RewardsPenalties | None = None
+
+
+class Draft(_Frozen):
+    """A numbered draft of the contract: its terms, term of validity and content hash."""
+
+    version: int
+    sha256: Sha256
+    term_start: dt.date
+    term_end: dt.date
+    terms: Terms
+    created_on: dt.date
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+class Position(_Frozen):
+    """Both sides' positions on one topic at a meeting."""
+
+    topic: Topic
+    worker_position: str
+    employer_position: str
+    agreed: bool = False
+
+
+class Meeting(_Frozen):
+    """One negotiation meeting (R9): chaired by the chiefs in turn, with a neutral recorder."""
+
+    number: int = 1
+    held_on: dt.date
+    location: str
+    chair_side: Side
+    recorder: str
+    summary: str
+    positions: tuple[Position, ...] = ()
+
+
+class Tally(_Frozen):
+    """Ballot counts of one vote (R10 quorum, R11 majority of all members)."""
+
+    members: int
+    present: int
+    yes: int
+    no: int
+    abstain: int
+    quorum_met: bool
+    majority_met: bool
+
+    @property
+    def passed(self) -> bool:
+        """Whether both the quorum and the majority of all members hold."""
+        return self.quorum_met and self.majority_met
+
+
+class EnterpriseTally(Tally):
+    """The tally of one covered enterprise's workers (R12)."""
+
+    enterprise: str
+
+
+class Vote(Tally):
+    """The worker congress vote on a draft, with per-enterprise tallies for sector contracts."""
+
+    held_on: dt.date
+    draft_version: int
+    draft_sha256: Sha256
+    per_enterprise: tuple[EnterpriseTally, ...] = ()
+
+
+class Signature(_Frozen):
+    """One side's signature on the contract."""
+
+    side: Side
+    signatory: str
+    signed_on: dt.date
+
+
+class Filing(_Frozen):
+    """Submission of the signed contract to the labour bureau (R13)."""
+
+    filed_on: dt.date
+    receipt_no: str | None = None
+
+
+class Publication(_Frozen):
+    """Publication of the contract in force to the covered workers (R17)."""
+
+    published_on: dt.date
+    channels: tuple[str, ...]
+
+
+# --- one context per document kind -------------------------------------------------------------
+
+
+class _Document(_Frozen):
+    case: CaseFacts
+
+    @property
+    def document_date(self) -> dt.date:  # pragma: no cover - overridden
+        """The date the document speaks for; fixed by case data, never the wall clock."""
+        raise NotImplementedError
+
+
+class ProposalContext(_Document):
+    """集体协商要约书: made at ``propose``."""
+
+    kind: Literal["proposal"] = "proposal"
+    served_on: dt.date
+    demands: str
+
+    @property
+    def document_date(self) -> dt.date:
+        """The day the proposal is served."""
+        return self.served_on
+
+
+class MinutesContext(_Document):
+    """协商会议纪要: made for each meeting."""
+
+    kind: Literal["minutes"] = "minutes"
+    meeting: Meeting
+
+    @property
+    def document_date(self) -> dt.date:
+        """The day the meeting was held."""
+        return self.meeting.held_on
+
+
+class DraftContext(_Document):
+    """集体合同草案: made at ``submit_draft`` from the draft alone, without signatures."""
+
+    kind: Literal["draft"] = "draft"
+    draft: Draft
+
+    @property
+    def document_date(self) -> dt.date:
+        """The day the draft was made."""
+        return self.draft.created_on
+
+    def binding_enterprises(self) -> tuple[str, ...]:
+        """A draft is proposed to every covered enterprise."""
+        return self.case.parties.covered_enterprises
+
+
+class ResolutionContext(_Document):
+    """职代会决议: made at ``record_vote``, whether the vote passed or failed."""
+
+    kind: Literal["resolution"] = "resolution"
+    draft: Draft
+    vote: Vote
+
+    @property
+    def document_date(self) -> dt.date:
+        """The day of the vote."""
+        return self.vote.held_on
+
+
+class ContractContext(_Document):
+    """集体合同: made at the second ``sign``."""
+
+    kind: Literal["contract"] = "contract"
+    draft: Draft
+    vote: Vote
+    signatures: tuple[Signature, ...]
+
+    @property
+    def document_date(self) -> dt.date:
+        """The later of the two signing dates."""
+        return max(sig.signed_on for sig in self.signatures)
+
+    def binding_enterprises(self) -> tuple[str, ...]:
+        """The covered enterprises whose own tally passed (R12); all of them without tallies."""
+        if not self.vote.per_enterprise:
+            return self.case.parties.covered_enterprises if self.vote.passed else ()
+        return tuple(t.enterprise for t in self.vote.per_enterprise if t.passed)
+
+    def signature(self, side: Side) -> Signature | None:
+        """Return the signature of one side, if it signed."""
+        return next((sig for sig in self.signatures if sig.side == side), None)
+
+
+class FilingPackContext(ContractContext):
+    """报送审查材料: cover letter, contract, resolution, representatives and minutes, at ``file``."""
+
+    kind: Literal["filing_pack"] = "filing_pack"  # type: ignore[assignment]
+    meetings: tuple[Meeting, ...] = ()
+    filing: Filing
+
+    @property
+    def document_date(self) -> dt.date:
+        """The filing date."""
+        return self.filing.filed_on
+
+
+class PublicationContext(ContractContext):
+    """公布记录: made at ``publish``."""
+
+    kind: Literal["publication"] = "publication"  # type: ignore[assignment]
+    publication: Publication
+
+    @property
+    def document_date(self) -> dt.date:
+        """The publication date."""
+        return self.publication.published_on
+
+
+DocumentContext = (
+    ProposalContext
+    | MinutesContext
+    | DraftContext
+    | ResolutionContext
+    | ContractContext
+    | FilingPackContext
+    | PublicationContext
+)
+
+CONTEXT_CLASSES: dict[str, type[_Document]] = {
+    "proposal": ProposalContext,
+    "minutes": MinutesContext,
+    "draft": DraftContext,
+    "resolution": ResolutionContext,
+    "contract": ContractContext,
+    "filing_pack": FilingPackContext,
+    "publication": PublicationContext,
+}

@@ -1,0 +1,236 @@
+"""PDF/A-3b rendering with WeasyPrint (the only module importing it): fonts, metadata, attachments."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree as ET
+
+import weasyprint
+from weasyprint.pdf.metadata import DocumentMetadata
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from negotiation.documents.context import DocumentContext
+from negotiation.documents.fonts import FONT_DIR, ensure_document_font
+from negotiation.documents.html import TEMPLATE_ROOT, base_css, render_html
+
+PDF_VARIANT = "pdf/a-3b"
+XMP_NAMESPACE = "https://xieshang.example.org/ns/negotiation/1.0/"
+XMP_PREFIX = "negotiation"
+FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
+_MISSING_GLYPH = re.compile(r"\.notdef glyph rendered .*\(U\+([0-9A-F]{4,6})\)")
+_CN_TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+class DocumentRenderError(RuntimeError):
+    """A document could not be rendered; no PDF was produced."""
+
+
+class IllegibleTextError(DocumentRenderError):
+    """The rendered text holds characters that no installed font can draw."""
+
+    def __init__(self, characters: tuple[str, ...]) -> None:
+        self.characters = characters
+        listed = ", ".join(f"U+{ord(c):04X}" for c in characters)
+        super().__init__(f"no font can draw: {listed}")
+
+
+class ForbiddenResourceError(FatalURLFetchingError):
+    """A template asked for a resource outside contract_templates/ and the font folder."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDocument:
+    """A rendered document: the PDF bytes, their sha256, and the HTML they came from."""
+
+    kind: str
+    pdf: bytes
+    sha256: str
+    html: str
+    page_count: int
+    missing_glyphs: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+class TemplateURLFetcher(URLFetcher):  # type: ignore[misc]
+    """Serve only files under contract_templates/ and the font folder; refuse everything else."""
+
+    def __init__(self, roots: tuple[Path, ...]) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=True)
+        self._roots = tuple(root.resolve() for root in roots)
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        """Return the file behind an allowed file: URL, else raise ForbiddenResourceError."""
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise ForbiddenResourceError(f"resource refused: {url}")
+        path = Path(unquote(parts.path)).resolve()
+        if not any(path.is_relative_to(root) for root in self._roots) or not path.is_file():
+            raise ForbiddenResourceError(f"resource refused: {url}")
+        return URLFetcherResponse(path.as_uri(), path.read_bytes())
+
+
+class _Renderer:
+    """Process-wide WeasyPrint state: one FontConfiguration, one parsed stylesheet, one fetcher."""
+
+    def __init__(self, root: Path) -> None:
+        ensure_document_font()
+        self.root = root
+        self.fetcher = TemplateURLFetcher((root, FONT_DIR))
+        self.font_config = FontConfiguration()
+        self.stylesheet = weasyprint.CSS(
+            string=base_css(root), base_url=root.as_uri() + "/",
+            url_fetcher=self.fetcher, font_config=self.font_config)
+
+
+_RENDERERS: dict[Path, _Renderer] = {}
+_RENDERERS_LOCK = threading.Lock()
+
+
+def _renderer(root: Path) -> _Renderer:
+    with _RENDERERS_LOCK:
+        if root not in _RENDERERS:
+            _RENDERERS[root] = _Renderer(root)
+        return _RENDERERS[root]
+
+
+def warm_up(root: Path = TEMPLATE_ROOT) -> None:
+    """Load fonts and parse the stylesheet now rather than on the first render."""
+    _renderer(root)
+
+
+class _LogCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def collect_weasyprint_warnings() -> Iterator[list[str]]:
+    """Collect WeasyPrint's warnings logged by this thread inside the block."""
+    collector = _LogCollector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        yield collector.messages
+    finally:
+        logger.removeHandler(collector)
+
+
+class _ArchiveMetadata(DocumentMetadata):  # type: ignore[misc]
+    """WeasyPrint's XMP plus a described extension schema naming the case, parties and draft."""
+
+    def __init__(self, base: DocumentMetadata, properties: Mapping[str, str | list[str]]) -> None:
+        super().__init__(
+            title=base.title, authors=base.authors, description=base.description,
+            keywords=base.keywords, generator=base.generator, created=base.created,
+            modified=base.modified, attachments=base.attachments, lang=base.lang,
+            custom=base.custom, xmp_metadata=base.xmp_metadata)
+        self.properties = dict(properties)
+
+    def generate_rdf_metadata(self, variant: str, version: int, conformance: str) -> bytes:
+        """Return the RDF of WeasyPrint with the case properties and their PDF/A schema added."""
+        rdf = ET.fromstring(super().generate_rdf_metadata(variant, version, conformance))
+        rdf_ns = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+        description = ET.SubElement(rdf, f"{{{rdf_ns}}}Description", {f"{{{rdf_ns}}}about": ""})
+        for name, value in self.properties.items():
+            element = ET.SubElement(description, f"{{{XMP_NAMESPACE}}}{name}")
+            if isinstance(value, list):
+                bag = ET.SubElement(element, f"{{{rdf_ns}}}Bag")
+                for item in value:
+                    ET.SubElement(bag, f"{{{rdf_ns}}}li").text = item
+            else:
+                element.text = value
+        rdf.append(_extension_schema(self.properties))
+        return ET.tostring(rdf, encoding="utf-8")
+
+
+def _extension_schema(properties: Mapping[str, str | list[str]]) -> ET.Element:
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    ext = "http://www.aiim.org/pdfa/ns/extension/"
+    schema = "http://www.aiim.org/pdfa/ns/schema#"
+    prop = "http://www.aiim.org/pdfa/ns/property#"
+    for prefix, uri in (("pdfaExtension", ext), ("pdfaSchema", schema), ("pdfaProperty", prop),
+                        (XMP_PREFIX, XMP_NAMESPACE)):
+        ET.register_namespace(prefix, uri)
+    description = ET.Element(f"{{{rdf}}}Description", {f"{{{rdf}}}about": ""})
+    bag = ET.SubElement(ET.SubElement(description, f"{{{ext}}}schemas"), f"{{{rdf}}}Bag")
+    item = ET.SubElement(bag, f"{{{rdf}}}li", {f"{{{rdf}}}parseType": "Resource"})
+    ET.SubElement(item, f"{{{schema}}}schema").text = "Collective negotiation case"
+    ET.SubElement(item, f"{{{schema}}}namespaceURI").text = XMP_NAMESPACE
+    ET.SubElement(item, f"{{{schema}}}prefix").text = XMP_PREFIX
+    seq = ET.SubElement(ET.SubElement(item, f"{{{schema}}}property"), f"{{{rdf}}}Seq")
+    for name, value in properties.items():
+        entry = ET.SubElement(seq, f"{{{rdf}}}li", {f"{{{rdf}}}parseType": "Resource"})
+        ET.SubElement(entry, f"{{{prop}}}name").text = name
+        ET.SubElement(entry, f"{{{prop}}}valueType").text = "bag Text" if isinstance(value, list) else "Text"
+        ET.SubElement(entry, f"{{{prop}}}category").text = "external"
+        ET.SubElement(entry, f"{{{prop}}}description").text = name
+    return description
+
+
+def _xmp_properties(kind: str, context: DocumentContext) -> dict[str, str | list[str]]:
+    case = context.case
+    props: dict[str, str | list[str]] = {
+        "caseId": case.case_id,
+        "documentKind": kind,
+        "caseTitle": case.title,
+        "parties": [case.parties.union, case.parties.employer_body],
+        "coveredEnterprises": list(case.parties.covered_enterprises),
+    }
+    draft = getattr(context, "draft", None)
+    if draft is not None:
+        props["draftVersion"] = str(draft.version)
+        props["draftSha256"] = draft.sha256
+    return props
+
+
+def _fixed_datetime(context: DocumentContext) -> dt.datetime:
+    day = context.document_date
+    return dt.datetime(day.year, day.month, day.day, tzinfo=_CN_TZ).astimezone(dt.timezone.utc)
+
+
+def render_pdf(kind: str, context: DocumentContext, attachments: Mapping[str, bytes] | None = None,
+               *, strict_glyphs: bool = False, root: Path = TEMPLATE_ROOT) -> RenderedDocument:
+    """Render a document to reproducible PDF/A-3b bytes with its attachments embedded."""
+    renderer = _renderer(root)
+    html = render_html(kind, context, standalone=False, root=root)
+    files = dict(sorted((attachments or {}).items()))
+    digest = hashlib.sha256(html.encode("utf-8"))
+    for name, data in files.items():
+        digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+    identifier = digest.hexdigest()[:32].encode("ascii")
+    stamp = _fixed_datetime(context)
+    with collect_weasyprint_warnings() as warnings:
+        document = weasyprint.HTML(
+            string=html, base_url=root.as_uri() + "/", url_fetcher=renderer.fetcher,
+        ).render(stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
+        document.metadata = _ArchiveMetadata(document.metadata, _xmp_properties(kind, context))
+        pdf_attachments = [
+            weasyprint.Attachment(string=data, name=name, relationship="Data",
+                                  created=stamp, modified=stamp, url_fetcher=renderer.fetcher)
+            for name, data in files.items()]
+        pdf = document.write_pdf(
+            pdf_variant=PDF_VARIANT, pdf_identifier=identifier, attachments=pdf_attachments)
+    missing = tuple(dict.fromkeys(
+        chr(int(m.group(1), 16)) for msg in warnings if (m := _MISSING_GLYPH.search(msg))))
+    if strict_glyphs and missing:
+        raise IllegibleTextError(missing)
+    return RenderedDocument(
+        kind=kind, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), html=html,
+        page_count=len(document.pages), missing_glyphs=missing, warnings=tuple(warnings))

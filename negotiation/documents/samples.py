@@ -1,0 +1,267 @@
+"""Built-in sample cases (the Xi'an express-delivery sector contract) for previews, tests and bench."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from negotiation.documents.context import (
+    CONTEXT_CLASSES,
+    DOCUMENT_KINDS,
+    TOPIC_KEYS,
+    DocumentContext,
+)
+
+SampleName = Literal["xian_express", "minimal_wage"]
+SAMPLE_CASES: tuple[str, ...] = ("xian_express", "minimal_wage")
+
+# National defaults as the engine's profile would pass them; the engine supplies its own.
+SAMPLE_RULES: dict[str, dict[str, Any]] = {
+    "R6": {"citation": "《集体合同规定》第三十二条", "value": 20},
+    "R9": {"citation": "《集体合同规定》第三十三条、第三十四条"},
+    "R10": {"citation": "《集体合同规定》第三十六条",
+            "text": "职工代表大会应当有三分之二以上职工代表出席"},
+    "R11": {"citation": "《集体合同规定》第三十六条",
+            "text": "集体合同草案须经全体职工代表半数以上同意方获通过"},
+    "R12": {"citation": "行业性集体合同适用企业逐一表决的地方实践",
+            "text": "行业性集体合同对其职工代表表决通过的适用企业具有约束力"},
+    "R13": {"citation": "《集体合同规定》第四十二条", "value": 10},
+    "R15": {"citation": "《集体合同规定》第四十七条、《中华人民共和国劳动合同法》第五十四条", "value": 15},
+    "R17": {"citation": "《集体合同规定》第四十八条", "value": 10},
+    "R18": {"citation": "《集体合同规定》第三十八条"},
+    "R19": {"citation": "《集体合同规定》第三十八条"},
+    "R20": {"citation": "《集体合同规定》第三十九条至第四十一条"},
+    "R21": {"citation": "《集体合同规定》第五十二条", "value": 30,
+            "text": "需要延期的，延长期限不得超过十五日"},
+    "R22": {"citation": "《中华人民共和国劳动合同法》第五十五条、人社厅发〔2023〕50号",
+            "value": Decimal("21.00")},
+    "R23": {"citation": "人社部发〔2021〕56号"},
+    "R24": {"citation": "《平台劳动规则和算法协商指引（试行）》"},
+}
+
+_XIAN_ENTERPRISES = ("顺丰速运西安分公司", "中通快递西安分拨中心", "圆通速递西安公司", "韵达快递西安公司")
+
+_XIAN_TERMS: dict[str, Any] = {
+    "piece_rates": [
+        {"service": "parcel_delivery", "unit": "parcel", "rate_cny": "1.20",
+         "supplements": [{"condition": "night", "amount_cny": "0.50"},
+                         {"condition": "bad_weather", "amount_cny": "0.30"}]},
+        {"service": "parcel_pickup", "unit": "parcel", "rate_cny": "1.20",
+         "supplements": [{"condition": "peak", "amount_cny": "0.20"}]},
+        {"service": "bulky_parcel_delivery", "unit": "parcel", "rate_cny": "3.50",
+         "supplements": [{"condition": "distance", "amount_cny": "1.00"},
+                         {"condition": "holiday", "amount_cny": "1.50"}]},
+    ],
+    "expected_units_per_hour": "18",
+    "order_allocation": {"rules_published": True, "change_notice_days": 30,
+                         "refusals_without_penalty_per_day": 3},
+    "pay_method": {"cycle": "monthly", "pay_day": 10, "max_commission_pct": "15",
+                   "itemised_statement": True},
+    "working_hours": {"max_continuous_minutes": 240, "min_break_minutes": 20, "max_daily_hours": 8},
+    "rest_leave": {"rest_days_per_month": 4, "holiday_pay_multiplier": "3"},
+    "labour_protection": {"equipment": ["安全头盔", "雨衣", "手套", "防寒服"],
+                          "heat_allowance_cny_month": "300", "safety_training_hours_year": 8},
+    "insurance_welfare": {"occupational_injury": True, "accident_cover_cny": "600000",
+                          "premium_paid_by": "platform"},
+    "rewards_penalties": {"max_deduction_cny": "50", "appeal_days": 7, "human_review_required": True},
+}
+
+_XIAN_POSITIONS: dict[str, tuple[str, str]] = {
+    "piece_rates": ("派送单价不低于每件1.20元，夜间和恶劣天气另加补贴。", "同意设最低单价，补贴标准需测算后确定。"),
+    "order_allocation": ("公开派单规则，调整算法提前三十日告知。", "同意公开规则，提前告知期限建议为十五日。"),
+    "pay_method": ("按月足额支付，抽成上限百分之十五，提供报酬明细。", "同意按月支付和报酬明细，抽成上限再议。"),
+    "working_hours": ("连续在线四小时后休息二十分钟，期间不派单。", "原则同意，需与系统改造进度衔接。"),
+    "rest_leave": ("每月休息不少于四日，节假日报酬三倍。", "同意每月休息四日，节假日报酬按法定标准执行。"),
+    "labour_protection": ("免费配发头盔、雨衣等防护用品，高温津贴每月三百元。", "同意配发防护用品，高温津贴按月发放。"),
+    "insurance_welfare": ("全员参加职业伤害保障，意外险保额不低于六十万元。", "同意参加职业伤害保障，保额由平台承担保费。"),
+    "rewards_penalties": ("单次扣款不超过五十元，系统判罚须人工复核。", "同意人工复核，申诉期限为七日。"),
+}
+
+
+def _sha256_of_terms(terms: dict[str, Any], term_start: str, term_end: str) -> str:
+    canonical = json.dumps({"term_start": term_start, "term_end": term_end, "terms": terms},
+                           ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _rules() -> dict[str, Any]:
+    return {key: {"id": key, **value} for key, value in SAMPLE_RULES.items()}
+
+
+def _xian_express() -> dict[str, Any]:
+    term_start, term_end = "2027-01-01", "2028-12-31"
+    sha = _sha256_of_terms(_XIAN_TERMS, term_start, term_end)
+    tallies = [(_XIAN_ENTERPRISES[0], 40, 36, 34, 1, 1), (_XIAN_ENTERPRISES[1], 30, 26, 24, 1, 1),
+               (_XIAN_ENTERPRISES[2], 25, 22, 21, 1, 0), (_XIAN_ENTERPRISES[3], 25, 20, 18, 1, 1)]
+    meetings = []
+    for number, (held_on, chair, location) in enumerate(
+        [("2026-10-10", "worker", "西安市总工会职工服务中心三楼会议室"),
+         ("2026-10-24", "employer", "西安市快递行业协会会议室"),
+         ("2026-11-14", "worker", "西安市总工会职工服务中心三楼会议室")], start=1):
+        meetings.append({
+            "number": number, "held_on": held_on, "location": location, "chair_side": chair,
+            "recorder": "刘畅（西安市劳动关系三方协调办公室）",
+            "summary": (f"双方就第{number}轮协商议题逐项交换意见。职工方介绍了对全市快递从业人员收入、"
+                        "工作时间和安全保障情况的调查结果，企业方介绍了各企业成本构成和系统改造安排。\n"
+                        "双方同意在下次会议前各自完善测算数据，并由起草小组整理形成合同文本。"),
+            "positions": [{"topic": key, "worker_position": w, "employer_position": e,
+                           "agreed": number == 3} for key, (w, e) in _XIAN_POSITIONS.items()],
+        })
+    return {
+        "case": {
+            "case_id": "XA-KD-2026-0001",
+            "title": "西安市快递行业集体合同（2027—2028年度）",
+            "level": "sector", "sector": "express_delivery", "region_code": "610100",
+            "kind": "comprehensive",
+            "parties": {"union": "西安市快递行业工会联合会", "employer_body": "西安市快递行业协会",
+                        "bureau": "西安市人力资源和社会保障局",
+                        "covered_enterprises": list(_XIAN_ENTERPRISES)},
+            "worker_representatives": [
+                {"name": "张建国", "title": "西安市快递行业工会联合会主席", "is_chief": True},
+                {"name": "李秀兰", "title": "顺丰速运西安分公司快递员"},
+                {"name": "王堃", "title": "中通快递西安分拨中心分拣员"},
+                {"name": "杨帆", "title": "圆通速递西安公司快递员"},
+                {"name": "马文博", "title": "陕西法正律师事务所律师", "is_external": True},
+            ],
+            "employer_representatives": [
+                {"name": "陈志强", "title": "西安市快递行业协会会长（书面委托）", "is_chief": True},
+                {"name": "刘海涛", "title": "顺丰速运西安分公司人力资源经理"},
+                {"name": "周丽", "title": "中通快递西安分拨中心综合部经理"},
+                {"name": "孙磊", "title": "圆通速递西安公司运营总监"},
+                {"name": "何静", "title": "韵达快递西安公司法务主管"},
+            ],
+            "topics": list(TOPIC_KEYS),
+            "rules": _rules(),
+        },
+        "served_on": "2026-09-01",
+        "demands": ("一、建立全市快递行业计件单价最低标准，派送单价不低于每件1.20元，并设立夜间、恶劣天气等补贴。\n"
+                    "二、公开订单分配规则和考核算法，调整前听取工会意见。\n"
+                    "三、保障快递员休息权利，限制连续在线时长，落实高温津贴和劳动防护。\n"
+                    "四、全员参加职业伤害保障，规范罚款扣款，建立申诉和人工复核机制。"),
+        "meetings": meetings,
+        "draft": {"version": 3, "sha256": sha, "term_start": term_start, "term_end": term_end,
+                  "terms": _XIAN_TERMS, "created_on": "2026-12-01"},
+        "vote": {"held_on": "2026-12-15", "draft_version": 3, "draft_sha256": sha,
+                 "members": 120, "present": 104, "yes": 97, "no": 4, "abstain": 3,
+                 "quorum_met": True, "majority_met": True,
+                 "per_enterprise": [
+                     {"enterprise": name, "members": m, "present": p, "yes": y, "no": n, "abstain": a,
+                      "quorum_met": p * 3 >= m * 2, "majority_met": y * 2 > m}
+                     for name, m, p, y, n, a in tallies]},
+        "signatures": [{"side": "worker", "signatory": "张建国", "signed_on": "2026-12-18"},
+                       {"side": "employer", "signatory": "陈志强", "signed_on": "2026-12-18"}],
+        "filing": {"filed_on": "2026-12-22", "receipt_no": "西人社集备〔2026〕118号"},
+        "publication": {"published_on": "2027-01-20", "channels": ["notice_board", "app", "wechat"]},
+    }
+
+
+def _minimal_wage() -> dict[str, Any]:
+    """A small wage-only case outside Shaanxi whose vote failed: exercises the other branches."""
+    terms = {"piece_rates": [{"service": "food_delivery", "unit": "order", "rate_cny": "4.50",
+                              "supplements": []}],
+             "expected_units_per_hour": "5",
+             "pay_method": {"cycle": "weekly", "pay_day": 3, "max_commission_pct": "18.5",
+                            "itemised_statement": False}}
+    sha = _sha256_of_terms(terms, "2027-03-01", "2028-02-29")
+    return {
+        "case": {
+            "case_id": "SZ-WM-2027-0007", "title": "苏州市外卖配送行业工资专项集体合同",
+            "level": "regional", "sector": "food_delivery", "region_code": "320500", "kind": "wage",
+            "parties": {"union": "苏州市外卖配送行业工会", "employer_body": "苏州市餐饮外卖平台企业协会",
+                        "bureau": "苏州市人力资源和社会保障局", "covered_enterprises": ["苏州某配送服务有限公司"]},
+            "worker_representatives": [
+                {"name": "吴晓东", "title": "工会主席", "is_chief": True},
+                {"name": "郑敏", "title": "配送员"}, {"name": "钱伟", "title": "配送员"}],
+            "employer_representatives": [
+                {"name": "冯立", "title": "法定代表人", "is_chief": True},
+                {"name": "褚红", "title": "人事经理"}, {"name": "卫东", "title": "财务经理"}],
+            "topics": ["piece_rates", "pay_method"],
+            "rules": _rules(),
+        },
+        "served_on": "2027-01-05",
+        "demands": "提高每单配送费。",
+        "meetings": [{"number": 1, "held_on": "2027-01-20", "location": "协会会议室",
+                      "chair_side": "employer", "recorder": "沈洁", "summary": "双方交换意见。",
+                      "positions": [{"topic": "piece_rates", "worker_position": "每单4.50元",
+                                     "employer_position": "每单4.00元", "agreed": False}]}],
+        "draft": {"version": 1, "sha256": sha, "term_start": "2027-03-01", "term_end": "2028-02-29",
+                  "terms": terms, "created_on": "2027-02-01"},
+        "vote": {"held_on": "2027-02-10", "draft_version": 1, "draft_sha256": sha,
+                 "members": 30, "present": 18, "yes": 14, "no": 3, "abstain": 1,
+                 "quorum_met": False, "majority_met": False, "per_enterprise": []},
+        "signatures": [{"side": "worker", "signatory": "吴晓东", "signed_on": "2027-02-12"},
+                       {"side": "employer", "signatory": "冯立", "signed_on": "2027-02-13"}],
+        "filing": {"filed_on": "2027-02-14"},
+        "publication": {"published_on": "2027-03-10", "channels": ["app"]},
+    }
+
+
+_BUILDERS = {"xian_express": _xian_express, "minimal_wage": _minimal_wage}
+
+
+def sample_cases() -> tuple[str, ...]:
+    """Return the names of the built-in sample cases."""
+    return SAMPLE_CASES
+
+
+def sample_data(sample: str = "xian_express") -> dict[str, Any]:
+    """Return a sample case as plain Python values (the shape the engine passes to constructors)."""
+    return _BUILDERS[sample]()
+
+
+def sample_context(kind: str, sample: str = "xian_express") -> DocumentContext:
+    """Build the context of one document kind from a sample case."""
+    data = sample_data(sample)
+    fields: dict[str, Any] = {"case": data["case"]}
+    if kind == "proposal":
+        fields.update(served_on=data["served_on"], demands=data["demands"])
+    elif kind == "minutes":
+        fields.update(meeting=data["meetings"][-1])
+    elif kind == "draft":
+        fields.update(draft=data["draft"])
+    elif kind == "resolution":
+        fields.update(draft=data["draft"], vote=data["vote"])
+    elif kind in ("contract", "filing_pack", "publication"):
+        fields.update(draft=data["draft"], vote=data["vote"], signatures=data["signatures"])
+        if kind == "filing_pack":
+            fields.update(meetings=data["meetings"], filing=data["filing"])
+        if kind == "publication":
+            fields.update(publication=data["publication"])
+    else:
+        raise ValueError(f"unknown document kind: {kind!r}; expected one of {DOCUMENT_KINDS}")
+    context = CONTEXT_CLASSES[kind].model_validate(fields)
+    return context  # type: ignore[return-value]
+
+
+def sample_attachments(kind: str, sample: str = "xian_express") -> dict[str, bytes]:
+    """Return the attachments the engine would pass for a sample document (terms.json, audit.json)."""
+    data = sample_data(sample)
+    audit = [{"seq": 1, "event": "create", "case_id": data["case"]["case_id"]},
+             {"seq": 2, "event": kind, "at": "2026-12-18T10:00:00+08:00"}]
+    files = {"audit.json": json.dumps(audit, ensure_ascii=False, indent=1).encode("utf-8")}
+    if kind not in ("proposal", "minutes"):
+        terms = {"term_start": data["draft"]["term_start"], "term_end": data["draft"]["term_end"],
+                 "terms": data["draft"]["terms"]}
+        files["terms.json"] = json.dumps(terms, ensure_ascii=False, indent=1).encode("utf-8")
+    return files
+
+
+def render_sample(name: str, fmt: str, out_path: Path | str, sample: str = "xian_express") -> Path:
+    """Render one sample document to ``out_path`` as ``pdf`` or standalone ``html``; no database."""
+    from negotiation.documents.html import render_html
+
+    out = Path(out_path)
+    context = sample_context(name, sample)
+    if fmt == "html":
+        out.write_text(render_html(name, context, standalone=True), encoding="utf-8")
+    elif fmt == "pdf":
+        from negotiation.documents.pdf import render_pdf
+
+        out.write_bytes(render_pdf(name, context, sample_attachments(name, sample)).pdf)
+    else:
+        raise ValueError(f"unknown format {fmt!r}: expected pdf or html")
+    return out
