@@ -13,7 +13,7 @@ from negotiation.service_layer.access import Actor
 from negotiation.service_layer.handlers import hash_token
 from negotiation.validation import Malformed
 
-__all__ = ["Body", "CurrentUser", "ServicesDep", "MAX_BODY_BYTES", "PayloadTooLarge", "actor_for_token"]
+__all__ = ["MAX_BODY_BYTES", "Body", "CurrentUser", "PayloadTooLarge", "ServicesDep", "actor_for_token"]
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64

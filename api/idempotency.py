@@ -74,7 +74,7 @@ def run_command(
             if uow.repo.idempotency_record(actor.user_id, key) is None:
                 uow.repo.add_idempotency_record(
                     user_id=actor.user_id, key=key, request_hash=request_hash,
-                    status_code=response.status_code, body=response.body.decode("utf-8"), at=claim.at,
+                    status_code=response.status_code, body=bytes(response.body).decode("utf-8"), at=claim.at,
                 )  # fmt: skip
                 uow.commit()
         return response

@@ -17,10 +17,12 @@ __all__ = [
     "DraftCreate",
     "EventEnvelope",
     "MeetingCreate",
+    "OptionalVersionEnvelope",
     "OrganizationCreate",
     "RepresentativeIn",
     "RepresentativesPut",
     "UserCreate",
+    "VersionEnvelope",
 ]
 
 Id = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
@@ -83,6 +85,22 @@ class RepresentativesPut(_Body):
     expected_version: Version
     worker_side: list[RepresentativeIn] = Field(max_length=500)
     employer_side: list[RepresentativeIn] = Field(max_length=500)
+
+
+class VersionEnvelope(BaseModel):
+    """The expected_version of a request that changes the case, checked before the caller's rights."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    expected_version: Version
+
+
+class OptionalVersionEnvelope(BaseModel):
+    """Drafts and meetings may carry expected_version; it is checked when present."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    expected_version: Version | None = None
 
 
 class EventEnvelope(BaseModel):

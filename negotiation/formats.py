@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer
 
-__all__ = ["Count", "Money", "Name", "Quantity", "Text", "clean_text", "MAX_INT"]
+__all__ = ["MAX_INT", "Count", "Money", "Name", "Quantity", "Text", "clean_text"]
 
 MAX_INT = 2**31 - 1
 _MONEY = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")

@@ -13,7 +13,7 @@ from negotiation import event_data as ed
 from negotiation.calendar import due_date
 from negotiation.errors import ValidationFailed, Violation
 from negotiation.model import Deadline, Draft, NegotiationCase, Vote
-from negotiation.rules import Profile, rule_violation, violation
+from negotiation.rules import Profile, rule_violation
 from negotiation.states import guards
 from negotiation.states.machine import fire
 from negotiation.states.state import CaseState

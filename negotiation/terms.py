@@ -13,7 +13,7 @@ from negotiation.errors import Violation
 from negotiation.formats import Count, Money, Name, Quantity
 from negotiation.rules import Profile, violation
 
-__all__ = ["TOPICS", "TOPIC_TITLES", "PAY_CYCLE_DAYS", "Terms", "floor_violations", "topic_violations", "term_bounds"]
+__all__ = ["PAY_CYCLE_DAYS", "TOPICS", "TOPIC_TITLES", "Terms", "floor_violations", "term_bounds", "topic_violations"]
 
 TOPIC_TITLES: dict[str, str] = {
     "piece_rates": "行业计件单价",

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from negotiation import audit
-from negotiation.commands import CommentCreate, DraftCreate, MeetingCreate, Version
+from negotiation.commands import CommentCreate, DraftCreate, MeetingCreate, OptionalVersionEnvelope
 from negotiation.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, VersionConflict, Violation
 from negotiation.model import Comment, Draft, Meeting, NegotiationCase
 from negotiation.rules import profile_for_region, rule_violation, violation
@@ -27,11 +25,6 @@ __all__ = ["add_comment", "add_draft", "add_meeting", "draft_sha256"]
 COMMENTING_PARTIES = frozenset({Party.UNION, Party.EMPLOYER_BODY, Party.COVERED_ENTERPRISE})
 
 
-class _OptionalVersion(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    expected_version: Version | None = None
-
-
 def draft_sha256(term_start: str, term_end: str, terms: dict[str, Any]) -> str:
     """The fingerprint a vote and a contract are tied to: sha256 of the draft's canonical JSON."""
     return audit.sha256_hex(audit.canonical_json({"term_start": term_start, "term_end": term_end, "terms": terms}))
@@ -39,7 +32,7 @@ def draft_sha256(term_start: str, term_end: str, terms: dict[str, Any]) -> str:
 
 def _consulting_union_change(uow: UnitOfWork, actor: Actor, case_id: int, body: Any, what: str) -> NegotiationCase:
     case = visible_case(uow, actor, case_id)
-    envelope = parse(_OptionalVersion, body)
+    envelope = parse(OptionalVersionEnvelope, body)
     if Party.UNION not in parties_of(actor, case):
         raise Forbidden(f"只有本案工会方协商代表可以{what}")
     if envelope.expected_version is not None and envelope.expected_version != case.version:

@@ -7,17 +7,18 @@ import secrets
 from typing import Any
 
 from negotiation import audit
-from negotiation.commands import CaseCreate, EventEnvelope, OrganizationCreate, RepresentativesPut, UserCreate
+from negotiation.commands import CaseCreate, EventEnvelope, OrganizationCreate, RepresentativesPut, UserCreate, VersionEnvelope
 from negotiation.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, VersionConflict, Violation
 from negotiation.event_data import EVENT_DATA
 from negotiation.model import NegotiationCase, Organization, Representative, User
 from negotiation.procedure import EventContext, apply_event
-from negotiation.rules import profile_for_region
+from negotiation.rules import profile_for_region, rule_violation
 from negotiation.service_layer import documents as docs
 from negotiation.service_layer.access import Actor, can_see, parties_of
 from negotiation.service_layer.clock import now_iso, today
 from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.service_layer.views import case_view
+from negotiation.states.guards import representative_violations
 from negotiation.states.machine import allowed_events, can_fire
 from negotiation.states.state import CaseState
 from negotiation.states.table import EVENTS, ONCE_PER_ORGANIZATION, SYSTEM_EVENTS, Party, fired_by
@@ -174,24 +175,20 @@ def put_representatives(uow: UnitOfWork, *, actor: Actor, case_id: int, body: An
     """Replace both sides' representatives (union, in drafting or preparing); R1–R4 are checked when proposing."""
     with uow:
         case = visible_case(uow, actor, case_id)
-        if not isinstance(body, dict) or "expected_version" not in body:
-            raise ValidationFailed("缺少 expected_version", [Violation(None, "缺少必填字段", None, "expected_version")])
+        envelope = parse(VersionEnvelope, body)
         if Party.UNION not in parties_of(actor, case):
             raise Forbidden("只有本案工会方协商代表可以确定协商代表名单")
-        cmd = parse(RepresentativesPut, body)
-        if cmd.expected_version != case.version:
-            raise VersionConflict(cmd.expected_version, case.version)
+        if envelope.expected_version != case.version:
+            raise VersionConflict(envelope.expected_version, case.version)
         if case.state not in EDITABLE_REPRESENTATIVES:
             raise InvalidTransition(f"案件处于「{case.state}」状态，只有在 drafting 或 preparing 状态下才能修改协商代表")
-        case.worker_side = [Representative(**r.model_dump()) for r in cmd.worker_side]
-        case.employer_side = [Representative(**r.model_dump()) for r in cmd.employer_side]
-        from negotiation.states.guards import representative_violations
-
-        found = representative_violations(case.worker_side, case.employer_side, profile_for_region(case.region_code))
+        cmd = parse(RepresentativesPut, body)
+        worker_side = [Representative(**r.model_dump()) for r in cmd.worker_side]
+        employer_side = [Representative(**r.model_dump()) for r in cmd.employer_side]
+        found = representative_violations(worker_side, employer_side, profile_for_region(case.region_code))
         if found:
-            from negotiation.rules import rule_violation
-
             raise rule_violation(found)
+        case.worker_side, case.employer_side = worker_side, employer_side
         record_change(uow, case, actor.label, "set_representatives", cmd.model_dump(mode="json"), from_state=case.state)
         result = case_view(case, actor)
         uow.commit(result)

@@ -15,14 +15,14 @@ from negotiation.service_layer.views import audit_view, case_view, comment_view,
 
 __all__ = [
     "case",
+    "case_audit",
+    "case_documents",
     "cases",
     "comments",
     "draft",
     "draft_diff",
     "drafts",
     "meetings",
-    "case_audit",
-    "case_documents",
     "verify_audit",
 ]
 

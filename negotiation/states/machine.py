@@ -18,7 +18,9 @@ def _condition(name: str) -> Any:
     guard = GUARDS[name]
 
     def check(event: EventData) -> bool:
-        return guard(event.model)
+        case = event.model
+        assert isinstance(case, NegotiationCase)
+        return guard(case)
 
     check.__name__ = name
     return check

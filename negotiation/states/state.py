@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["CaseState", "TERMINAL_STATES"]
+__all__ = ["TERMINAL_STATES", "CaseState"]
 
 
 class CaseState(StrEnum):

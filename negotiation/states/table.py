@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from negotiation.states.state import CaseState as S
 
-__all__ = ["EVENTS", "ONCE_PER_ORGANIZATION", "Party", "SYSTEM_EVENTS", "TRANSITIONS", "Transition", "fired_by"]
+__all__ = ["EVENTS", "ONCE_PER_ORGANIZATION", "SYSTEM_EVENTS", "TRANSITIONS", "Party", "Transition", "fired_by"]
 
 
 class Party(StrEnum):
