@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar as _cal
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -124,8 +123,10 @@ def topic_violations(terms: Terms, topics: list[str]) -> list[Violation]:
 
 
 def _add_years(day: date, years: int) -> date:
-    year = day.year + years
-    return day.replace(year=year, day=min(day.day, _cal.monthrange(year, day.month)[1]))
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year: the anniversary is 1 March, so the term ends on 28 February
+        return date(day.year + years, 3, 1)
 
 
 def term_bounds(term_start: date, profile: Profile) -> tuple[date, date]:
