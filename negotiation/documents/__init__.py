@@ -1,0 +1,102 @@
+"""Contract documents: view models, templates, PDF/A-3b rendering and the content-addressed archive.
+
+Render outside the database transaction (``render_pdf`` needs only a context), then store the
+bytes with ``ArchiveStore.put`` and record the returned sha256 under the case's version check.
+WeasyPrint is imported on the first ``render_pdf`` call, not on import of this package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from negotiation.documents.archive import (
+    ArchiveIntegrityError,
+    ArchiveStore,
+    VerificationFailure,
+    sha256_hex,
+    verify_all,
+)
+from negotiation.documents.context import (
+    DOCUMENT_KINDS,
+    TOPIC_KEYS,
+    CaseFacts,
+    ContractContext,
+    DocumentContext,
+    Draft,
+    EnterpriseTally,
+    Filing,
+    FilingPackContext,
+    LegalRule,
+    Meeting,
+    MinutesContext,
+    Parties,
+    Position,
+    ProposalContext,
+    Publication,
+    PublicationContext,
+    Representative,
+    ResolutionContext,
+    Signature,
+    Terms,
+    Vote,
+)
+from negotiation.documents.html import TEMPLATE_ROOT, TemplateCheckError, check_templates, render_html
+from negotiation.documents.legibility import illegible_characters
+from negotiation.documents.rendered import DocumentRenderError, IllegibleTextError, RenderedDocument
+
+
+def render_pdf(kind: str, context: DocumentContext, attachments: Mapping[str, bytes] | None = None,
+               *, strict_glyphs: bool = False, root: Path = TEMPLATE_ROOT) -> RenderedDocument:
+    """Render a document to reproducible PDF/A-3b bytes with ``attachments`` (name → bytes) embedded."""
+    from negotiation.documents import pdf
+
+    return pdf.render_pdf(kind, context, attachments, strict_glyphs=strict_glyphs, root=root)
+
+
+def warm_up() -> None:
+    """Load WeasyPrint, the fonts and the stylesheet now (e.g. at service start)."""
+    from negotiation.documents import pdf
+
+    pdf.warm_up()
+
+
+__all__ = [
+    "DOCUMENT_KINDS",
+    "TEMPLATE_ROOT",
+    "TOPIC_KEYS",
+    "ArchiveIntegrityError",
+    "ArchiveStore",
+    "CaseFacts",
+    "ContractContext",
+    "DocumentContext",
+    "DocumentRenderError",
+    "Draft",
+    "EnterpriseTally",
+    "Filing",
+    "FilingPackContext",
+    "IllegibleTextError",
+    "LegalRule",
+    "Meeting",
+    "MinutesContext",
+    "Parties",
+    "Position",
+    "ProposalContext",
+    "Publication",
+    "PublicationContext",
+    "RenderedDocument",
+    "Representative",
+    "ResolutionContext",
+    "Signature",
+    "TemplateCheckError",
+    "Terms",
+    "VerificationFailure",
+    "Vote",
+    "check_templates",
+    "illegible_characters",
+    "render_html",
+    "render_pdf",
+    "sha256_hex",
+    "verify_all",
+    "warm_up",
+]

@@ -9,7 +9,6 @@ import logging
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -23,6 +22,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from negotiation.documents.context import DocumentContext
 from negotiation.documents.fonts import FONT_DIR, ensure_document_font
 from negotiation.documents.html import TEMPLATE_ROOT, base_css, render_html
+from negotiation.documents.rendered import IllegibleTextError, RenderedDocument
 
 PDF_VARIANT = "pdf/a-3b"
 XMP_NAMESPACE = "https://xieshang.example.org/ns/negotiation/1.0/"
@@ -32,34 +32,8 @@ _MISSING_GLYPH = re.compile(r"\.notdef glyph rendered .*\(U\+([0-9A-F]{4,6})\)")
 _CN_TZ = dt.timezone(dt.timedelta(hours=8))
 
 
-class DocumentRenderError(RuntimeError):
-    """A document could not be rendered; no PDF was produced."""
-
-
-class IllegibleTextError(DocumentRenderError):
-    """The rendered text holds characters that no installed font can draw."""
-
-    def __init__(self, characters: tuple[str, ...]) -> None:
-        self.characters = characters
-        listed = ", ".join(f"U+{ord(c):04X}" for c in characters)
-        super().__init__(f"no font can draw: {listed}")
-
-
 class ForbiddenResourceError(FatalURLFetchingError):
     """A template asked for a resource outside contract_templates/ and the font folder."""
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedDocument:
-    """A rendered document: the PDF bytes, their sha256, and the HTML they came from."""
-
-    kind: str
-    pdf: bytes
-    sha256: str
-    html: str
-    page_count: int
-    missing_glyphs: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
 
 
 class TemplateURLFetcher(URLFetcher):  # type: ignore[misc]
@@ -200,6 +174,15 @@ def _xmp_properties(kind: str, context: DocumentContext) -> dict[str, str | list
     return props
 
 
+def _dedupe_associated_files(document: Any, pdf: Any) -> None:
+    """WeasyPrint 70 lists each attachment twice in the catalog's /AF; keep one reference each."""
+    associated = pdf.catalog.get("AF")
+    if associated:
+        unique = list(dict.fromkeys(associated))
+        associated.clear()
+        associated.extend(unique)
+
+
 def _fixed_datetime(context: DocumentContext) -> dt.datetime:
     day = context.document_date
     return dt.datetime(day.year, day.month, day.day, tzinfo=_CN_TZ).astimezone(dt.timezone.utc)
@@ -226,7 +209,8 @@ def render_pdf(kind: str, context: DocumentContext, attachments: Mapping[str, by
                                   created=stamp, modified=stamp, url_fetcher=renderer.fetcher)
             for name, data in files.items()]
         pdf = document.write_pdf(
-            pdf_variant=PDF_VARIANT, pdf_identifier=identifier, attachments=pdf_attachments)
+            pdf_variant=PDF_VARIANT, pdf_identifier=identifier, attachments=pdf_attachments,
+            finisher=_dedupe_associated_files)
     missing = tuple(dict.fromkeys(
         chr(int(m.group(1), 16)) for msg in warnings if (m := _MISSING_GLYPH.search(msg))))
     if strict_glyphs and missing:

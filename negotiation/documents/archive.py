@@ -1,0 +1,136 @@
+"""Content-addressed document archive: files named by sha256, written atomically, verified on read.
+
+Layout: ``<root>/<aa>/<bb>/<sha256>`` where aa and bb are the first two byte pairs of the hash.
+A file is written to a temporary name in its final folder, fsynced, renamed into place, and the
+folder fsynced, so a crash leaves either no file or the whole file. An existing file is never
+replaced: storing the same bytes again is a no-op, and a file that exists with other bytes is
+an integrity error. Every read hashes the bytes before returning them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ArchiveIntegrityError(Exception):
+    """A stored document is missing or no longer matches its sha256."""
+
+    def __init__(self, sha256: str, reason: str, path: Path | None = None) -> None:
+        self.sha256 = sha256
+        self.reason = reason
+        self.path = path
+        super().__init__(f"archive file {sha256}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationFailure:
+    """One document whose stored file failed verification."""
+
+    document_id: object
+    sha256: str
+    reason: str
+
+
+def sha256_hex(data: bytes) -> str:
+    """Return the lowercase hex sha256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class ArchiveStore:
+    """Store and fetch documents by the sha256 of their bytes under one root folder."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def path_for(self, sha256: str) -> Path:
+        """Return where the file with this sha256 lives (whether or not it exists)."""
+        if not _SHA256.fullmatch(sha256):
+            raise ValueError(f"not a lowercase hex sha256: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` atomically and return its sha256; never overwrite other bytes."""
+        digest = sha256_hex(data)
+        target = self.path_for(digest)
+        if target.exists():
+            self._check(digest, target)
+            return digest
+        folder = target.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{digest[:8]}-", suffix=".tmp")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o444)
+            # link() fails if the name exists, unlike rename(): a racing writer cannot be clobbered.
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                self._check(digest, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        _fsync_dir(folder)
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        """Return the stored bytes after checking their hash; raise ArchiveIntegrityError if not."""
+        path = self.path_for(sha256)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise ArchiveIntegrityError(sha256, "missing", path) from exc
+        if sha256_hex(data) != sha256:
+            raise ArchiveIntegrityError(sha256, "content does not match its sha256", path)
+        return data
+
+    def exists(self, sha256: str) -> bool:
+        """Whether a file for this sha256 is present (not verified)."""
+        return self.path_for(sha256).is_file()
+
+    def verify(self, sha256: str) -> None:
+        """Hash the stored file; raise ArchiveIntegrityError when it is missing or altered."""
+        self.get(sha256)
+
+    def _check(self, sha256: str, path: Path) -> None:
+        if sha256_hex(path.read_bytes()) != sha256:
+            raise ArchiveIntegrityError(sha256, "existing file holds other bytes; not overwritten", path)
+
+    def iter_hashes(self) -> Iterator[str]:
+        """Yield the sha256 names of every stored file."""
+        for path in sorted(self.root.glob("??/??/*")):
+            if _SHA256.fullmatch(path.name):
+                yield path.name
+
+
+def verify_all(store: ArchiveStore, rows: Iterable[tuple[object, str]]) -> list[VerificationFailure]:
+    """Verify (document id, sha256) rows against the store; return one failure per bad document."""
+    failures: list[VerificationFailure] = []
+    for document_id, sha256 in rows:
+        try:
+            store.verify(sha256)
+        except ArchiveIntegrityError as exc:
+            failures.append(VerificationFailure(document_id, sha256, exc.reason))
+        except ValueError as exc:
+            failures.append(VerificationFailure(document_id, sha256, str(exc)))
+    return failures
