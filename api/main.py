@@ -22,7 +22,7 @@ from negotiation.bootstrap import Services, bootstrap
 from negotiation.errors import NegotiationError, Violation
 from negotiation.service_layer.clock import today
 from negotiation.service_layer.sweeper import tick
-from negotiation.validation import dotted_path
+from negotiation.validation import dotted_path, error_message
 
 __all__ = ["HTTP_STATUS", "create_app", "error_response"]
 
@@ -61,7 +61,7 @@ async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
 async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     found = [
-        Violation(None, str(e.get("msg", "格式不正确")), None, dotted_path(tuple(e.get("loc", ()))[1:]) or None)
+        Violation(None, error_message(e), None, dotted_path(tuple(e.get("loc", ()))[1:]) or None)
         for e in exc.errors()
     ]
     return JSONResponse(_body("validation_error", "请求参数不符合格式要求", found), status_code=422)

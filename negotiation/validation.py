@@ -9,7 +9,7 @@ from pydantic import ValidationError as PydanticError
 
 from negotiation.errors import ValidationFailed, Violation
 
-__all__ = ["Malformed", "dotted_path", "parse", "violations_from"]
+__all__ = ["Malformed", "dotted_path", "error_message", "parse", "violations_from"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -73,6 +73,11 @@ def _message(error: Any) -> str:
     if kind == "too_short" and "min_length" in ctx:
         return f"{base}：至少 {ctx['min_length']} 项"
     return base
+
+
+def error_message(error: Any) -> str:
+    """The Chinese message of one pydantic error (also used for FastAPI's query and path parameters)."""
+    return _message(error)
 
 
 def violations_from(exc: PydanticError, prefix: str = "") -> list[Violation]:
