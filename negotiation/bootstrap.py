@@ -53,7 +53,7 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Serv
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade_database(engine)
-    services = Services(settings=settings, engine=engine, uow=UnitOfWorkFactory(engine))
+    services = Services(settings=settings, engine=engine, uow=UnitOfWorkFactory(engine, settings.archive_dir))
     if migrate and settings.admin_token:
         handlers.ensure_admin(services.uow(), token=settings.admin_token)
     return services

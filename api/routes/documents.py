@@ -1,21 +1,49 @@
-"""Routes for a case's documents and their stored bytes."""
+"""Routes for a case's documents, their stored bytes, and a draft's PDF."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import DocumentOut, error_responses
-from negotiation.service_layer import queries
+from negotiation.errors import ArchiveIntegrityError
+from negotiation.service_layer import handlers, queries
 
 router = APIRouter(tags=["documents"])
-CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+PDF = {200: {"content": {"application/pdf": {}}, "description": "PDF/A-3b"}}
+
+
+def _pdf(data: bytes, sha256: str, filename: str) -> Response:
+    return Response(
+        content=data,
+        media_type="application/pdf",
+        headers={"ETag": f'"{sha256}"', "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private"},
+    )
 
 
 @router.get("/api/v1/cases/{case_id}/documents", responses={200: {"model": list[DocumentOut]}, **error_responses(401, 404)})
-def list_documents(services: ServicesDep, actor: CurrentUser, case_id: CaseId) -> JSONResponse:
+def list_documents(services: ServicesDep, actor: CurrentUser, case_id: Id) -> JSONResponse:
     """The documents the case's events produced."""
     return JSONResponse(queries.case_documents(services.uow.reading(), actor=actor, case_id=case_id))
+
+
+@router.get("/api/v1/documents/{document_id}/content", responses={**PDF, **error_responses(401, 404, 500)})
+def document_content(services: ServicesDep, actor: CurrentUser, document_id: Id) -> Response:
+    """The stored bytes, verified against their sha256; a mismatch is an integrity error and an audit alert."""
+    try:
+        data, sha256, kind = queries.document_content(services.uow.reading(), actor=actor, document_id=document_id)
+    except ArchiveIntegrityError:
+        handlers.record_archive_alert(services.uow(), document_id=document_id)
+        raise
+    return _pdf(data, sha256, f"{kind}-{document_id}.pdf")
+
+
+@router.get("/api/v1/cases/{case_id}/drafts/{version}/pdf", responses={**PDF, **error_responses(401, 404)})
+def draft_pdf(services: ServicesDep, actor: CurrentUser, case_id: Id, version: Id) -> Response:
+    """A draft as PDF, marked 草案, built from the draft alone."""
+    data, sha256 = queries.draft_pdf(services.uow.reading(), actor=actor, case_id=case_id, version=version)
+    return _pdf(data, sha256, f"draft-{case_id}-v{version}.pdf")

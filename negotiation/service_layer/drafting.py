@@ -78,33 +78,47 @@ def _terms_json(terms: Terms) -> dict[str, Any]:
     return terms.model_dump(mode="json", exclude_none=True)
 
 
-def add_meeting(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict[str, Any]:
-    """Minutes of a meeting; the chair alternates between the sides (R9)."""
-    with uow:
-        case = _consulting_union_change(uow, actor, case_id, body, "记录协商会议")
-        cmd = parse(MeetingCreate, body)
-        topics = set(case.topics)
-        bad = [
-            Violation(None, f"「{p.topic}」不是本案的协商议题", None, f"positions[{i}].topic")
-            for i, p in enumerate(cmd.positions)
-            if p.topic not in topics
-        ]
-        if bad:
-            raise ValidationFailed(bad[0].message, bad)
-        previous = uow.repo.meetings(case.id or 0)
-        if previous and previous[-1].chair_side == cmd.chair_side:
-            side = "职工方" if cmd.chair_side == "worker" else "企业方"
-            raise rule_violation([violation("R9", f"协商会议应由双方首席代表轮流主持：上次会议已由{side}主持", "chair_side")])
-        meeting = Meeting(
-            case_id=case.id or 0, held_on=cmd.held_on, location=cmd.location, chair_side=cmd.chair_side,
-            recorder=cmd.recorder, summary=cmd.summary, positions=[p.model_dump(mode="json") for p in cmd.positions],
-            created_at=now_iso(),
-        )  # fmt: skip
+def _meeting(
+    uow: UnitOfWork, actor: Actor, case_id: int, body: Any, at: str, *, planning: bool
+) -> tuple[NegotiationCase, Meeting, list[docs.PlannedDocument]]:
+    case = _consulting_union_change(uow, actor, case_id, body, "记录协商会议")
+    cmd = parse(MeetingCreate, body)
+    topics = set(case.topics)
+    bad = [
+        Violation(None, f"「{p.topic}」不是本案的协商议题", None, f"positions[{i}].topic")
+        for i, p in enumerate(cmd.positions)
+        if p.topic not in topics
+    ]
+    if bad:
+        raise ValidationFailed(bad[0].message, bad)
+    previous = uow.repo.meetings(case.id or 0)
+    if previous and previous[-1].chair_side == cmd.chair_side:
+        side = "职工方" if cmd.chair_side == "worker" else "企业方"
+        raise rule_violation([violation("R9", f"协商会议应由双方首席代表轮流主持：上次会议已由{side}主持", "chair_side")])
+    meeting = Meeting(
+        case_id=case.id or 0, held_on=cmd.held_on, location=cmd.location, chair_side=cmd.chair_side,
+        recorder=cmd.recorder, summary=cmd.summary, positions=[p.model_dump(mode="json") for p in cmd.positions],
+        created_at=at,
+    )  # fmt: skip
+    chain = list(uow.repo.audit_events(case.id or 0)) if planning else []
+    data = cmd.model_dump(mode="json", exclude={"expected_version"})
+    link = record_change(uow, case, actor.label, "record_meeting", data, from_state=case.state, at=at)
+    planned = docs.plan_for_meeting(uow, case, meeting, [*chain, link]) if planning else []
+    if not planning:
         uow.repo.add(meeting)
         uow.repo.flush()
-        data = cmd.model_dump(mode="json", exclude={"expected_version"})
-        record_change(uow, case, actor.label, "record_meeting", data, from_state=case.state)
-        docs.after_meeting(uow, case, meeting)
+    return case, meeting, planned
+
+
+def add_meeting(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict[str, Any]:
+    """Minutes of a meeting; the chair alternates between the sides (R9). The minutes PDF is rendered before the write lock."""
+    at = now_iso()
+    with uow.reader() as reader:
+        _case, _meeting_seen, planned = _meeting(reader, actor, case_id, body, at, planning=True)
+    made = docs.render_all(planned)
+    with uow:
+        case, meeting, _ = _meeting(uow, actor, case_id, body, at, planning=False)
+        docs.store_all(uow, case, made, at)
         result = meeting_view(meeting)
         uow.commit(result)
     return result

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import date
 from typing import Any
 
 from negotiation import audit
 from negotiation.commands import CaseCreate, EventEnvelope, OrganizationCreate, RepresentativesPut, UserCreate, VersionEnvelope
 from negotiation.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, VersionConflict, Violation
-from negotiation.event_data import EVENT_DATA
-from negotiation.model import NegotiationCase, Organization, Representative, User
+from negotiation.event_data import EVENT_DATA, SignData
+from negotiation.model import AuditEvent, NegotiationCase, Organization, Representative, User
 from negotiation.procedure import EventContext, apply_event
 from negotiation.rules import profile_for_region, rule_violation
 from negotiation.service_layer import documents as docs
@@ -41,6 +42,7 @@ ORG_KIND_FOR_ROLE = {
     "enterprise_rep": ("employer_body", "enterprise"),
     "labour_bureau": ("labour_bureau",),
 }
+FIRING_ORDER = (Party.UNION, Party.EMPLOYER_BODY, Party.COVERED_ENTERPRISE, Party.LABOUR_BUREAU)
 EDITABLE_REPRESENTATIVES = (CaseState.DRAFTING, CaseState.PREPARING)
 
 
@@ -63,15 +65,24 @@ def visible_case(uow: UnitOfWork, actor: Actor, case_id: int) -> NegotiationCase
 
 
 def record_change(
-    uow: UnitOfWork, case: NegotiationCase, actor: str, event: str, data: Any, *, from_state: str | None, bump: bool = True
-) -> None:
+    uow: UnitOfWork,
+    case: NegotiationCase,
+    actor: str,
+    event: str,
+    data: Any,
+    *,
+    from_state: str | None,
+    bump: bool = True,
+    at: str | None = None,
+) -> AuditEvent:
     """Append the change's audit link and, for a change of the case, bump its version: part of the same transaction."""
-    at = now_iso()
+    at = at or now_iso()
     if bump:
         case.version += 1
         case.updated_at = at
     link = audit.append_event(case, at=at, actor=actor, event=event, from_state=from_state, to_state=case.state, data=data)
     uow.repo.add(link)
+    return link
 
 
 def create_organization(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
@@ -213,32 +224,62 @@ def _check_event(case: NegotiationCase, actor: Actor, envelope: EventEnvelope) -
     return parties
 
 
+def _fire(
+    uow: UnitOfWork, actor: Actor, case_id: int, body: Any, at: str, day: date, *, planning: bool
+) -> tuple[NegotiationCase, list[docs.PlannedDocument]]:
+    case = visible_case(uow, actor, case_id)
+    envelope = parse(EventEnvelope, body)
+    if envelope.event not in EVENTS:
+        message = f"未知事件 {envelope.event}"
+        raise ValidationFailed(message, [Violation(None, message, None, "event")])
+    parties = _check_event(case, actor, envelope)
+    data = parse(EVENT_DATA[envelope.event], envelope.data, "data")
+    party = next(p for p in FIRING_ORDER if p in parties & fired_by(envelope.event))
+    ctx = EventContext(
+        party=party, organization_id=actor.organization_id, profile=profile_for_region(case.region_code),
+        today=day, created_at=at,
+    )  # fmt: skip
+    if case.current_draft_version is not None and envelope.event in ("record_vote", "sign"):
+        ctx.current_draft = uow.repo.draft(case.id or 0, case.current_draft_version)
+    if planning and isinstance(data, SignData):
+        docs.check_legibility(uow, case, ctx.current_draft, data.signatory)
+    chain = list(uow.repo.audit_events(case.id or 0)) if planning else []
+    from_state = case.state
+    outcome = apply_event(case, envelope.event, data, ctx)
+    if outcome.vote is not None:
+        uow.repo.add(outcome.vote)
+    link = record_change(uow, case, actor.label, envelope.event, data.model_dump(mode="json"), from_state=from_state, at=at)
+    planned = docs.plan_for_event(uow, case, envelope.event, [*chain, link], outcome.vote) if planning else []
+    return case, planned
+
+
 def fire_event(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict[str, Any]:
-    """Fire one event of api.md's table, in the order of checks of api.md's Precise semantics."""
+    """Fire one event of api.md's table, in the order of checks of api.md's Precise semantics.
+
+    An event that makes a document is first applied in a read-only unit of work to build the document,
+    which is rendered with no lock held; the write transaction then applies the same facts and stores it.
+    """
+    at, day = now_iso(), today()
+    made: list[docs.MadeDocument] = []
+    if isinstance(body, dict) and body.get("event") in docs.DOCUMENT_EVENTS:
+        with uow.reader() as reader:
+            _case, planned = _fire(reader, actor, case_id, body, at, day, planning=True)
+        made = docs.render_all(planned)
     with uow:
-        case = visible_case(uow, actor, case_id)
-        envelope = parse(EventEnvelope, body)
-        if envelope.event not in EVENTS:
-            message = f"未知事件 {envelope.event}"
-            raise ValidationFailed(message, [Violation(None, message, None, "event")])
-        parties = _check_event(case, actor, envelope)
-        data = parse(EVENT_DATA[envelope.event], envelope.data, "data")
-        party = next(p for p in (Party.UNION, Party.EMPLOYER_BODY, Party.COVERED_ENTERPRISE, Party.LABOUR_BUREAU) if p in parties & fired_by(envelope.event))
-        at = now_iso()
-        ctx = EventContext(
-            party=party, organization_id=actor.organization_id, profile=profile_for_region(case.region_code),
-            today=today(), created_at=at,
-        )  # fmt: skip
-        if case.current_draft_version is not None and envelope.event in ("record_vote", "sign"):
-            ctx.current_draft = uow.repo.draft(case.id or 0, case.current_draft_version)
-        if envelope.event == "sign":
-            docs.check_legibility(uow, case, ctx.current_draft)
-        from_state = case.state
-        outcome = apply_event(case, envelope.event, data, ctx)
-        if outcome.vote is not None:
-            uow.repo.add(outcome.vote)
-        record_change(uow, case, actor.label, envelope.event, data.model_dump(mode="json"), from_state=from_state)
-        docs.after_event(uow, case, envelope.event, from_state)
+        case, _ = _fire(uow, actor, case_id, body, at, day, planning=False)
+        docs.store_all(uow, case, made, at)
         result = case_view(case, actor)
         uow.commit(result)
     return result
+
+
+def record_archive_alert(uow: UnitOfWork, *, document_id: int) -> None:
+    """Write an audit alert on the document's case: its stored file no longer matches its sha256."""
+    with uow:
+        row = uow.repo.document(document_id)
+        case = uow.repo.case(row.case_id) if row is not None else None
+        if row is None or case is None:
+            return
+        data = {"document_id": document_id, "kind": row.kind, "sha256": row.sha256}
+        record_change(uow, case, "system", "archive_integrity_alert", data, from_state=case.state, bump=False)
+        uow.commit()

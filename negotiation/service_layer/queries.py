@@ -8,6 +8,7 @@ from negotiation import audit
 from negotiation.diff import terms_diff
 from negotiation.errors import Forbidden, NotFound, ValidationFailed, Violation
 from negotiation.model import Draft
+from negotiation.service_layer import documents
 from negotiation.service_layer.access import Actor
 from negotiation.service_layer.handlers import visible_case
 from negotiation.service_layer.unit_of_work import UnitOfWork
@@ -19,8 +20,10 @@ __all__ = [
     "case_documents",
     "cases",
     "comments",
+    "document_content",
     "draft",
     "draft_diff",
+    "draft_pdf",
     "drafts",
     "meetings",
     "verify_audit",
@@ -152,3 +155,20 @@ def verify_audit(uow: UnitOfWork, *, actor: Actor | None) -> dict[str, Any]:
             if not result.ok:
                 return {"ok": False, "events_checked": checked, "first_bad_seq": result.first_bad_seq, "case_id": case_id}
     return {"ok": True, "events_checked": checked, "first_bad_seq": None}
+
+
+def draft_pdf(uow: UnitOfWork, *, actor: Actor, case_id: int, version: int) -> tuple[bytes, str]:
+    """The PDF of a draft version, marked 草案, and its sha256."""
+    with uow:
+        case = visible_case(uow, actor, case_id)
+        return documents.draft_pdf(uow, case, _draft(uow, case_id, version))
+
+
+def document_content(uow: UnitOfWork, *, actor: Actor, document_id: int) -> tuple[bytes, str, str]:
+    """A stored document's verified bytes, its sha256 and kind; a mismatch is an integrity error, never the bytes."""
+    with uow:
+        row = uow.repo.document(document_id)
+        if row is None:
+            raise NotFound(f"未找到文书 {document_id}，或您无权查看")
+        visible_case(uow, actor, row.case_id)
+        return documents.read_verified(uow, row), row.sha256, row.kind

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -35,9 +36,22 @@ class UnitOfWork:
     session: Session
     repo: Repository
 
-    def __init__(self, factory: sessionmaker[Session], idempotency: IdempotencyClaim | None = None) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        idempotency: IdempotencyClaim | None = None,
+        *,
+        reader: sessionmaker[Session] | None = None,
+        archive_dir: Path = Path("var/archive"),
+    ) -> None:
         self._factory = factory
+        self._reader = reader or factory
         self.idempotency = idempotency
+        self.archive_dir = archive_dir
+
+    def reader(self) -> UnitOfWork:
+        """A read-only sibling, for work done before the write transaction (rendering documents)."""
+        return UnitOfWork(self._reader, archive_dir=self.archive_dir)
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
@@ -75,16 +89,17 @@ class UnitOfWork:
 class UnitOfWorkFactory:
     """Makes units of work for writing and for reading on one engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, archive_dir: Path = Path("var/archive")) -> None:
         self.engine = engine
+        self.archive_dir = archive_dir
         self._write = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
         self._read = sessionmaker(
             bind=engine.execution_options(read_only=True), expire_on_commit=False, autoflush=False
         )
 
     def __call__(self, idempotency: IdempotencyClaim | None = None) -> UnitOfWork:
-        return UnitOfWork(self._write, idempotency)
+        return UnitOfWork(self._write, idempotency, reader=self._read, archive_dir=self.archive_dir)
 
     def reading(self) -> UnitOfWork:
         """A unit of work that only reads (no write lock on SQLite)."""
-        return UnitOfWork(self._read)
+        return UnitOfWork(self._read, archive_dir=self.archive_dir)
