@@ -18,8 +18,11 @@ from negotiation.documents.fonts import FALLBACK_FAMILIES, FONT_FAMILY, font_url
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent.parent / "contract_templates"
 BASE_CSS = "_base/print.css"
 _SAFE_DIR = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# Bidirectional controls in user text could reorder the contract around them: isolate them.
+# Bidirectional controls in user text could make a clause display other than it reads (an RLO
+# turns "100" into "001" on paper): explicit embeddings, overrides and isolates are dropped from
+# the printed text, and text that held any bidi control is isolated from its surroundings.
 _BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BIDI_EXPLICIT = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _FSI, _PDI = "\u2068", "\u2069"
 
 
@@ -44,9 +47,9 @@ def _search_path(root: Path, overrides: Iterable[str]) -> tuple[str, ...]:
     return tuple(str(p) for p in paths if p.is_dir()) + (str(root),)
 
 
-def _isolate_bidi(value: Any) -> Any:
+def _neutralise_bidi(value: Any) -> Any:
     if isinstance(value, str) and not isinstance(value, Markup) and _BIDI_CONTROLS.search(value):
-        return _FSI + value + _PDI
+        return _FSI + _BIDI_EXPLICIT.sub("", value) + _PDI
     return value
 
 
@@ -58,7 +61,7 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        finalize=_isolate_bidi,
+        finalize=_neutralise_bidi,
         auto_reload=False,
     )
     env.filters.update(
