@@ -86,6 +86,31 @@ def db_upgrade() -> None:
     typer.echo("数据库已是最新结构")
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def render(ctx: typer.Context) -> None:
+    """Render a built-in sample document: render SAMPLE --format pdf|html --out FILE (no database)."""
+    from negotiation.documents.render_cli import main as render_main
+
+    raise typer.Exit(render_main(ctx.args))
+
+
+@archive_app.command("verify")
+def archive_verify() -> None:
+    """Check every stored document against its sha256; one line per bad document, exit 1 if any."""
+    from negotiation.bootstrap import bootstrap
+    from negotiation.documents import ArchiveStore, verify_all
+
+    services = bootstrap()
+    with services.uow.reading() as uow:
+        rows = [(d.id, d.sha256) for d in uow.repo.all_documents()]
+    failures = verify_all(ArchiveStore(services.settings.archive_dir), rows)
+    for failure in failures:
+        typer.echo(f"文书 {failure.document_id} sha256={failure.sha256}：{failure.reason}")
+    typer.echo(f"已核验 {len(rows)} 份文书，{len(failures)} 份有问题", err=bool(failures))
+    if failures:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="negotiation")
