@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse, Response
@@ -14,7 +14,7 @@ from negotiation.service_layer import handlers, queries
 
 router = APIRouter(tags=["documents"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-PDF = {200: {"content": {"application/pdf": {}}, "description": "PDF/A-3b"}}
+PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "PDF/A-3b"}}
 
 
 def _pdf(data: bytes, sha256: str, filename: str) -> Response:
