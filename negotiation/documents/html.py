@@ -44,7 +44,7 @@ def override_dirs(region_code: str, sector: str) -> tuple[str, ...]:
 
 def _search_path(root: Path, overrides: Iterable[str]) -> tuple[str, ...]:
     paths = [root / "overrides" / name for name in overrides]
-    return tuple(str(p) for p in paths if p.is_dir()) + (str(root),)
+    return (*(str(p) for p in paths if p.is_dir()), str(root))
 
 
 def _neutralise_bidi(value: Any) -> Any:
@@ -102,7 +102,7 @@ def render_html(kind: str, context: DocumentContext, *, standalone: bool = True,
 
 def all_search_paths(root: Path = TEMPLATE_ROOT) -> list[tuple[str, ...]]:
     """Return the default search path and one per override folder."""
-    paths = [(str(root),)]
+    paths: list[tuple[str, ...]] = [(str(root),)]
     overrides = root / "overrides"
     if overrides.is_dir():
         for folder in sorted(p for p in overrides.iterdir() if p.is_dir()):

@@ -32,7 +32,7 @@ _MISSING_GLYPH = re.compile(r"\.notdef glyph rendered .*\(U\+([0-9A-F]{4,6})\)")
 _CN_TZ = dt.timezone(dt.timedelta(hours=8))
 
 
-class ForbiddenResourceError(FatalURLFetchingError):
+class ForbiddenResourceError(FatalURLFetchingError):  # type: ignore[misc]
     """A template asked for a resource outside contract_templates/ and the font folder."""
 
 
@@ -131,7 +131,8 @@ class _ArchiveMetadata(DocumentMetadata):  # type: ignore[misc]
             else:
                 element.text = value
         rdf.append(_extension_schema(self.properties))
-        return ET.tostring(rdf, encoding="utf-8")
+        serialised: bytes = ET.tostring(rdf, encoding="utf-8")
+        return serialised
 
 
 def _extension_schema(properties: Mapping[str, str | list[str]]) -> ET.Element:
@@ -185,7 +186,7 @@ def _dedupe_associated_files(document: Any, pdf: Any) -> None:
 
 def _fixed_datetime(context: DocumentContext) -> dt.datetime:
     day = context.document_date
-    return dt.datetime(day.year, day.month, day.day, tzinfo=_CN_TZ).astimezone(dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=_CN_TZ).astimezone(dt.UTC)
 
 
 def render_pdf(kind: str, context: DocumentContext, attachments: Mapping[str, bytes] | None = None,

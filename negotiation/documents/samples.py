@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from decimal import Decimal
@@ -35,8 +34,7 @@ SAMPLE_RULES: dict[str, dict[str, Any]] = {
     "R18": {"citation": "《集体合同规定》第三十八条"},
     "R19": {"citation": "《集体合同规定》第三十八条"},
     "R20": {"citation": "《集体合同规定》第三十九条至第四十一条"},
-    "R21": {"citation": "《集体合同规定》第五十二条", "value": 30,
-            "text": "需要延期的，延长期限不得超过十五日"},
+    "R21": {"citation": "《集体合同规定》第五十二条", "value": 30},
     "R22": {"citation": "《中华人民共和国劳动合同法》第五十五条、人社厅发〔2023〕50号",
             "value": Decimal("21.00")},
     "R23": {"citation": "人社部发〔2021〕56号"},

@@ -10,10 +10,9 @@ import pytest
 import weasyprint
 
 from negotiation.documents import IllegibleTextError, ProposalContext, illegible_characters, render_pdf
-from negotiation.documents.html import render_html
+from negotiation.documents.html import TEMPLATE_ROOT, render_html
 from negotiation.documents.pdf import _renderer
 from negotiation.documents.samples import sample_data
-from negotiation.documents.html import TEMPLATE_ROOT
 
 LONG_LATIN = "X" * 400
 LONG_DIGITS = "9" * 300
