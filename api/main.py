@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import PayloadTooLarge
-from api.routes import admin, cases, documents, drafts
+from api.routes import admin, cases, documents, drafts, review
 from api.schemas import extend_openapi
 from negotiation import errors
 from negotiation.bootstrap import Services, bootstrap
@@ -115,7 +115,7 @@ def create_app(services: Services | None = None, *, sweeper: bool = True) -> Fas
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    for module in (cases, drafts, documents, admin):
+    for module in (cases, drafts, documents, admin, review):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

@@ -1,0 +1,54 @@
+"""A draft's clauses as they will read in the contract, rendered from the contract templates topic by topic."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from negotiation.documents.html import environment_for
+from negotiation.rules import RULES, profile_for_region
+from negotiation.terms import TOPICS
+
+__all__ = ["GENERAL_ARTICLES", "render_clauses"]
+
+log = logging.getLogger("negotiation.review")
+
+# The articles of the 总则 chapter that precede the topics in contract_templates/contract/body.html, so that the
+# article numbers on the page are those of the contract.
+GENERAL_ARTICLES = 5
+
+_TOPIC = (
+    '{% import "_base/labels.html" as L %}{% import "_base/macros.html" as M %}'
+    '{% from "contract/articles.html" import article %}'
+    "{% set n = namespace(c=0, a=first) %}"
+    '{% include "contract/topics/" ~ topic ~ ".html" %}'
+    "{% set counter.a = n.a %}"
+)
+_TERM = '<p class="clause">本合同期限自{{ start|cn_date }}起至{{ end|cn_date }}止（{{ citation }}）。</p>'
+
+
+def render_clauses(case: dict[str, Any], draft: dict[str, Any]) -> dict[str, Markup]:
+    """Topic key (and `term`) → the clause HTML; a topic the templates cannot render falls back to its figures."""
+    env = environment_for(case["region_code"], case["sector"])
+    wage = profile_for_region(case["region_code"]).minimum_wage(case["region_code"])
+    rules = {"R22": {"value": wage.hourly_cny if wage else "", "citation": RULES["R22"].citation}}
+    terms = draft["terms"]
+    counter = jinja2.utils.Namespace(a=GENERAL_ARTICLES)
+    out: dict[str, Markup] = {}
+    for topic in (t for t in TOPICS if t in case["topics"]):
+        try:
+            html = env.from_string(_TOPIC).render(topic=topic, terms=terms, rules=rules, first=counter.a, counter=counter)
+            out[topic] = Markup(html.strip())
+        except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError):
+            log.exception("the contract template of %s did not render; showing the figures instead", topic)
+            out[topic] = Markup("")
+    out["term"] = Markup(
+        env.from_string(_TERM).render(
+            start=date.fromisoformat(draft["term_start"]), end=date.fromisoformat(draft["term_end"]), citation=RULES["R18"].citation
+        )
+    )
+    return out

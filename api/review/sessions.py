@@ -1,0 +1,140 @@
+"""Signed session cookies and CSRF tokens for the review pages; the personal token is never stored in the cookie."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from negotiation.bootstrap import Services
+from negotiation.errors import Forbidden, Unauthenticated
+
+__all__ = [
+    "LOGIN_COOKIE",
+    "SESSION_COOKIE",
+    "SESSION_SECONDS",
+    "Session",
+    "check_csrf",
+    "check_login_csrf",
+    "csrf_token",
+    "issue_session",
+    "login_csrf_token",
+    "new_login_nonce",
+    "read_session",
+]
+
+SESSION_COOKIE = "review_session"
+LOGIN_COOKIE = "review_login"
+SESSION_SECONDS = 8 * 3600
+SECRET_ENV = "NEGOTIATION_SESSION_SECRET"
+_secrets: dict[Path, bytes] = {}
+
+
+class SessionExpired(Unauthenticated):
+    default_message = "登录已过期，请重新登录"
+
+
+class CsrfRefused(Forbidden):
+    code = "csrf_refused"
+    default_message = "表单校验码无效或已失效：为保护您的账户，本次提交未被处理。请返回页面刷新后重新提交。"
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in browser: the user, a random session id (the CSRF tokens hang on it) and its expiry."""
+
+    user_id: int
+    sid: str
+    expires_at: int
+
+
+def _secret(services: Services) -> bytes:
+    """The signing key: NEGOTIATION_SESSION_SECRET, else a random key kept beside the archive (shared by workers)."""
+    configured = os.environ.get(SECRET_ENV)
+    if configured:
+        return configured.encode("utf-8")
+    path = services.settings.archive_dir.resolve().parent / "review-session.key"
+    found = _secrets.get(path)
+    if found is not None:
+        return found
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(32))
+    key = b""
+    for _ in range(50):  # another worker may be writing it this very moment
+        key = path.read_text(encoding="ascii").strip().encode("ascii")
+        if len(key) == 64:
+            break
+        time.sleep(0.01)
+    if len(key) != 64:
+        raise RuntimeError(f"session key file {path} is damaged; delete it to make a new one")
+    _secrets[path] = key
+    return key
+
+
+def _sign(key: bytes, purpose: str, value: str) -> str:
+    mac = hmac.new(key, f"{purpose}|{value}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+
+
+def issue_session(services: Services, user_id: int) -> tuple[str, Session]:
+    """A new session for the user and its cookie value (payload.signature)."""
+    session = Session(user_id=user_id, sid=secrets.token_urlsafe(18), expires_at=int(time.time()) + SESSION_SECONDS)
+    payload = json.dumps({"u": session.user_id, "s": session.sid, "e": session.expires_at}, separators=(",", ":"))
+    encoded = base64.urlsafe_b64encode(payload.encode("utf-8")).decode("ascii").rstrip("=")
+    return f"{encoded}.{_sign(_secret(services), 'session', encoded)}", session
+
+
+def read_session(services: Services, cookie: str | None) -> Session:
+    """The session a cookie carries; Unauthenticated when missing, forged or expired."""
+    if not cookie:
+        raise Unauthenticated("您尚未登录，请先用个人令牌登录")
+    encoded, _, signature = cookie.partition(".")
+    if len(cookie) > 512 or not hmac.compare_digest(signature, _sign(_secret(services), "session", encoded)):
+        raise Unauthenticated("登录状态无效（可能来自其他服务器或已被篡改），请重新登录")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+        session = Session(user_id=int(data["u"]), sid=str(data["s"]), expires_at=int(data["e"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Unauthenticated("登录状态无效，请重新登录") from exc
+    if session.expires_at <= time.time():
+        raise SessionExpired()
+    return session
+
+
+def csrf_token(services: Services, session: Session) -> str:
+    """The CSRF token every form of this session carries."""
+    return _sign(_secret(services), "csrf", session.sid)
+
+
+def check_csrf(services: Services, session: Session, submitted: str | None) -> None:
+    """Refuse a form whose CSRF token is missing or not this session's."""
+    if not submitted or not hmac.compare_digest(submitted, csrf_token(services, session)):
+        raise CsrfRefused()
+
+
+def new_login_nonce() -> str:
+    """A random value for the sign-in form's cookie, before there is a session."""
+    return secrets.token_urlsafe(18)
+
+
+def login_csrf_token(services: Services, nonce: str) -> str:
+    """The sign-in form's CSRF token, bound to the nonce in its cookie."""
+    return _sign(_secret(services), "login", nonce)
+
+
+def check_login_csrf(services: Services, nonce: str | None, submitted: str | None) -> None:
+    """Refuse a sign-in whose token does not match the nonce cookie set with the form."""
+    if not nonce or not submitted or not hmac.compare_digest(submitted, login_csrf_token(services, nonce)):
+        raise CsrfRefused()
