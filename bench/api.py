@@ -1,0 +1,504 @@
+"""API benchmark: a full lifecycle event (suspend/resume) against a bare FastAPI endpoint, both under wrk.
+
+Run from the repository root:
+
+    .venv/bin/python bench/api.py                      # 1,000 and 100,000 cases, serve's default worker count
+    .venv/bin/python bench/api.py --workers 3 --duration 10 --large 0
+
+What it does, in one run:
+
+1. seeds a fresh SQLite database (its own temp file) through the service layer: organisations, users and
+   ``--cases`` real cases, each brought to ``consulting`` (representatives, propose, accept, open_talks);
+2. starts ``.venv/bin/negotiation serve --host 127.0.0.1 --port P --workers N`` on it (exactly as in production,
+   with NEGOTIATION_TEST_CLOCK=1 so that no sweeper runs) and a bare FastAPI app (an ``async def`` endpoint that
+   parses a JSON body) under uvicorn with the same settings and worker count;
+3. measures both with wrk and the same Lua script: each wrk connection (one thread per connection) owns one
+   case and alternates ``suspend``/``resume``, sending the ``expected_version`` it read from the previous
+   response; (a) 32 connections: requests/s and non-2xx count; (b) one connection: p50/p99 latency;
+4. bulk-inserts filler cases (copies of a real case's rows with their own audit chains) up to ``--large``
+   cases and measures the events again on the same real cases: the per-event cost at 1 k and at 100 k cases.
+
+The figures and the command are recorded in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+ADMIN_TOKEN = "bench-admin-token"
+
+WORKERS = [
+    {"name": "李建国", "title": "工会主席", "is_chief": True, "is_external": False, "delegated_in_writing": False},
+    {"name": "王堃", "title": "快递员代表", "is_chief": False, "is_external": False, "delegated_in_writing": False},
+    {"name": "陈晓燕", "title": "快递员代表", "is_chief": False, "is_external": False, "delegated_in_writing": False},
+]
+EMPLOYERS = [
+    {"name": "张伟", "title": "协会会长", "is_chief": True, "is_external": False, "delegated_in_writing": True},
+    {"name": "刘洋", "title": "人力资源总监", "is_chief": False, "is_external": False, "delegated_in_writing": False},
+    {"name": "孙丽", "title": "合规经理", "is_chief": False, "is_external": False, "delegated_in_writing": False},
+]
+
+# One wrk thread per connection: each thread has its own Lua state, so each connection owns one case.
+WRK_SCRIPT = r"""
+local slot_counter = 0
+function setup(thread)
+  slot_counter = slot_counter + 1
+  thread:set("slot", slot_counter)
+end
+
+function init(args)
+  local i = 0
+  for line in io.lines(args[1]) do
+    i = i + 1
+    if i == slot then
+      local id, v, st, token = line:match("^(%d+) (%d+) (%a+) (%S+)$")
+      path = args[2]:gsub("{id}", id)
+      version = tonumber(v)
+      state = st
+      headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
+    end
+  end
+  suspend_data = args[3]
+end
+
+function request()
+  local body
+  if state == "consulting" then
+    body = '{"event":"suspend","expected_version":' .. version .. ',"data":' .. suspend_data .. '}'
+  else
+    body = '{"event":"resume","expected_version":' .. version .. ',"data":{}}'
+  end
+  return wrk.format("POST", path, headers, body)
+end
+
+function response(status, hdrs, body)
+  if status == 200 then
+    version = tonumber(body:match('"version":(%d+)'))
+    state = body:match('"state":"(%a+)"')
+  end
+end
+
+function done(summary, latency, requests)
+  io.write(string.format(
+    'BENCH {"requests":%d,"duration_us":%d,"non_2xx":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,' ..
+    '"mean_us":%.1f,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d}\n',
+    summary.requests, summary.duration, summary.errors.status, summary.errors.connect, summary.errors.read,
+    summary.errors.write, summary.errors.timeout, latency.mean, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max))
+end
+"""
+
+BARE_APP = '''
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+
+@app.post("/bare/{case_id}")
+async def bare(case_id: int, request: Request) -> dict:
+    body = await request.json()
+    state = "suspended" if body["event"] == "suspend" else "consulting"
+    return {"id": case_id, "state": state, "version": body["expected_version"] + 1}
+'''
+
+
+@dataclass
+class Result:
+    requests: int
+    duration_us: int
+    non_2xx: int
+    socket_errors: int
+    mean_us: float
+    p50_us: int
+    p90_us: int
+    p99_us: int
+    max_us: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / (self.duration_us / 1e6)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def default_workers() -> int:
+    """The worker count `negotiation serve` uses when --workers is not given."""
+    import inspect
+
+    from negotiation import cli
+
+    default = inspect.signature(cli.serve).parameters["workers"].default
+    return int(default() if callable(default) else default)
+
+
+# seeding ------------------------------------------------------------------------------------------------
+def seed(db_url: str, n_cases: int) -> dict[str, Any]:
+    """Organisations, users and n real cases in consulting, through the service layer (same code as the API)."""
+    from negotiation.bootstrap import bootstrap
+    from negotiation.config import Settings
+    from negotiation.service_layer import handlers
+    from negotiation.service_layer.access import Actor
+    from negotiation.service_layer.clock import today
+
+    services = bootstrap(Settings(database_url=db_url, admin_token=ADMIN_TOKEN, test_clock=True))
+    admin = Actor(user_id=1, name="admin", role="admin", organization_id=None)
+    orgs: dict[str, int] = {}
+    for key, name, kind in (
+        ("union", "西安市快递行业工会联合会", "union"),
+        ("employer_body", "西安市快递行业协会", "employer_body"),
+        ("bureau", "西安市人力资源和社会保障局", "labour_bureau"),
+        ("ent1", "顺丰速运西安分公司", "enterprise"),
+        ("ent2", "中通快递西安分拨中心", "enterprise"),
+    ):
+        orgs[key] = handlers.create_organization(
+            services.uow(), actor=admin, body={"name": name, "kind": kind, "region_code": "610100"}
+        )["id"]
+    users: dict[str, dict[str, Any]] = {}
+    for key, role in (("union", "union_negotiator"), ("employer_body", "enterprise_rep")):
+        users[key] = handlers.create_user(
+            services.uow(), actor=admin, body={"name": f"{key} 代表", "role": role, "organization_id": orgs[key]}
+        )
+    actor = {
+        k: Actor(user_id=u["id"], name=u["name"], role=u["role"], organization_id=u["organization_id"]) for k, u in users.items()
+    }
+    day = today()
+    case_ids = []
+    for i in range(n_cases):
+        case = handlers.create_case(
+            services.uow(),
+            actor=actor["union"],
+            body={
+                "title": f"西安市快递行业集体协商 第{i + 1}号",
+                "level": "sector",
+                "sector": "express_delivery",
+                "region_code": "610100",
+                "kind": "comprehensive",
+                "union_org_id": orgs["union"],
+                "employer_org_id": orgs["employer_body"],
+                "bureau_org_id": orgs["bureau"],
+                "covered_enterprise_ids": [orgs["ent1"], orgs["ent2"]],
+                "topics": ["piece_rates", "pay_method", "rest_leave"],
+            },
+        )
+        cid = case["id"]
+        v = handlers.put_representatives(
+            services.uow(), actor=actor["union"], case_id=cid,
+            body={"expected_version": case["version"], "worker_side": WORKERS, "employer_side": EMPLOYERS},
+        )["version"]  # fmt: skip
+        for who, event, data in (
+            ("union", "propose", {"served_on": day.isoformat(), "demands": "提高计件单价"}),
+            ("employer_body", "accept", {"received_on": day.isoformat(), "reply": "同意协商"}),
+            ("union", "open_talks", {}),
+        ):
+            v = handlers.fire_event(
+                services.uow(), actor=actor[who], case_id=cid, body={"event": event, "expected_version": v, "data": data}
+            )["version"]
+        case_ids.append(cid)
+    services.engine.dispose()
+    return {"case_ids": case_ids, "union_token": users["union"]["token"]}
+
+
+def bulk_fill(db_path: Path, template_id: int, total: int) -> int:
+    """Copy a real case's rows (case, parties, deadlines, audit chain rehashed for the new id) until total cases exist."""
+    from negotiation import audit
+
+    con = sqlite3.connect(db_path, isolation_level=None)
+    con.execute("PRAGMA synchronous=OFF")
+    con.row_factory = sqlite3.Row
+    have = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+    need = total - have
+    if need <= 0:
+        return 0
+    case = dict(con.execute("SELECT * FROM cases WHERE id=?", (template_id,)).fetchone())
+    parties = [dict(r) for r in con.execute("SELECT * FROM case_parties WHERE case_id=?", (template_id,))]
+    deadlines = [dict(r) for r in con.execute("SELECT * FROM deadlines WHERE case_id=? ORDER BY id", (template_id,))]
+    events = [dict(r) for r in con.execute("SELECT * FROM audit_events WHERE case_id=? ORDER BY seq", (template_id,))]
+    start = con.execute("SELECT max(id) FROM cases").fetchone()[0] + 1
+
+    def insert(table: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        cols = list(rows[0])
+        sql = f"INSERT INTO {table} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})"
+        con.executemany(sql, [tuple(r[c] for c in cols) for r in rows])
+
+    con.execute("BEGIN")
+    batch: dict[str, list[dict[str, Any]]] = {"cases": [], "case_parties": [], "deadlines": [], "audit_events": []}
+    for cid in range(start, start + need):
+        prev = audit.GENESIS
+        for e in events:
+            link = dict(e, id=None, case_id=cid, prev_hash=prev)
+            link["hash"] = audit._link_hash(SimpleNamespace(**link))  # type: ignore[arg-type]
+            prev = link["hash"]
+            batch["audit_events"].append(link)
+        batch["cases"].append(dict(case, id=cid, title=f"{case['title']}（填充 {cid}）", audit_head=prev))
+        batch["case_parties"].extend(dict(p, case_id=cid) for p in parties)
+        batch["deadlines"].extend(dict(d, id=None, case_id=cid) for d in deadlines)
+        if len(batch["cases"]) >= 5000:
+            for table, rows in batch.items():
+                insert(table, rows)
+                rows.clear()
+    for table, rows in batch.items():
+        insert(table, rows)
+    con.execute("COMMIT")
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return need
+
+
+def case_states(db_path: Path, case_ids: list[int]) -> dict[int, tuple[int, str]]:
+    con = sqlite3.connect(db_path)
+    marks = ",".join("?" * len(case_ids))
+    rows = con.execute(f"SELECT id, version, state FROM cases WHERE id IN ({marks})", case_ids).fetchall()
+    con.close()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+# servers ------------------------------------------------------------------------------------------------
+def wait_ready(port: int, proc: subprocess.Popen[bytes], probe: str, headers: dict[str, str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}{probe}", headers=headers)
+            with urllib.request.urlopen(req, timeout=2) as r:
+                if r.status < 500:
+                    # every worker imports the app; give the others a moment after the first answers
+                    time.sleep(1.5)
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("server did not start")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def start_engine_server(env: dict[str, str], port: int, workers: int, token: str) -> subprocess.Popen[bytes]:
+    cmd = [str(VENV_BIN / "negotiation"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    wait_ready(port, proc, "/api/v1/cases?limit=1", {"Authorization": f"Bearer {token}"})
+    return proc
+
+
+def start_bare_server(workdir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    (workdir / "bare_app.py").write_text(BARE_APP)
+    code = (
+        f"import uvicorn; uvicorn.run('bare_app:app', host='127.0.0.1', port={port}, workers={workers}, "
+        "log_level='warning', access_log=False)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=workdir, env=dict(os.environ, PYTHONPATH=str(workdir)))
+    wait_ready(port, proc, "/openapi.json", {})
+    return proc
+
+
+# load ---------------------------------------------------------------------------------------------------
+def run_wrk(
+    workdir: Path, port: int, path: str, slots: list[tuple[int, int, str, str]], duration: int, suspend_data: str
+) -> Result:
+    state_file = workdir / "slots.txt"
+    state_file.write_text("".join(f"{cid} {v} {st} {tok}\n" for cid, v, st, tok in slots))
+    script = workdir / "events.lua"
+    script.write_text(WRK_SCRIPT)
+    n = len(slots)
+    cmd = [
+        "wrk", "-t", str(n), "-c", str(n), "-d", f"{duration}s", "--timeout", "10s", "-s", str(script),
+        f"http://127.0.0.1:{port}", "--", str(state_file), path, suspend_data,
+    ]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("BENCH "))
+    d = json.loads(line[6:])
+    return Result(
+        requests=d["requests"], duration_us=d["duration_us"], non_2xx=d["non_2xx"],
+        socket_errors=d["connect"] + d["read"] + d["write"] + d["timeout"],
+        mean_us=d["mean_us"], p50_us=d["p50_us"], p90_us=d["p90_us"], p99_us=d["p99_us"], max_us=d["max_us"],
+    )  # fmt: skip
+
+
+def measure_events(
+    workdir: Path, db_path: Path, port: int, case_ids: list[int], token: str, conns: int, duration: int, suspend: str
+) -> tuple[Result, Result]:
+    """(32 connections, one connection) on distinct real cases; versions read from the database before each run."""
+    many = case_ids[:conns]
+    one = case_ids[conns : conns + 1]
+    st = case_states(db_path, many + one)
+    for cid in many + one:
+        assert st[cid][1] in ("consulting", "suspended"), (cid, st[cid])
+    path = "/api/v1/cases/{id}/events"
+    # a short warm-up on the single case, then the measured runs
+    run_wrk(workdir, port, path, [(cid, *st[cid], token) for cid in one], 2, suspend)
+    many_res = run_wrk(workdir, port, path, [(cid, *st[cid], token) for cid in many], duration, suspend)
+    st = case_states(db_path, one)
+    one_res = run_wrk(workdir, port, path, [(cid, *st[cid], token) for cid in one], duration, suspend)
+    return many_res, one_res
+
+
+def measure_bare(workdir: Path, port: int, conns: int, duration: int, suspend: str) -> tuple[Result, Result]:
+    path = "/bare/{id}"
+    run_wrk(workdir, port, path, [(1, 1, "consulting", "x")], 2, suspend)
+    many = run_wrk(workdir, port, path, [(i + 1, 1, "consulting", "x") for i in range(conns)], duration, suspend)
+    one = run_wrk(workdir, port, path, [(1, 1, "consulting", "x")], duration, suspend)
+    return many, one
+
+
+# report -------------------------------------------------------------------------------------------------
+def ms(us: float) -> str:
+    return f"{us / 1000:.2f}"
+
+
+def report(bare: tuple[Result, Result], events: dict[int, tuple[Result, Result]], conns: int, workers: int) -> str:
+    b_many, b_one = bare
+    sizes = sorted(events)
+    head = ["", "bare"] + [f"events @{n:,} cases" for n in sizes] + [f"events/bare @{n:,}" for n in sizes]
+    rows: list[list[str]] = []
+
+    def row(label: str, fb: str, fe: list[str], ratios: list[str]) -> None:
+        rows.append([label, fb, *fe, *ratios])
+
+    row(f"req/s, {conns} connections", f"{b_many.rps:,.0f}", [f"{events[n][0].rps:,.0f}" for n in sizes],
+        [f"{events[n][0].rps / b_many.rps:.0%}" for n in sizes])  # fmt: skip
+    row(f"non-2xx, {conns} connections", str(b_many.non_2xx), [str(events[n][0].non_2xx) for n in sizes], ["" for _ in sizes])
+    row(f"socket errors, {conns} conn.", str(b_many.socket_errors), [str(events[n][0].socket_errors) for n in sizes],
+        ["" for _ in sizes])  # fmt: skip
+    row(f"p50 ms, {conns} connections", ms(b_many.p50_us), [ms(events[n][0].p50_us) for n in sizes], ["" for _ in sizes])
+    row(f"p99 ms, {conns} connections", ms(b_many.p99_us), [ms(events[n][0].p99_us) for n in sizes], ["" for _ in sizes])
+    row("req/s, one client", f"{b_one.rps:,.0f}", [f"{events[n][1].rps:,.0f}" for n in sizes],
+        [f"{events[n][1].rps / b_one.rps:.0%}" for n in sizes])  # fmt: skip
+    row("non-2xx, one client", str(b_one.non_2xx), [str(events[n][1].non_2xx) for n in sizes], ["" for _ in sizes])
+    row("p50 ms, one client", ms(b_one.p50_us), [ms(events[n][1].p50_us) for n in sizes],
+        [f"{events[n][1].p50_us / max(b_one.p50_us, 1):.1f}×" for n in sizes])  # fmt: skip
+    row("p99 ms, one client", ms(b_one.p99_us), [ms(events[n][1].p99_us) for n in sizes],
+        [f"{events[n][1].p99_us / max(b_one.p99_us, 1):.1f}×" for n in sizes])  # fmt: skip
+    row("mean ms, one client", ms(b_one.mean_us), [ms(events[n][1].mean_us) for n in sizes], ["" for _ in sizes])
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)) for r in [head, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    out = "\n".join(lines)
+    if len(sizes) == 2:
+        small, large = sizes
+        cost = {n: 1e6 / events[n][0].rps for n in sizes}  # µs of server time per event at full load
+        lines2 = [
+            "",
+            f"per-event cost @{large:,} / @{small:,} cases:",
+            f"  {conns} connections: {cost[large]:.0f} µs vs {cost[small]:.0f} µs per event = {cost[large] / cost[small]:.2f}×",
+            f"  one client (mean): {ms(events[large][1].mean_us)} ms vs {ms(events[small][1].mean_us)} ms = "
+            f"{events[large][1].mean_us / events[small][1].mean_us:.2f}×",
+        ]
+        out += "\n".join(lines2)
+    checks = [f"\nworkers: {workers}; targets (2 cores):"]
+    for n in sizes:
+        many, one = events[n]
+        checks.append(
+            f"  @{n:,}: events {many.rps / b_many.rps:.0%} of bare (≥ 40 %) "
+            f"{'OK' if many.rps >= 0.4 * b_many.rps else 'MISSED'}; errors {many.non_2xx + one.non_2xx + many.socket_errors} "
+            f"{'OK' if many.non_2xx + one.non_2xx + many.socket_errors == 0 else 'MISSED'}; "
+            f"one-client p99 {ms(one.p99_us)} ms (≤ 5 ms) {'OK' if one.p99_us <= 5000 else 'MISSED'}"
+        )
+    if len(sizes) == 2:
+        small, large = sizes
+        ratio = events[small][0].rps / events[large][0].rps
+        checks.append(f"  per-event cost @{large:,} within 1.2× of @{small:,}: {ratio:.2f}× {'OK' if ratio <= 1.2 else 'MISSED'}")
+    return out + "\n".join(checks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=1000, help="real cases seeded through the service layer")
+    parser.add_argument("--large", type=int, default=100_000, help="total cases for the second measurement (0: skip)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: what `negotiation serve` uses)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--keep", action="store_true", help="keep the temp directory")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    sys.path.insert(0, str(ROOT))
+    workers = args.workers or default_workers()
+    assert args.cases >= args.connections + 1
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    db_path = workdir / "bench.sqlite3"
+    db_url = f"sqlite:///{db_path}"
+    env = dict(
+        os.environ,
+        NEGOTIATION_DATABASE_URL=db_url,
+        NEGOTIATION_ADMIN_TOKEN=ADMIN_TOKEN,
+        NEGOTIATION_TEST_CLOCK="1",
+        NEGOTIATION_ARCHIVE_DIR=str(workdir / "archive"),
+    )
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; workers {workers}; cwd {workdir}", flush=True)
+    t0 = time.monotonic()
+    seeded = seed(db_url, args.cases)
+    print(f"seeded {args.cases:,} cases in consulting in {time.monotonic() - t0:.1f} s", flush=True)
+
+    from negotiation.service_layer.clock import today
+
+    suspend = json.dumps({"reason": "双方同意暂停，等待测算数据", "resume_on": (today() + timedelta(days=14)).isoformat()}, ensure_ascii=False)
+    token = seeded["union_token"]
+    events: dict[int, tuple[Result, Result]] = {}
+    try:
+        port = free_port()
+        bare_proc = start_bare_server(workdir, port, workers)
+        try:
+            bare = measure_bare(workdir, port, args.connections, args.duration, suspend)
+        finally:
+            stop(bare_proc)
+        print(f"bare: {bare[0].rps:,.0f} req/s at {args.connections}, one client p99 {ms(bare[1].p99_us)} ms", flush=True)
+
+        for total in [args.cases] + ([args.large] if args.large > args.cases else []):
+            if total > args.cases:
+                t0 = time.monotonic()
+                added = bulk_fill(db_path, seeded["case_ids"][-1], total)
+                size = db_path.stat().st_size / 2**20
+                print(f"bulk-filled {added:,} cases to {total:,} in {time.monotonic() - t0:.1f} s ({size:.0f} MiB)", flush=True)
+            port = free_port()
+            proc = start_engine_server(env, port, workers, token)
+            try:
+                events[total] = measure_events(
+                    workdir, db_path, port, seeded["case_ids"], token, args.connections, args.duration, suspend
+                )
+            finally:
+                stop(proc)
+            many, one = events[total]
+            print(f"events @{total:,}: {many.rps:,.0f} req/s, one client p99 {ms(one.p99_us)} ms", flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    load = os.getloadavg()
+    print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(textwrap.dedent(report(bare, events, args.connections, workers)))
+
+
+if __name__ == "__main__":
+    main()
