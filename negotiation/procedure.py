@@ -207,7 +207,8 @@ def _take_effect(case: NegotiationCase, effective_on: date, profile: Profile) ->
 
 def _approve(case: NegotiationCase, data: ed.ApproveData, ctx: EventContext) -> None:
     received = _iso(case.fact("receipt", {}).get("received_on"))
-    approved_on = data.approved_on or ctx.today
+    # Without a reported date the approval is dated today, never before the receipt the caller reported.
+    approved_on = data.approved_on or max(ctx.today, received or ctx.today)
     if received and approved_on < received:
         raise _date_error("data.approved_on", f"审查同意日期（{approved_on}）不能早于收文日期（{received}）")
     _close(case, "review")
