@@ -15,12 +15,16 @@ test: install lint
 	$(BIN)/pytest -q
 	$(MAKE) postgres-tests
 
-install: system-packages $(STAMP)
+install: system-packages $(STAMP) negotiation/fonts/XieshangSerif-GB2312.ttf
+
+# The contract font: Noto Serif CJK SC cut down once to GB2312 with TrueType outlines (OFL, licence alongside).
+negotiation/fonts/XieshangSerif-GB2312.ttf: | $(STAMP)
+	$(PY) scripts/build_fonts.py
 
 system-packages:
 	@bash scripts/install_system_packages.sh
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | system-packages
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
