@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from negotiation.bootstrap import Services
-from tests.integration.support import expect_error, new_flow, nothing_changes
 from tests.conftest import World
+from tests.integration.support import expect_error, new_flow, nothing_changes
 
 CASE_KEYS = {
     "id", "title", "state", "version", "level", "sector", "region_code", "kind", "topics", "union_org_id",
