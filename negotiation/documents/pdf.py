@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import logging
 import re
 import threading
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree as ET
 
+import pydyf
 import weasyprint
 from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
@@ -30,6 +33,8 @@ XMP_PREFIX = "negotiation"
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
 _MISSING_GLYPH = re.compile(r"\.notdef glyph rendered .*\(U\+([0-9A-F]{4,6})\)")
 _CN_TZ = dt.timezone(dt.timedelta(hours=8))
+# zlib level 6 instead of pydyf's 9: glyph outlines barely shrink further and take twice as long.
+STREAM_COMPRESSION_LEVEL = 6
 
 
 class ForbiddenResourceError(FatalURLFetchingError):  # type: ignore[misc]
@@ -175,13 +180,36 @@ def _xmp_properties(kind: str, context: DocumentContext) -> dict[str, str | list
     return props
 
 
-def _dedupe_associated_files(document: Any, pdf: Any) -> None:
-    """WeasyPrint 70 lists each attachment twice in the catalog's /AF; keep one reference each."""
+class _CompressedOnceStream(pydyf.Stream):  # type: ignore[misc]
+    """A finished stream whose compressed bytes are computed once.
+
+    pydyf serialises every object twice when the file has an /ID (once to hash, once to write),
+    which compressed each stream, the font above all, twice at level 9.
+    """
+
+    @functools.cached_property
+    def data(self) -> bytes:
+        stream = b"\n".join(pydyf._to_bytes(item) for item in self.stream)
+        extra = pydyf.Dictionary(self.extra.copy())
+        if self.compress:
+            extra["Filter"] = "/FlateDecode"
+            compressor = zlib.compressobj(level=STREAM_COMPRESSION_LEVEL)
+            stream = compressor.compress(stream) + compressor.flush()
+        extra["Length"] = len(stream)
+        serialised: bytes = b"\n".join((extra.data, b"stream", stream, b"endstream"))
+        return serialised
+
+
+def _finish(document: Any, pdf: Any) -> None:
+    """Fix WeasyPrint 70's doubled /AF entries and compress each finished stream only once."""
     associated = pdf.catalog.get("AF")
     if associated:
         unique = list(dict.fromkeys(associated))
         associated.clear()
         associated.extend(unique)
+    for obj in pdf.objects:
+        if type(obj) is pydyf.Stream:
+            obj.__class__ = _CompressedOnceStream
 
 
 def _fixed_datetime(context: DocumentContext) -> dt.datetime:
@@ -211,7 +239,7 @@ def render_pdf(kind: str, context: DocumentContext, attachments: Mapping[str, by
             for name, data in files.items()]
         pdf = document.write_pdf(
             pdf_variant=PDF_VARIANT, pdf_identifier=identifier, attachments=pdf_attachments,
-            finisher=_dedupe_associated_files)
+            finisher=_finish)
     missing = tuple(dict.fromkeys(
         chr(int(m.group(1), 16)) for msg in warnings if (m := _MISSING_GLYPH.search(msg))))
     if strict_glyphs and missing:

@@ -1,0 +1,178 @@
+"""Benchmark: the sample contract through our renderer, plain WeasyPrint and headless Chromium, side by side.
+
+Run: .venv/bin/python bench/pdf.py [--runs 15] [--cold-runs 5] [--batch 50]
+Prints medians, ratios and file sizes, and whether the targets of issue 3 hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import multiprocessing
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer"]
+
+
+def _median(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _run(cmd: list[str]) -> None:
+    subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+
+
+def _batch_render(index: int) -> int:
+    from negotiation.documents import ContractContext, render_pdf
+    from negotiation.documents.samples import sample_attachments, sample_data
+
+    data = sample_data("xian_express")
+    data["case"]["case_id"] = f"XA-KD-2026-{index:04d}"
+    context = ContractContext.model_validate(
+        {"case": data["case"], "draft": data["draft"], "vote": data["vote"], "signatures": data["signatures"]})
+    return len(render_pdf("contract", context, sample_attachments("contract")).pdf)
+
+
+def _warm_worker() -> None:
+    from negotiation.documents import warm_up
+
+    warm_up()
+
+
+def main() -> int:
+    """Run every renderer on the same sample contract and print the comparison."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--cold-runs", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=50)
+    args = parser.parse_args()
+
+    from negotiation.documents import render_pdf
+    from negotiation.documents.html import render_html
+    from negotiation.documents.samples import sample_attachments, sample_context
+
+    work = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+    context = sample_context("contract")
+    attachments = sample_attachments("contract")
+    html = render_html("contract", context, standalone=True)
+    html_path = work / "contract.html"
+    html_path.write_text(html, encoding="utf-8")
+    # The same HTML without our @font-face: WeasyPrint and Chromium then use the system Noto Serif CJK SC.
+    system_html_path = work / "contract-system-font.html"
+    system_html_path.write_text(re.sub(r"@font-face\s*\{[^}]*\}", "", html, count=1), encoding="utf-8")
+
+    results: dict[str, float] = {}
+    sizes: dict[str, int] = {}
+
+    # 1. Our renderer, warm, in process.
+    first = render_pdf("contract", context, attachments)
+    sizes["ours"] = len(first.pdf)
+    pages = first.page_count
+    results["ours warm"] = _median(lambda: render_pdf("contract", context, attachments), args.runs)
+
+    # 2. Cold `negotiation render contract` process.
+    console = ROOT / ".venv" / "bin" / "negotiation"
+    ours_pdf = work / "ours-cli.pdf"
+    cli = ([str(console), "render", "contract", "--format", "pdf", "--out", str(ours_pdf)] if console.exists()
+           else [sys.executable, "-m", "negotiation.documents.render_cli", "contract", "--format", "pdf", "--out", str(ours_pdf)])
+    module_cli = [sys.executable, "-m", "negotiation.documents.render_cli", "contract", "--format", "pdf",
+                  "--out", str(ours_pdf)]
+    _run(cli)
+    results["ours cold (negotiation render)"] = _median(lambda: _run(cli), args.cold_runs)
+    results["ours cold (python -m render_cli)"] = _median(lambda: _run(module_cli), args.cold_runs)
+
+    # 3. Plain WeasyPrint with the system font: cold process and warm in process.
+    plain_pdf = work / "plain.pdf"
+    plain = [sys.executable, "-c",
+             f"import weasyprint; weasyprint.HTML(filename={str(system_html_path)!r}).write_pdf({str(plain_pdf)!r})"]
+    _run(plain)
+    results["plain WeasyPrint cold"] = _median(lambda: _run(plain), args.cold_runs)
+    import weasyprint
+
+    weasyprint.HTML(filename=str(system_html_path)).write_pdf(str(plain_pdf))
+    results["plain WeasyPrint warm"] = _median(
+        lambda: weasyprint.HTML(filename=str(system_html_path)).write_pdf(str(plain_pdf)), max(3, args.runs // 3))
+    sizes["plain WeasyPrint"] = plain_pdf.stat().st_size
+
+    # 4. Headless Chromium: cold --print-to-pdf, and warm through Playwright's page.pdf.
+    if shutil.which(CHROMIUM):
+        chrome_pdf = work / "chromium.pdf"
+        profile = work / "chromium-profile"
+        cold = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={chrome_pdf}",
+                html_path.as_uri()]
+        _run(cold)
+        results["Chromium cold (--print-to-pdf)"] = _median(lambda: _run(cold), args.cold_runs)
+        sizes["Chromium cold"] = chrome_pdf.stat().st_size
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+
+            def chromium_warm() -> bytes:
+                page.goto(html_path.as_uri())
+                return page.pdf(prefer_css_page_size=True, print_background=True)
+
+            sizes["Chromium warm"] = len(chromium_warm())
+            results["Chromium warm (page.pdf)"] = _median(chromium_warm, args.runs)
+            browser.close()
+
+    # 5. A batch of contracts on a pool of 2 spawned workers (pool start-up included).
+    start = time.perf_counter()
+    with cf.ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"),
+                                initializer=_warm_worker) as pool:
+        list(pool.map(_batch_render, range(args.batch)))
+    batch_seconds = time.perf_counter() - start
+
+    print(f"sample contract: {pages} pages, {len({c for c in first.html if '一' <= c <= '鿿'})} distinct hanzi, "
+          f"{os.cpu_count()} CPUs, command: {' '.join(cli[:3])} …")
+    print(f"{'renderer':40} {'median s':>9}")
+    for name, seconds in results.items():
+        print(f"{name:40} {seconds:9.3f}")
+    print(f"{'batch of ' + str(args.batch) + ' contracts, 2 workers':40} {batch_seconds:9.3f}  "
+          f"({args.batch / batch_seconds:.1f} per second)")
+    print("file sizes (KiB): " + ", ".join(f"{k} {v / 1024:.1f}" for k, v in sizes.items()))
+
+    warm = results["ours warm"]
+    cold = results["ours cold (negotiation render)"]
+    checks = {
+        "warm median ≤ 0.2 s": warm <= 0.2,
+        "file ≤ 120 KiB": sizes["ours"] <= 120 * 1024,
+        "≥ 5 pages": pages >= 5,
+        "cold within 1.2× plain WeasyPrint cold": cold <= 1.2 * results["plain WeasyPrint cold"],
+        "batch ≥ 6 per second": args.batch / batch_seconds >= 6,
+    }
+    if "Chromium warm (page.pdf)" in results:
+        chromium_warm_s = results["Chromium warm (page.pdf)"]
+        print(f"ratios: Chromium warm / ours warm = {chromium_warm_s / warm:.2f}×, "
+              f"Chromium cold / ours cold = {results['Chromium cold (--print-to-pdf)'] / cold:.2f}×, "
+              f"ours cold / plain cold = {cold / results['plain WeasyPrint cold']:.2f}×")
+        checks["≥ 1.4× faster than warm Chromium"] = chromium_warm_s / warm >= 1.4
+        checks["cold faster than Chromium cold"] = cold < results["Chromium cold (--print-to-pdf)"]
+    for name, ok in checks.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
