@@ -23,6 +23,7 @@ __all__ = [
     "check_csrf",
     "check_login_csrf",
     "csrf_token",
+    "encode_session",
     "issue_session",
     "login_csrf_token",
     "new_login_nonce",
@@ -88,12 +89,17 @@ def _sign(key: bytes, purpose: str, value: str) -> str:
     return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
 
 
-def issue_session(services: Services, user_id: int) -> tuple[str, Session]:
-    """A new session for the user and its cookie value (payload.signature)."""
-    session = Session(user_id=user_id, sid=secrets.token_urlsafe(18), expires_at=int(time.time()) + SESSION_SECONDS)
+def encode_session(key: bytes, session: Session) -> str:
+    """The cookie value of a session: base64 payload, a dot, its HMAC."""
     payload = json.dumps({"u": session.user_id, "s": session.sid, "e": session.expires_at}, separators=(",", ":"))
     encoded = base64.urlsafe_b64encode(payload.encode("utf-8")).decode("ascii").rstrip("=")
-    return f"{encoded}.{_sign(_secret(services), 'session', encoded)}", session
+    return f"{encoded}.{_sign(key, 'session', encoded)}"
+
+
+def issue_session(services: Services, user_id: int) -> tuple[str, Session]:
+    """A new session for the user and its cookie value."""
+    session = Session(user_id=user_id, sid=secrets.token_urlsafe(18), expires_at=int(time.time()) + SESSION_SECONDS)
+    return encode_session(_secret(services), session), session
 
 
 def read_session(services: Services, cookie: str | None) -> Session:

@@ -103,6 +103,7 @@ _TITLES: dict[str, str] = {
     "validation_error": "提交的内容不符合要求",
     "rule_violation": "不符合法定规则",
     "page_error": "提交的内容不符合要求",
+    "archive_integrity_error": "文件校验失败",
 }
 
 
@@ -119,7 +120,7 @@ def error_page(request: Request, exc: errors.NegotiationError, *, back: str | No
         return RedirectResponse("/review", status_code=303, headers=SECURITY_HEADERS)
     status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 500)
     signed_in = getattr(request.state, "actor", None)
-    return render(
+    response = render(
         request,
         "error.html",
         status_code=status,
@@ -131,6 +132,9 @@ def error_page(request: Request, exc: errors.NegotiationError, *, back: str | No
         user=signed_in,
         changed_nothing=request.method == "POST",
     )
+    if isinstance(exc, errors.Unauthenticated):
+        response.delete_cookie(sessions.SESSION_COOKIE, path="/review", httponly=True, samesite="strict")
+    return response
 
 
 class ReviewRoute(APIRoute):
@@ -384,6 +388,35 @@ def _explain_conflict(services: Services, actor: Actor, case_id: int, version: i
     return PageConflict(
         f"您打开页面后，案件已有其他更新（当前状态：{state}），本次「{what}」未被处理，案件没有任何更改。请刷新页面，确认最新情况后再操作。"
     )
+
+
+# --- downloads ------------------------------------------------------------------------------------------------
+
+
+def _pdf(data: bytes, sha256: str, filename: str) -> Response:
+    return Response(
+        content=data,
+        media_type="application/pdf",
+        headers={"ETag": f'"{sha256}"', "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private"},
+    )
+
+
+@router.get("/cases/{case_id}/drafts/{version}/pdf")
+def draft_pdf(services: ServicesDep, viewer: ViewerDep, case_id: int, version: int) -> Response:
+    """The draft's PDF (marked 草案), the same bytes as the API's, for the signed-in browser."""
+    data, sha256 = queries.draft_pdf(services.uow.reading(), actor=viewer.actor, case_id=_checked_id(case_id), version=_checked_id(version))
+    return _pdf(data, sha256, f"draft-{case_id}-v{version}.pdf")
+
+
+@router.get("/documents/{document_id}")
+def document_content(services: ServicesDep, viewer: ViewerDep, document_id: int) -> Response:
+    """A stored document of a visible case, verified against its sha256 (a mismatch is alerted, never served)."""
+    try:
+        data, sha256, kind = queries.document_content(services.uow.reading(), actor=viewer.actor, document_id=_checked_id(document_id))
+    except errors.ArchiveIntegrityError:
+        handlers.record_archive_alert(services.uow(), document_id=document_id)
+        raise
+    return _pdf(data, sha256, f"{kind}-{document_id}.pdf")
 
 
 # --- static files and unknown addresses -------------------------------------------------------------------------
