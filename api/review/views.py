@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from api.review.clauses import render_clauses
@@ -21,7 +22,21 @@ from negotiation.service_layer import queries
 from negotiation.service_layer.access import Actor
 from negotiation.terms import TOPICS
 
-__all__ = ["case_page", "case_rows", "draft_page", "organization_names"]
+__all__ = ["case_page", "case_rows", "diff_entries", "draft_page", "organization_names"]
+
+_ITEM = re.compile(r"^terms\.piece_rates\[(\d+)\]")
+_SUPPLEMENT = re.compile(r"^terms\.piece_rates\[(\d+)\]\.supplements\[(\d+)\]")
+
+
+def _rates(terms: dict[str, Any]) -> list[dict[str, Any]]:
+    rates = terms.get("piece_rates")
+    return rates if isinstance(rates, list) else []
+
+
+def _supplements(terms: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    rates = _rates(terms)
+    found = rates[index].get("supplements") if index < len(rates) else None
+    return found if isinstance(found, list) else []
 
 
 def organization_names(services: Services, ids: list[int]) -> dict[int, str]:
@@ -106,10 +121,11 @@ def case_page(services: Services, actor: Actor, case_id: int) -> dict[str, Any]:
     }
 
 
-def _diff_entries(changes: list[dict[str, Any]], old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+def diff_entries(changes: list[dict[str, Any]], old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     """Each changed figure, and each clause or piece-rate item added or removed, in words."""
     entries: list[dict[str, Any]] = []
     whole: set[str] = set()
+    items: set[tuple[str, int]] = set()
     old_terms, new_terms = old["terms"], new["terms"]
     for change in changes:
         path, before, after = change["path"], change["before"], change["after"]
@@ -121,6 +137,32 @@ def _diff_entries(changes: list[dict[str, Any]], old: dict[str, Any], new: dict[
                 text = f"{'新增' if kind == 'added' else '删除'}条款「{CLAUSE_TITLES[topic]}」"
                 entries.append({"topic": topic, "kind": kind, "label": CLAUSE_TITLES[topic], "text": text})
             continue
+        supplement = _SUPPLEMENT.match(path)
+        if supplement is not None:
+            i, j = int(supplement.group(1)), int(supplement.group(2))
+            old_s, new_s = _supplements(old_terms, i), _supplements(new_terms, i)
+            if (j < len(old_s)) != (j < len(new_s)) and i < min(len(_rates(old_terms)), len(_rates(new_terms))):
+                if ("supplement", i * 1000 + j) not in items:
+                    items.add(("supplement", i * 1000 + j))
+                    added = j < len(new_s)
+                    supp = (new_s if added else old_s)[j]
+                    label = field_label(f"terms.piece_rates[{i}].supplements[{j}].amount_cny", new_terms, old_terms)
+                    text = f"{'新增' if added else '删除'}{label}：¥{supp.get('amount_cny')}"
+                    entries.append({"topic": "piece_rates", "kind": "added" if added else "removed", "label": label, "text": text})
+                continue
+        item = _ITEM.match(path)
+        if item is not None:
+            index = int(item.group(1))
+            old_rates, new_rates = _rates(old_terms), _rates(new_terms)
+            if (index < len(old_rates)) != (index < len(new_rates)):
+                if ("piece_rates", index) not in items:
+                    items.add(("piece_rates", index))
+                    added = index < len(new_rates)
+                    rate = (new_rates if added else old_rates)[index]
+                    label = field_label(f"terms.piece_rates[{index}]", new_terms, old_terms)
+                    text = f"{'新增' if added else '删除'}{label}：每{format_value('unit', rate.get('unit'))} ¥{rate.get('rate_cny')}"
+                    entries.append({"topic": "piece_rates", "kind": "added" if added else "removed", "label": label, "text": text})
+                continue
         label = field_label(path, new_terms, old_terms)
         if before is None:
             entries.append({"topic": topic, "kind": "added", "label": label, "text": f"新增 {label} {format_value(path, after)}"})
@@ -152,7 +194,7 @@ def draft_page(services: Services, actor: Actor, case_id: int, version: int, aga
     if against is not None and against != version:
         old = queries.draft(services.uow.reading(), actor=actor, case_id=case_id, version=against)
         changes = queries.draft_diff(services.uow.reading(), actor=actor, case_id=case_id, version=version, against=against)
-        diff = _diff_entries(changes["changes"], old, draft)
+        diff = diff_entries(changes["changes"], old, draft)
     comments = queries.comments(services.uow.reading(), actor=actor, case_id=case_id, version=version)
     html = render_clauses(case, draft)
     keys = [*(t for t in TOPICS if t in case["topics"]), "term", "general"]
