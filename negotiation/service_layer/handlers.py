@@ -261,7 +261,7 @@ def fire_event(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dic
     """
     at, day = now_iso(), today()
     made: list[docs.MadeDocument] = []
-    if isinstance(body, dict) and body.get("event") in docs.DOCUMENT_EVENTS:
+    if isinstance(body, dict) and isinstance(body.get("event"), str) and body["event"] in docs.DOCUMENT_EVENTS:
         with uow.reader() as reader:
             _case, planned = _fire(reader, actor, case_id, body, at, day, planning=True)
         made = docs.render_all(planned)
