@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
-from negotiation.formats import MAX_INT, Name, RequiredText, Text, clean_text
+from negotiation.formats import MAX_INT, Day, Name, RequiredText, Text, clean_text
 from negotiation.terms import TOPICS, Terms
 
 __all__ = [
@@ -76,9 +75,9 @@ class CaseCreate(_Body):
 class RepresentativeIn(_Body):
     name: Name
     title: Name
-    is_chief: bool = False
-    is_external: bool = False
-    delegated_in_writing: bool = False
+    is_chief: StrictBool = False
+    is_external: StrictBool = False
+    delegated_in_writing: StrictBool = False
 
 
 class RepresentativesPut(_Body):
@@ -115,8 +114,8 @@ class EventEnvelope(BaseModel):
 
 class DraftCreate(_Body):
     expected_version: Version | None = None
-    term_start: date
-    term_end: date
+    term_start: Day
+    term_end: Day
     terms: Terms
 
 
@@ -124,12 +123,12 @@ class Position(_Body):
     topic: Topic
     worker_position: Text = ""
     employer_position: Text = ""
-    agreed: bool = False
+    agreed: StrictBool = False
 
 
 class MeetingCreate(_Body):
     expected_version: Version | None = None
-    held_on: date
+    held_on: Day
     location: Name
     chair_side: Literal["worker", "employer"]
     recorder: Name

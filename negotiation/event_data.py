@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from negotiation.formats import Count, Name, RequiredText, Text
+from negotiation.formats import Count, Day, Name, RequiredText, Text
 
 __all__ = ["EVENT_DATA"]
 
@@ -20,23 +18,23 @@ class Empty(_Data):
 
 
 class ProposeData(_Data):
-    served_on: date
+    served_on: Day
     demands: RequiredText
 
 
 class AcceptData(_Data):
-    received_on: date
+    received_on: Day
     reply: Text = ""
 
 
 class DeclineData(_Data):
-    received_on: date
+    received_on: Day
     reason: RequiredText
 
 
 class SuspendData(_Data):
     reason: RequiredText
-    resume_on: date
+    resume_on: Day
 
 
 class SubmitDraftData(_Data):
@@ -62,20 +60,20 @@ class EnterpriseTally(Tally):
 class RecordVoteData(Tally):
     draft_version: int = Field(ge=1, le=2**31 - 1, strict=True)
     per_enterprise: list[EnterpriseTally] | None = Field(default=None, max_length=1000)
-    held_on: date | None = None
+    held_on: Day | None = None
 
 
 class SignData(_Data):
-    signed_on: date
+    signed_on: Day
     signatory: Name
 
 
 class FileData(_Data):
-    filed_on: date
+    filed_on: Day
 
 
 class RecordReceiptData(_Data):
-    received_on: date
+    received_on: Day
     receipt_no: Name
 
 
@@ -84,11 +82,11 @@ class ObjectData(_Data):
 
 
 class ApproveData(_Data):
-    approved_on: date | None = None
+    approved_on: Day | None = None
 
 
 class PublishData(_Data):
-    published_on: date
+    published_on: Day
     channels: list[Name] = Field(min_length=1, max_length=50)
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer
 
-__all__ = ["MAX_INT", "Count", "Money", "Name", "Quantity", "Text", "clean_text"]
+__all__ = ["MAX_INT", "Count", "Day", "Money", "Name", "Quantity", "Text", "clean_text"]
 
 MAX_INT = 2**31 - 1
 _MONEY = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")
 _QUANTITY = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,4})?$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -29,6 +31,13 @@ def _quantity(value: Any) -> Decimal:
     if not isinstance(value, str) or not _QUANTITY.match(value):
         raise ValueError("数值须为不带符号的十进制字符串，最多四位小数，例如 \"15\"")
     return Decimal(value)
+
+
+def _day(value: Any) -> Any:
+    # Only the ISO text form: pydantic's lax mode would read 0 or "86400" as a Unix timestamp.
+    if isinstance(value, date) or (isinstance(value, str) and _DATE.match(value)):
+        return value
+    raise ValueError("日期格式须为 YYYY-MM-DD")
 
 
 def clean_text(value: Any, *, limit: int, required: bool) -> str:
@@ -49,6 +58,7 @@ _as_str = PlainSerializer(lambda d: format(d, "f"), return_type=str)
 
 Money = Annotated[Decimal, BeforeValidator(_money), _as_str, Field(json_schema_extra={"type": "string", "pattern": _MONEY.pattern})]
 Quantity = Annotated[Decimal, BeforeValidator(_quantity), _as_str, Field(json_schema_extra={"type": "string"})]
+Day = Annotated[date, BeforeValidator(_day)]
 Count = Annotated[int, Field(ge=0, le=MAX_INT, strict=True)]
 Name = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=200, required=True))]
 Text = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=20_000, required=False))]

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from negotiation.errors import Violation
 from negotiation.formats import Count, Money, Name, Quantity
@@ -47,7 +47,7 @@ class PieceRate(_Section):
 
 
 class OrderAllocation(_Section):
-    rules_published: bool
+    rules_published: StrictBool
     change_notice_days: Count
     refusals_without_penalty_per_day: Count
 
@@ -56,7 +56,7 @@ class PayMethod(_Section):
     cycle: Literal["daily", "weekly", "biweekly", "semimonthly", "monthly", "quarterly", "yearly"]
     pay_day: int = Field(ge=1, le=31, strict=True)
     max_commission_pct: Quantity
-    itemised_statement: bool
+    itemised_statement: StrictBool
 
 
 class WorkingHours(_Section):
@@ -77,7 +77,7 @@ class LabourProtection(_Section):
 
 
 class InsuranceWelfare(_Section):
-    occupational_injury: bool
+    occupational_injury: StrictBool
     accident_cover_cny: Money
     premium_paid_by: Literal["platform", "enterprise", "shared", "worker"]
 
@@ -85,7 +85,7 @@ class InsuranceWelfare(_Section):
 class RewardsPenalties(_Section):
     max_deduction_cny: Money
     appeal_days: Count
-    human_review_required: bool
+    human_review_required: StrictBool
 
 
 class Terms(_Section):
