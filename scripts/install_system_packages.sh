@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only those missing; apt-get update only when something is.
 set -euo pipefail
-packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+packages=(fonts-noto-cjk libharfbuzz-subset0 fontconfig libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
           postgresql chromium poppler-utils wrk)
 missing=()
 for p in "${packages[@]}"; do

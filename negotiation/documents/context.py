@@ -138,7 +138,7 @@ class OrderAllocation(_Frozen):
 class PayMethod(_Frozen):
     """Pay cycle, pay day, commission cap and statements."""
 
-    cycle: Literal["weekly", "biweekly", "monthly"]
+    cycle: Literal["daily", "weekly", "biweekly", "semimonthly", "monthly"]
     pay_day: int
     max_commission_pct: Amount
     itemised_statement: bool
