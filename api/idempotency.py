@@ -71,10 +71,13 @@ def run_command(
     except NegotiationError as exc:
         response = error_response(exc)
         with services.uow() as uow:
-            if uow.repo.idempotency_record(actor.user_id, key) is None:
+            first = uow.repo.idempotency_record(actor.user_id, key)
+            if first is None:
                 uow.repo.add_idempotency_record(
                     user_id=actor.user_id, key=key, request_hash=request_hash,
                     status_code=response.status_code, body=bytes(response.body).decode("utf-8"), at=claim.at,
                 )  # fmt: skip
                 uow.commit()
+        if first is not None:  # a concurrent request with this key finished first: its response is the answer
+            return _replay(services, actor, key, request_hash) or response
         return response
