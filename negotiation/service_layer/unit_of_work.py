@@ -77,7 +77,13 @@ class UnitOfWork:
         except StaleDataError as exc:
             self.session.rollback()
             raise VersionConflict() from exc
-        except (IntegrityError, OperationalError):
+        except IntegrityError as exc:
+            self.session.rollback()
+            if "audit_events" in str(exc.orig):
+                # Another writer appended this case's next audit link first (PostgreSQL flushes it before the version check).
+                raise VersionConflict() from exc
+            raise
+        except OperationalError:
             self.session.rollback()
             raise
 
