@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from negotiation.adapters.database import WriterLock, writer_lock
 from negotiation.adapters.repository import Repository
 from negotiation.errors import VersionConflict
 
@@ -43,8 +44,11 @@ class UnitOfWork:
         *,
         reader: sessionmaker[Session] | None = None,
         archive_dir: Path = Path("var/archive"),
+        lock: WriterLock | None = None,
     ) -> None:
         self._factory = factory
+        self._lock = lock
+        self._locked = False
         self._reader = reader or factory
         self.idempotency = idempotency
         self.archive_dir = archive_dir
@@ -54,6 +58,9 @@ class UnitOfWork:
         return UnitOfWork(self._reader, archive_dir=self.archive_dir)
 
     def __enter__(self) -> UnitOfWork:
+        if self._lock is not None:
+            self._lock.acquire()  # queue behind other writers here rather than in SQLite's polling busy handler
+            self._locked = True
         self.session = self._factory()
         self.repo = Repository(self.session)
         return self
@@ -61,8 +68,16 @@ class UnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._locked and self._lock is not None:
+            self._locked = False
+            self._lock.release()
 
     def commit(self, response: Any = None) -> None:
         """Commit (with the response stored under the idempotency key, if any); a lost race is a version conflict."""
@@ -73,7 +88,8 @@ class UnitOfWork:
                 status_code=claim.status_code, body=json.dumps(response, ensure_ascii=False), at=claim.at,
             )  # fmt: skip
         try:
-            self.session.commit()
+            self.session.commit()  # the connection is back in the pool: the next writer may go
+            self._release()
         except StaleDataError as exc:
             self.session.rollback()
             raise VersionConflict() from exc
@@ -98,13 +114,14 @@ class UnitOfWorkFactory:
     def __init__(self, engine: Engine, archive_dir: Path = Path("var/archive")) -> None:
         self.engine = engine
         self.archive_dir = archive_dir
+        self._lock = writer_lock(engine)
         self._write = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
         self._read = sessionmaker(
             bind=engine.execution_options(read_only=True), expire_on_commit=False, autoflush=False
         )
 
     def __call__(self, idempotency: IdempotencyClaim | None = None) -> UnitOfWork:
-        return UnitOfWork(self._write, idempotency, reader=self._read, archive_dir=self.archive_dir)
+        return UnitOfWork(self._write, idempotency, reader=self._read, archive_dir=self.archive_dir, lock=self._lock)
 
     def reading(self) -> UnitOfWork:
         """A unit of work that only reads (no write lock on SQLite)."""
