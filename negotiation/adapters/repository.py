@@ -6,13 +6,23 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, inspect, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from negotiation import model
 from negotiation.adapters import orm
 
 __all__ = ["Repository"]
+
+_case_with_deadlines: list[ORMOption] = []
+
+
+def _case_options() -> list[ORMOption]:
+    """Load a case and its deadlines in one statement (a join) instead of two (the mapping's selectin)."""
+    if not _case_with_deadlines:
+        _case_with_deadlines.append(joinedload(inspect(model.NegotiationCase).attrs["deadlines"].class_attribute))
+    return _case_with_deadlines
 
 
 class Repository:
@@ -32,7 +42,7 @@ class Repository:
     # cases -------------------------------------------------------------------------------------
     def case(self, case_id: int) -> model.NegotiationCase | None:
         """The case with that id, or None."""
-        return self.session.get(model.NegotiationCase, case_id)
+        return self.session.get(model.NegotiationCase, case_id, options=_case_options())
 
     def add_case_parties(self, case: model.NegotiationCase) -> None:
         """Index who may see the case."""
