@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from negotiation.bootstrap import Services
 from negotiation.errors import NegotiationError, Unauthenticated
@@ -24,7 +25,7 @@ class PayloadTooLarge(NegotiationError):
     default_message = "请求内容超过 1 MiB 的上限"
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -49,12 +50,18 @@ def actor_for_token(services: Services, token: str) -> Actor:
     return actor
 
 
-def current_user(request: Request, services: ServicesDep) -> Actor:
+async def current_user(request: Request, services: ServicesDep) -> Actor:
+    # async: a known token is answered from memory on the event loop, without a hop to the thread pool;
+    # only the first look-up of a token reads the database, in the pool.
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
         raise Unauthenticated()
-    return actor_for_token(services, token.strip())
+    token = token.strip()
+    actor = _actors.get(hash_token(token))
+    if actor is not None:
+        return actor
+    return await run_in_threadpool(actor_for_token, services, token)
 
 
 CurrentUser = Annotated[Actor, Depends(current_user)]
