@@ -120,6 +120,26 @@ async def bare(case_id: int, request: Request) -> dict:
 '''
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and all its descendants (the server and its workers), from /proc."""
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0.0))[1]
+        todo.extend(child for child, (ppid, _) in stats.items() if ppid == pid)
+    return total
+
+
 @dataclass
 class Result:
     requests: int
@@ -131,6 +151,7 @@ class Result:
     p90_us: int
     p99_us: int
     max_us: int
+    cpu_us_per_request: float = 0.0  # server CPU (all worker processes) per request
 
     @property
     def rps(self) -> float:
@@ -324,7 +345,7 @@ def start_bare_server(workdir: Path, port: int, workers: int) -> subprocess.Pope
 
 # load ---------------------------------------------------------------------------------------------------
 def run_wrk(
-    workdir: Path, port: int, path: str, slots: list[tuple[int, int, str, str]], duration: int, suspend_data: str
+    workdir: Path, server: int, port: int, path: str, slots: list[tuple[int, int, str, str]], duration: int, suspend_data: str
 ) -> Result:
     state_file = workdir / "slots.txt"
     state_file.write_text("".join(f"{cid} {v} {st} {tok}\n" for cid, v, st, tok in slots))
@@ -335,18 +356,21 @@ def run_wrk(
         "wrk", "-t", str(n), "-c", str(n), "-d", f"{duration}s", "--timeout", "10s", "-s", str(script),
         f"http://127.0.0.1:{port}", "--", str(state_file), path, suspend_data,
     ]  # fmt: skip
+    cpu_before = tree_cpu_seconds(server)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    cpu = tree_cpu_seconds(server) - cpu_before
     line = next(ln for ln in out.splitlines() if ln.startswith("BENCH "))
     d = json.loads(line[6:])
     return Result(
         requests=d["requests"], duration_us=d["duration_us"], non_2xx=d["non_2xx"],
         socket_errors=d["connect"] + d["read"] + d["write"] + d["timeout"],
         mean_us=d["mean_us"], p50_us=d["p50_us"], p90_us=d["p90_us"], p99_us=d["p99_us"], max_us=d["max_us"],
+        cpu_us_per_request=cpu * 1e6 / max(d["requests"], 1),
     )  # fmt: skip
 
 
 def measure_events(
-    workdir: Path, db_path: Path, port: int, case_ids: list[int], token: str, conns: int, duration: int, suspend: str
+    workdir: Path, db_path: Path, server: int, port: int, case_ids: list[int], token: str, conns: int, duration: int, suspend: str
 ) -> tuple[Result, Result]:
     """(32 connections, one connection) on distinct real cases; versions read from the database before each run."""
     many = case_ids[:conns]
@@ -356,18 +380,18 @@ def measure_events(
         assert st[cid][1] in ("consulting", "suspended"), (cid, st[cid])
     path = "/api/v1/cases/{id}/events"
     # a short warm-up on the single case, then the measured runs
-    run_wrk(workdir, port, path, [(cid, *st[cid], token) for cid in one], 2, suspend)
-    many_res = run_wrk(workdir, port, path, [(cid, *st[cid], token) for cid in many], duration, suspend)
+    run_wrk(workdir, server, port, path, [(cid, *st[cid], token) for cid in one], 2, suspend)
+    many_res = run_wrk(workdir, server, port, path, [(cid, *st[cid], token) for cid in many], duration, suspend)
     st = case_states(db_path, one)
-    one_res = run_wrk(workdir, port, path, [(cid, *st[cid], token) for cid in one], duration, suspend)
+    one_res = run_wrk(workdir, server, port, path, [(cid, *st[cid], token) for cid in one], duration, suspend)
     return many_res, one_res
 
 
-def measure_bare(workdir: Path, port: int, conns: int, duration: int, suspend: str) -> tuple[Result, Result]:
+def measure_bare(workdir: Path, server: int, port: int, conns: int, duration: int, suspend: str) -> tuple[Result, Result]:
     path = "/bare/{id}"
-    run_wrk(workdir, port, path, [(1, 1, "consulting", "x")], 2, suspend)
-    many = run_wrk(workdir, port, path, [(i + 1, 1, "consulting", "x") for i in range(conns)], duration, suspend)
-    one = run_wrk(workdir, port, path, [(1, 1, "consulting", "x")], duration, suspend)
+    run_wrk(workdir, server, port, path, [(1, 1, "consulting", "x")], 2, suspend)
+    many = run_wrk(workdir, server, port, path, [(i + 1, 1, "consulting", "x") for i in range(conns)], duration, suspend)
+    one = run_wrk(workdir, server, port, path, [(1, 1, "consulting", "x")], duration, suspend)
     return many, one
 
 
@@ -400,17 +424,23 @@ def report(bare: tuple[Result, Result], events: dict[int, tuple[Result, Result]]
     row("p99 ms, one client", ms(b_one.p99_us), [ms(events[n][1].p99_us) for n in sizes],
         [f"{events[n][1].p99_us / max(b_one.p99_us, 1):.1f}×" for n in sizes])  # fmt: skip
     row("mean ms, one client", ms(b_one.mean_us), [ms(events[n][1].mean_us) for n in sizes], ["" for _ in sizes])
+    row(f"server CPU µs/req, {conns} conn.", f"{b_many.cpu_us_per_request:.0f}", [f"{events[n][0].cpu_us_per_request:.0f}" for n in sizes],
+        [f"{events[n][0].cpu_us_per_request / b_many.cpu_us_per_request:.1f}×" for n in sizes])  # fmt: skip
+    row("server CPU µs/req, one client", f"{b_one.cpu_us_per_request:.0f}", [f"{events[n][1].cpu_us_per_request:.0f}" for n in sizes],
+        [f"{events[n][1].cpu_us_per_request / b_one.cpu_us_per_request:.1f}×" for n in sizes])  # fmt: skip
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     lines = ["  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)) for r in [head, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     out = "\n".join(lines)
     if len(sizes) == 2:
         small, large = sizes
-        cost = {n: 1e6 / events[n][0].rps for n in sizes}  # µs of server time per event at full load
+        cost = {n: 1e6 / events[n][0].rps for n in sizes}  # µs of wall time per event at full load
+        cpu = {n: events[n][1].cpu_us_per_request for n in sizes}
         lines2 = [
             "",
             f"per-event cost @{large:,} / @{small:,} cases:",
             f"  {conns} connections: {cost[large]:.0f} µs vs {cost[small]:.0f} µs per event = {cost[large] / cost[small]:.2f}×",
+            f"  server CPU, one client: {cpu[large]:.0f} µs vs {cpu[small]:.0f} µs per event = {cpu[large] / cpu[small]:.2f}×",
             f"  one client (mean): {ms(events[large][1].mean_us)} ms vs {ms(events[small][1].mean_us)} ms = "
             f"{events[large][1].mean_us / events[small][1].mean_us:.2f}×",
         ]
@@ -471,7 +501,7 @@ def main() -> None:
         port = free_port()
         bare_proc = start_bare_server(workdir, port, workers)
         try:
-            bare = measure_bare(workdir, port, args.connections, args.duration, suspend)
+            bare = measure_bare(workdir, bare_proc.pid, port, args.connections, args.duration, suspend)
         finally:
             stop(bare_proc)
         print(f"bare: {bare[0].rps:,.0f} req/s at {args.connections}, one client p99 {ms(bare[1].p99_us)} ms", flush=True)
@@ -486,7 +516,7 @@ def main() -> None:
             proc = start_engine_server(env, port, workers, token)
             try:
                 events[total] = measure_events(
-                    workdir, db_path, port, seeded["case_ids"], token, args.connections, args.duration, suspend
+                    workdir, db_path, proc.pid, port, seeded["case_ids"], token, args.connections, args.duration, suspend
                 )
             finally:
                 stop(proc)
