@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from typing import Annotated
 
@@ -17,11 +18,16 @@ app.add_typer(db_app, name="db")
 app.add_typer(archive_app, name="archive")
 
 
+# Two worker processes on a machine with two cores or more: reads and document rendering run side by side, while
+# writes queue for SQLite's one write lock either way (bench/README.md: more workers only add hand-overs).
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
-    workers: Annotated[int, typer.Option(help="工作进程数")] = 1,
+    workers: Annotated[int, typer.Option(help="工作进程数")] = DEFAULT_WORKERS,
 ) -> None:
     """Apply migrations, then serve the API and the review pages."""
     import uvicorn
