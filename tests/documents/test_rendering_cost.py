@@ -1,0 +1,43 @@
+"""What keeps a warm render cheap without changing what it prints (bench/pdf.py measures the time)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pypdf
+
+from negotiation.documents.html import TEMPLATE_ROOT
+from negotiation.documents.pdf import _renderer, user_agent_css
+
+
+def _pdf_text(html: str) -> str:
+    renderer = _renderer(TEMPLATE_ROOT)
+    document = renderer.html(html).render(stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
+    reader = pypdf.PdfReader(io.BytesIO(document.write_pdf()))
+    return "".join(page.extract_text() for page in reader.pages)
+
+
+def test_user_agent_stylesheet_styles_no_pseudo_element_of_every_element() -> None:
+    rules_for_any_element = re.findall(r"(?:^|[},]\s*)(::[a-z-]+)", user_agent_css(), flags=re.MULTILINE)
+    assert rules_for_any_element == []
+    assert "li::marker {" in user_agent_css()
+
+
+def test_documents_are_styled_with_the_narrowed_user_agent_stylesheet() -> None:
+    renderer = _renderer(TEMPLATE_ROOT)
+    sheets = renderer.html("<p>甲</p>")._ua_stylesheets()
+    assert sheets[0] is renderer.user_agent_stylesheet
+
+
+def test_list_items_keep_their_markers_under_the_narrowed_user_agent_stylesheet() -> None:
+    text = _pdf_text("<html><body><ol><li>甲方</li><li>乙方</li></ol></body></html>")
+    assert "1." in text and "2." in text
+
+
+def test_footnotes_with_the_footnote_class_keep_their_call_numbers() -> None:
+    html = ('<html><body><p>正文<span class="footnote" style="float: footnote">注释内容</span></p>'
+            "</body></html>")
+    text = _pdf_text(html)
+    assert "注释内容" in text
+    assert re.search(r"正文\s*1", text) is not None
