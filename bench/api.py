@@ -3,20 +3,22 @@
 Run from the repository root:
 
     .venv/bin/python bench/api.py                      # 1,000 and 100,000 cases, serve's default worker count
-    .venv/bin/python bench/api.py --workers 3 --duration 10 --large 0
+    .venv/bin/python bench/api.py --workers 3 --duration 5 --real 40 --cases 40 --large 0   # a quick look
 
 What it does, in one run:
 
 1. seeds a fresh SQLite database (its own temp file) through the service layer: organisations, users and
-   ``--cases`` real cases, each brought to ``consulting`` (representatives, propose, accept, open_talks);
+   ``--real`` real cases, each brought to ``consulting`` (representatives, propose, accept, open_talks), then
+   bulk-inserts filler cases up to ``--cases`` (copies of a real case's rows: case, parties, deadlines and its
+   audit chain rehashed for the new id; not its proposal PDF);
 2. starts ``.venv/bin/negotiation serve --host 127.0.0.1 --port P --workers N`` on it (exactly as in production,
    with NEGOTIATION_TEST_CLOCK=1 so that no sweeper runs) and a bare FastAPI app (an ``async def`` endpoint that
    parses a JSON body) under uvicorn with the same settings and worker count;
 3. measures both with wrk and the same Lua script: each wrk connection (one thread per connection) owns one
    case and alternates ``suspend``/``resume``, sending the ``expected_version`` it read from the previous
    response; (a) 32 connections: requests/s and non-2xx count; (b) one connection: p50/p99 latency;
-4. bulk-inserts filler cases (copies of a real case's rows with their own audit chains) up to ``--large``
-   cases and measures the events again on the same real cases: the per-event cost at 1 k and at 100 k cases.
+4. bulk-inserts filler cases up to ``--large`` and measures the events again on the same real cases: the
+   per-event cost at 1 k and at 100 k cases (wall time per event at 32 connections, and server CPU per event).
 
 The figures and the command are recorded in bench/README.md.
 """
@@ -463,7 +465,8 @@ def report(bare: tuple[Result, Result], events: dict[int, tuple[Result, Result]]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=int, default=1000, help="real cases seeded through the service layer")
+    parser.add_argument("--real", type=int, default=100, help="real cases seeded through the service layer (the measured ones)")
+    parser.add_argument("--cases", type=int, default=1000, help="total cases for the first measurement (filler added)")
     parser.add_argument("--large", type=int, default=100_000, help="total cases for the second measurement (0: skip)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: what `negotiation serve` uses)")
     parser.add_argument("--connections", type=int, default=32)
@@ -474,7 +477,7 @@ def main() -> None:
         raise SystemExit("wrk is missing: apt-get install wrk")
     sys.path.insert(0, str(ROOT))
     workers = args.workers or default_workers()
-    assert args.cases >= args.connections + 1
+    assert args.real >= args.connections + 1 and args.cases >= args.real
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
     db_path = workdir / "bench.sqlite3"
@@ -489,8 +492,8 @@ def main() -> None:
     load = os.getloadavg()
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; workers {workers}; cwd {workdir}", flush=True)
     t0 = time.monotonic()
-    seeded = seed(db_url, args.cases)
-    print(f"seeded {args.cases:,} cases in consulting in {time.monotonic() - t0:.1f} s", flush=True)
+    seeded = seed(db_url, args.real)
+    print(f"seeded {args.real:,} real cases in consulting in {time.monotonic() - t0:.1f} s", flush=True)
 
     from negotiation.service_layer.clock import today
 
@@ -507,7 +510,7 @@ def main() -> None:
         print(f"bare: {bare[0].rps:,.0f} req/s at {args.connections}, one client p99 {ms(bare[1].p99_us)} ms", flush=True)
 
         for total in [args.cases] + ([args.large] if args.large > args.cases else []):
-            if total > args.cases:
+            if total > args.real:
                 t0 = time.monotonic()
                 added = bulk_fill(db_path, seeded["case_ids"][-1], total)
                 size = db_path.stat().st_size / 2**20
