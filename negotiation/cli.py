@@ -33,8 +33,14 @@ def serve(
     import uvicorn
 
     from negotiation.bootstrap import bootstrap
+    from negotiation.documents import TemplateCheckError, check_templates
 
     bootstrap()  # migrations and the admin user, once, before workers start
+    try:
+        check_templates()  # a broken template stops the start, never a half-written PDF later
+    except TemplateCheckError as exc:
+        typer.echo(f"合同模板有误，服务未启动：{exc}", err=True)
+        raise typer.Exit(1) from exc
     uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
 
 
