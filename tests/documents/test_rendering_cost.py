@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 
 import pypdf
+import pytest
+import weasyprint
 
+from negotiation.documents import render_pdf
 from negotiation.documents.html import TEMPLATE_ROOT
-from negotiation.documents.pdf import _renderer, user_agent_css
+from negotiation.documents.pdf import RENDER_GC_THRESHOLD, _renderer, fewer_collections, user_agent_css
+from negotiation.documents.samples import sample_attachments, sample_context
 
 
 def _pdf_text(html: str) -> str:
@@ -41,3 +46,26 @@ def test_footnotes_with_the_footnote_class_keep_their_call_numbers() -> None:
     text = _pdf_text(html)
     assert "注释内容" in text
     assert re.search(r"正文\s*1", text) is not None
+
+
+def test_collection_threshold_is_raised_only_while_renders_run_and_restored_after() -> None:
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] == max(before[0], RENDER_GC_THRESHOLD)
+        with fewer_collections():
+            assert gc.get_threshold()[0] == max(before[0], RENDER_GC_THRESHOLD)
+        assert gc.get_threshold()[0] == max(before[0], RENDER_GC_THRESHOLD)
+    assert gc.get_threshold() == before
+
+
+def test_threshold_is_restored_when_a_render_fails() -> None:
+    before = gc.get_threshold()
+    with pytest.raises(ValueError), fewer_collections():
+        raise ValueError("render failed")
+    assert gc.get_threshold() == before
+
+
+def test_a_finished_render_leaves_no_weasyprint_document_alive() -> None:
+    render_pdf("resolution", sample_context("resolution"), sample_attachments("resolution"))
+    gc.collect()
+    assert not [obj for obj in gc.get_objects() if isinstance(obj, weasyprint.Document)]
