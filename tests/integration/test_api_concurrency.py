@@ -9,7 +9,7 @@ from typing import Any
 from httpx import Response
 
 from tests.conftest import World
-from tests.flows import Flow
+from tests.flows import TERMS, Flow
 from tests.integration.support import new_flow
 
 ROUNDS = 6
@@ -67,10 +67,7 @@ def test_racing_drafts_and_events_never_lose_an_audit_link(world: World) -> None
     flow = new_flow(world)
     flow.to_consulting()
     version = flow.refresh()["version"]
-    draft = {"term_start": "2027-01-01", "term_end": "2028-12-31", "expected_version": version, "terms": {}}
-    from tests.flows import TERMS
-
-    draft["terms"] = TERMS
+    draft = {"term_start": "2027-01-01", "term_end": "2028-12-31", "expected_version": version, "terms": TERMS}
     responses = _race([
         lambda: world.client.post(f"/api/v1/cases/{flow.id}/drafts", json=draft, headers=world.h("union")),
         _fire(world, flow, "employer_body", "suspend", version, SUSPEND),
