@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -101,7 +102,21 @@ async def read_body(request: Request) -> Any:
         return Malformed("请求内容不是有效的 JSON")
     if not _depth(value, MAX_JSON_DEPTH):
         return Malformed("JSON 嵌套层级过深")
+    if _SURROGATE_ESCAPE.search(raw) and not _encodable(value):
+        return Malformed("JSON 中含有无效的 Unicode 字符（孤立的代理项 \\uD800–\\uDFFF）")
     return value
+
+
+# A lone surrogate can only come from a \uD800–\uDFFF escape; it cannot be stored or even encoded as UTF-8.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _encodable(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _reject_constant(name: str) -> Any:
