@@ -240,6 +240,21 @@ def test_organisations_and_users_with_bad_names_are_refused(world: World, servic
         expect_error(r, 422, "validation_error", paths={"organization_id"})
 
 
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "x\\ud83d", "\\ude00y"])
+def test_a_lone_surrogate_escape_is_a_validation_error(world: World, services: Services, escape: str) -> None:
+    raw = json.dumps(world.case_body(title="TITLE")).replace("TITLE", escape).encode()
+    with nothing_changes(services.engine):
+        expect_error(_post(world, "/api/v1/cases", raw), 422, "validation_error")
+        r = _post(world, "/api/v1/cases/1/events", raw.replace(b'"title"', b'"event"'))
+        assert r.status_code in (404, 422) and r.status_code < 500
+
+
+def test_an_escaped_surrogate_pair_is_one_character(world: World) -> None:
+    raw = json.dumps(world.case_body(title="TITLE")).replace("TITLE", "骑手\\ud83d\\udef5协商").encode()
+    r = _post(world, "/api/v1/cases", raw)
+    assert r.status_code == 201 and r.json()["title"] == "骑手\U0001f6f5协商"
+
+
 def test_names_are_nfc_normalised_and_trimmed(world: World) -> None:
     r = _post(world, "/api/v1/cases", world.case_body(title="  Cafe\u0301 骑手协商  "))
     assert r.status_code == 201 and r.json()["title"] == "Café 骑手协商"
