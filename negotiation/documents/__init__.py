@@ -49,16 +49,18 @@ from negotiation.documents.rendered import DocumentRenderError, IllegibleTextErr
 def render_pdf(kind: str, context: DocumentContext, attachments: Mapping[str, bytes] | None = None,
                *, strict_glyphs: bool = False, root: Path = TEMPLATE_ROOT) -> RenderedDocument:
     """Render a document to reproducible PDF/A-3b bytes with ``attachments`` (name → bytes) embedded."""
-    from negotiation.documents import pdf
+    from negotiation.documents.native import renderer_module
 
-    return pdf.render_pdf(kind, context, attachments, strict_glyphs=strict_glyphs, root=root)
+    rendered: RenderedDocument = renderer_module().render_pdf(
+        kind, context, attachments, strict_glyphs=strict_glyphs, root=root)
+    return rendered
 
 
 def warm_up() -> None:
     """Load WeasyPrint, the fonts and the stylesheet now (e.g. at service start)."""
-    from negotiation.documents import pdf
+    from negotiation.documents.native import renderer_module
 
-    pdf.warm_up()
+    renderer_module().warm_up()
 
 
 __all__ = [

@@ -257,9 +257,9 @@ def render_sample(name: str, fmt: str, out_path: Path | str, sample: str = "xian
     if fmt == "html":
         out.write_text(render_html(name, context, standalone=True), encoding="utf-8")
     elif fmt == "pdf":
-        from negotiation.documents.pdf import render_pdf
+        from negotiation.documents.native import renderer_module
 
-        out.write_bytes(render_pdf(name, context, sample_attachments(name, sample)).pdf)
+        out.write_bytes(renderer_module().render_pdf(name, context, sample_attachments(name, sample)).pdf)
     else:
         raise ValueError(f"unknown format {fmt!r}: expected pdf or html")
     return out

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import gc
 import io
 import re
+import subprocess
+import sys
 
 import pypdf
 import pytest
@@ -12,6 +15,7 @@ import weasyprint
 
 from negotiation.documents import render_pdf
 from negotiation.documents.html import TEMPLATE_ROOT
+from negotiation.documents.native import listing_lookup
 from negotiation.documents.pdf import RENDER_GC_THRESHOLD, _renderer, fewer_collections, user_agent_css
 from negotiation.documents.samples import sample_attachments, sample_context
 
@@ -69,3 +73,61 @@ def test_a_finished_render_leaves_no_weasyprint_document_alive() -> None:
     render_pdf("resolution", sample_context("resolution"), sample_attachments("resolution"))
     gc.collect()
     assert not [obj for obj in gc.get_objects() if isinstance(obj, weasyprint.Document)]
+
+
+def _run_python(code: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout.strip().splitlines()
+
+
+@pytest.mark.parametrize("name", ["gobject-2.0", "pango-1.0", "pangoft2-1.0", "harfbuzz", "fontconfig",
+                                  "libpango-1.0-0", "no-such-library-anywhere"])
+def test_ldconfig_listing_finds_each_library_as_find_library_does(name: str) -> None:
+    listing = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, check=True,
+                             env={"LC_ALL": "C", "LANG": "C"}).stdout
+    assert listing_lookup(listing)(name) == ctypes.util.find_library(name)
+
+
+def test_a_cold_import_of_the_renderer_starts_one_process_not_one_per_library_name() -> None:
+    output = _run_python(
+        "import subprocess\n"
+        "started = []\n"
+        "original = subprocess.Popen.__init__\n"
+        "def counting(self, args, *a, **k):\n"
+        "    started.append(args[0])\n"
+        "    original(self, args, *a, **k)\n"
+        "subprocess.Popen.__init__ = counting\n"
+        "from negotiation.documents.native import renderer_module\n"
+        "renderer_module().warm_up()\n"
+        "print(started)\n")
+    assert output[-1] == "['/sbin/ldconfig']"
+
+
+def test_renderer_imports_even_when_the_listing_lacks_its_libraries() -> None:
+    output = _run_python(
+        "import sys\n"
+        "import negotiation.documents.native as native\n"
+        "native._ldconfig_listing = lambda: b'\\tlibunrelated.so.1 (libc6,x86-64) => /nowhere\\n'\n"
+        "module = native.renderer_module()\n"
+        "print(module.__name__, 'weasyprint.text.ffi' in sys.modules, callable(module.render_pdf))\n")
+    assert output[-1] == "negotiation.documents.pdf True True"
+
+
+def test_a_failed_quick_import_is_forgotten_and_redone_the_ordinary_way() -> None:
+    output = _run_python(
+        "import importlib\n"
+        "import negotiation.documents.native as native\n"
+        "attempts = []\n"
+        "real_import = importlib.import_module\n"
+        "def first_attempt_fails(name):\n"
+        "    if name != native.RENDERER_MODULE:\n"
+        "        return real_import(name)\n"
+        "    attempts.append(name)\n"
+        "    if len(attempts) == 1:\n"
+        "        real_import('weasyprint')\n"
+        "        raise OSError('no library')\n"
+        "    return real_import(name)\n"
+        "importlib.import_module = first_attempt_fails\n"
+        "module = native.renderer_module()\n"
+        "print(len(attempts), module.__name__, callable(module.render_pdf))\n")
+    assert output[-1] == "2 negotiation.documents.pdf True"
