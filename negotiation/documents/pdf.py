@@ -282,8 +282,17 @@ class _CompressedOnceStream(pydyf.Stream):  # type: ignore[misc]
         return serialised
 
 
+class _SerialisedOnceDictionary(pydyf.Dictionary):  # type: ignore[misc]
+    """A finished dictionary whose bytes are computed once (for the /ID hash and for the file)."""
+
+    @functools.cached_property
+    def data(self) -> bytes:
+        serialised: bytes = pydyf.Dictionary.data.fget(self)
+        return serialised
+
+
 def _finish(document: Any, pdf: Any) -> None:
-    """Fix WeasyPrint 70's doubled /AF entries and compress each finished stream only once."""
+    """Fix WeasyPrint 70's doubled /AF entries; serialise and compress each finished object once."""
     associated = pdf.catalog.get("AF")
     if associated:
         unique = list(dict.fromkeys(associated))
@@ -292,6 +301,8 @@ def _finish(document: Any, pdf: Any) -> None:
     for obj in pdf.objects:
         if type(obj) is pydyf.Stream:
             obj.__class__ = _CompressedOnceStream
+        elif type(obj) is pydyf.Dictionary:
+            obj.__class__ = _SerialisedOnceDictionary
 
 
 def _fixed_datetime(context: DocumentContext) -> dt.datetime:
