@@ -33,21 +33,18 @@ async def get_services(request: Request) -> Services:
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
-# Users never change once created: a token, once looked up, is answered from memory.
-_actors: dict[str, Actor] = {}
-
 
 def actor_for_token(services: Services, token: str) -> Actor:
     """The user a token belongs to, or Unauthenticated."""
     digest = hash_token(token)
-    actor = _actors.get(digest)
+    actor = services.actors.get(digest)
     if actor is None:
         with services.uow.reading() as uow:
             user = uow.repo.user_by_token_hash(digest)
             if user is None or user.id is None:
                 raise Unauthenticated()
             actor = Actor(user_id=user.id, name=user.name, role=user.role, organization_id=user.organization_id)
-        _actors[digest] = actor
+        services.actors[digest] = actor
     return actor
 
 
@@ -59,7 +56,7 @@ async def current_user(request: Request, services: ServicesDep) -> Actor:
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
         raise Unauthenticated()
     token = token.strip()
-    actor = _actors.get(hash_token(token))
+    actor = services.actors.get(hash_token(token))
     if actor is not None:
         return actor
     return await run_in_threadpool(actor_for_token, services, token)

@@ -48,9 +48,13 @@ def serve(
 def demo() -> None:
     """Seed the demo sector negotiation (idempotent) and print its users' tokens."""
     from negotiation.bootstrap import bootstrap
-    from negotiation.demo import seed_demo
+    from negotiation.demo import DemoTokensLost, seed_demo
 
-    seeded = seed_demo(bootstrap())
+    try:
+        seeded = seed_demo(bootstrap())
+    except DemoTokensLost as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
     typer.echo(f"演示案件编号：{seeded['case_id']}")
     for key, token in seeded["tokens"].items():
         typer.echo(f"  {key:<14} {seeded['names'][key]:<16} {token}")

@@ -13,6 +13,7 @@ from negotiation.service_layer.access import Actor
 
 __all__ = ["DEMO_TERMS", "seed_demo"]
 
+TITLE = "西安市快递行业集体协商（2027—2028年度）"
 UNION = "西安市快递行业工会联合会"
 EMPLOYER_BODY = "西安市快递行业协会"
 BUREAU = "西安市人力资源和社会保障局"
@@ -51,11 +52,33 @@ def _tokens_file(services: Services) -> Path:
     return services.settings.archive_dir.parent / "demo-tokens.json"
 
 
-def seed_demo(services: Services) -> dict[str, Any]:
-    """Seed the demo once; later runs return what the first one stored."""
-    path = _tokens_file(services)
-    if path.exists():
+class DemoTokensLost(RuntimeError):
+    """The database holds the demo but the file with its tokens is gone: tokens are stored hashed only."""
+
+
+def _already_seeded(services: Services, path: Path) -> dict[str, Any] | None:
+    """What an earlier run stored, if the database still holds that demo; the database is the truth."""
+    with services.uow.reading() as uow:
+        existing = uow.repo.cases(organization_id=None, state=None, sector=None, region_code=None, q=TITLE, after_id=None, limit=1)
+        if not path.exists():
+            if existing:
+                raise DemoTokensLost(f"数据库中已有演示案件，但令牌文件 {path} 已丢失（令牌只保存哈希值）；请删除 var/ 后重新运行")
+            return None
         stored: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        union = uow.repo.user_by_token_hash(handlers.hash_token(stored["tokens"]["union"]))
+        case = uow.repo.case(int(stored["case_id"]))
+        if case is not None and case.title == TITLE and union is not None:
+            return stored
+        if existing:
+            raise DemoTokensLost(f"令牌文件 {path} 与数据库中的演示案件不符；请删除 var/ 后重新运行")
+    return None
+
+
+def seed_demo(services: Services) -> dict[str, Any]:
+    """Seed the demo once; later runs print what the first one stored, as long as the database still holds it."""
+    path = _tokens_file(services)
+    stored = _already_seeded(services, path)
+    if stored is not None:
         return stored
     uow = services.uow
     admin = Actor(user_id=0, name="demo-seed", role="admin", organization_id=None)
@@ -82,7 +105,7 @@ def seed_demo(services: Services) -> dict[str, Any]:
     actors = {k: Actor(user_id=v["id"], name=v["name"], role=v["role"], organization_id=v["organization_id"]) for k, v in users.items()}
     union, employer = actors["union"], actors["employer_body"]
     case = handlers.create_case(uow(), actor=union, body={
-        "title": "西安市快递行业集体协商（2027—2028年度）", "level": "sector", "sector": "express_delivery",
+        "title": TITLE, "level": "sector", "sector": "express_delivery",
         "region_code": "610100", "kind": "comprehensive", "union_org_id": union_id, "employer_org_id": body_id,
         "bureau_org_id": bureau_id, "covered_enterprise_ids": enterprise_ids,
         "topics": list(DEMO_TERMS.keys() - {"expected_units_per_hour"}),
