@@ -8,16 +8,26 @@ import io
 import re
 import subprocess
 import sys
+from xml.etree import ElementTree as ET
 
 import pypdf
 import pytest
+import tinyhtml5  # type: ignore[import-untyped]
 import weasyprint
 
-from negotiation.documents import render_pdf
-from negotiation.documents.html import TEMPLATE_ROOT
+from negotiation.documents import DOCUMENT_KINDS, render_pdf
+from negotiation.documents import pdf as pdf_module
+from negotiation.documents.html import TEMPLATE_ROOT, render_html
 from negotiation.documents.native import listing_lookup
-from negotiation.documents.pdf import RENDER_GC_THRESHOLD, _renderer, fewer_collections, user_agent_css
-from negotiation.documents.samples import sample_attachments, sample_context
+from negotiation.documents.pdf import (
+    RENDER_GC_THRESHOLD,
+    _DocumentHTML,
+    _renderer,
+    fewer_collections,
+    parse_well_formed,
+    user_agent_css,
+)
+from negotiation.documents.samples import sample_attachments, sample_cases, sample_context
 
 
 def _pdf_text(html: str) -> str:
@@ -131,3 +141,53 @@ def test_a_failed_quick_import_is_forgotten_and_redone_the_ordinary_way() -> Non
         "module = native.renderer_module()\n"
         "print(len(attempts), module.__name__, callable(module.render_pdf))\n")
     assert output[-1] == "2 negotiation.documents.pdf True"
+
+
+def _tree(element: ET.Element) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = [(element.tag, dict(element.attrib), element.text, element.tail, len(element))]
+    for child in element:
+        rows.extend(_tree(child))
+    return rows
+
+
+@pytest.mark.parametrize("sample", sample_cases())
+@pytest.mark.parametrize("kind", DOCUMENT_KINDS)
+def test_every_template_reads_as_xml_into_the_tree_the_html_parser_builds(kind: str, sample: str) -> None:
+    for standalone in (False, True):
+        html = render_html(kind, sample_context(kind, sample), standalone=standalone)
+        tree = parse_well_formed(html)
+        assert tree is not None
+        assert _tree(tree) == _tree(tinyhtml5.parse(html, namespace_html_elements=False))
+
+
+@pytest.mark.parametrize("markup", [
+    "<html><head></head><body><p>一<div>二</div></p></body></html>",
+    "<html><head></head><body><p>一<br>二</p></body></html>",
+    '<html><head><meta name="author" content="甲\n乙"/></head><body><p>一</p></body></html>',
+    "<html><head></head><body><table>一<tr><td>二</td></tr></table></body></html>",
+    "<html><head></head><body><table><tr>一<td>二</td></tr></table></body></html>",
+    "<html><head></head><body><p>一\x01二</p></body></html>",
+    "<html><head></head><body><p>R&D</p></body></html>",
+    "<html><body><p>一</p></body></html>",
+])
+def test_markup_xml_would_read_otherwise_than_html_is_left_to_the_html_parser(markup: str) -> None:
+    assert parse_well_formed(markup) is None
+
+
+def test_a_document_built_from_a_tree_has_what_weasyprint_sets_when_it_parses() -> None:
+    markup = "<html><head><title>标题</title></head><body><p>正文</p></body></html>"
+    tree = parse_well_formed(markup)
+    assert tree is not None
+    renderer = _renderer(TEMPLATE_ROOT)
+    parsed = weasyprint.HTML(string=markup, base_url=TEMPLATE_ROOT.as_uri() + "/", url_fetcher=renderer.fetcher)
+    built = _DocumentHTML.from_tree(tree, TEMPLATE_ROOT.as_uri() + "/", renderer.fetcher)
+    assert vars(built).keys() == vars(parsed).keys()
+    assert (built.base_url, built.media_type) == (parsed.base_url, parsed.media_type)
+
+
+def test_xml_and_html_reading_give_byte_identical_pdfs(monkeypatch: pytest.MonkeyPatch) -> None:
+    context, attachments = sample_context("contract"), sample_attachments("contract")
+    read_as_xml = render_pdf("contract", context, attachments).pdf
+    monkeypatch.setattr(pdf_module, "parse_well_formed", lambda markup: None)
+    read_as_html = render_pdf("contract", context, attachments).pdf
+    assert read_as_xml == read_as_html
