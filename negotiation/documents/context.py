@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from negotiation.terms import Terms as DomainTerms
+
 TOPIC_KEYS: tuple[str, ...] = (
     "piece_rates",
     "order_allocation",
@@ -108,93 +110,9 @@ class CaseFacts(_Frozen):
         return tuple(key for key in TOPIC_KEYS if key in self.topics)
 
 
-# --- terms (api.md "terms") --------------------------------------------------------------------
+# --- terms (api.md "terms"): the domain's own models, one definition of the eight topics ----------
 
-
-class Supplement(_Frozen):
-    """A per-unit supplement on top of a piece rate (night, peak, bad weather, distance)."""
-
-    condition: str
-    amount_cny: Money
-
-
-class PieceRate(_Frozen):
-    """A sector piece rate for one service and unit."""
-
-    service: str
-    unit: str
-    rate_cny: Money
-    supplements: tuple[Supplement, ...] = ()
-
-
-class OrderAllocation(_Frozen):
-    """Dispatch rules: publication, notice before changes, refusals without penalty."""
-
-    rules_published: bool
-    change_notice_days: int
-    refusals_without_penalty_per_day: int
-
-
-class PayMethod(_Frozen):
-    """Pay cycle, pay day, commission cap and statements."""
-
-    cycle: Literal["daily", "weekly", "biweekly", "semimonthly", "monthly"]
-    pay_day: int
-    max_commission_pct: Amount
-    itemised_statement: bool
-
-
-class WorkingHours(_Frozen):
-    """Continuous online time, breaks and daily hours."""
-
-    max_continuous_minutes: int
-    min_break_minutes: int
-    max_daily_hours: int
-
-
-class RestLeave(_Frozen):
-    """Rest days and holiday pay."""
-
-    rest_days_per_month: int
-    holiday_pay_multiplier: Amount
-
-
-class LabourProtection(_Frozen):
-    """Equipment, heat allowance and safety training."""
-
-    equipment: tuple[str, ...] = ()
-    heat_allowance_cny_month: Money
-    safety_training_hours_year: int
-
-
-class InsuranceWelfare(_Frozen):
-    """Occupational-injury protection, accident cover and who pays."""
-
-    occupational_injury: bool
-    accident_cover_cny: Money
-    premium_paid_by: str
-
-
-class RewardsPenalties(_Frozen):
-    """Deduction cap, appeal deadline, human review."""
-
-    max_deduction_cny: Money
-    appeal_days: int
-    human_review_required: bool
-
-
-class Terms(_Frozen):
-    """The contract terms in the shape of api.md; each topic section is optional."""
-
-    piece_rates: tuple[PieceRate, ...] | None = None
-    expected_units_per_hour: Amount | None = None
-    order_allocation: OrderAllocation | None = None
-    pay_method: PayMethod | None = None
-    working_hours: WorkingHours | None = None
-    rest_leave: RestLeave | None = None
-    labour_protection: LabourProtection | None = None
-    insurance_welfare: InsuranceWelfare | None = None
-    rewards_penalties: RewardsPenalties | None = None
+Terms = DomainTerms
 
 
 class Draft(_Frozen):
