@@ -46,8 +46,6 @@ Topic = Literal[
     "rewards_penalties",
 ]
 Side = Literal["worker", "employer"]
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
-Amount = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
