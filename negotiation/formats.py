@@ -41,12 +41,13 @@ def _day(value: Any) -> Any:
 
 
 def clean_text(value: Any, *, limit: int, required: bool) -> str:
-    """Text normalised to NFC and trimmed; control characters other than newline and tab are refused."""
+    """Text normalised to NFC (CRLF to LF) and trimmed; control characters other than newline and tab are refused."""
     if not isinstance(value, str):
         raise ValueError("须为文本")
-    text = unicodedata.normalize("NFC", value).strip()
-    if _CONTROL.search(text):
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n")  # HTML forms send every line break as CRLF
+    if _CONTROL.search(text):  # before trimming: str.strip() would silently drop \x1c-\x1f, \x85, \r at the ends
         raise ValueError("文本中含有不允许的控制字符")
+    text = text.strip()
     if required and not text:
         raise ValueError("不能为空")
     if len(text) > limit:
