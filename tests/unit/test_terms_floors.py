@@ -309,6 +309,17 @@ def test_text_with_control_characters_is_refused(control: str) -> None:
     assert refused_paths(terms(piece_rates__0__service=f"快递{control}派送")) == ["terms.piece_rates[0].service"]
 
 
+@pytest.mark.parametrize("text", ["\x1c快递派送", "快递派送\x1f", "\x85快递派送", "\x0b快递派送", "快递派送\r", "\x00快递派送"])
+def test_text_with_control_characters_at_either_end_is_refused_not_silently_trimmed(text: str) -> None:
+    assert refused_paths(terms(piece_rates__0__service=text)) == ["terms.piece_rates[0].service"]
+
+
+def test_text_reads_crlf_line_breaks_from_html_forms_as_newlines() -> None:
+    parsed = parse(Terms, terms(piece_rates__0__supplements__0__condition="夜间\r\n22:00至次日6:00\r\n"), "terms")
+    assert parsed.piece_rates is not None
+    assert parsed.piece_rates[0].supplements[0].condition == "夜间\n22:00至次日6:00"
+
+
 def test_text_keeps_newline_and_tab() -> None:
     parsed = parse(Terms, terms(piece_rates__0__supplements__0__condition="夜间\t22:00\n至次日6:00"), "terms")
     assert parsed.piece_rates is not None
