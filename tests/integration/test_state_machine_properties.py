@@ -142,8 +142,12 @@ class CaseModel:
         return frozenset(found)
 
 
+STAND_IN_RENDERS: list[str] = []
+
+
 def stand_in_pdf(kind: str, context: Any, attachments: Any = None, **_: Any) -> RenderedDocument:
     """A deterministic PDF-shaped byte string that differs whenever the document's audit chain or terms differ."""
+    STAND_IN_RENDERS.append(kind)
     digest = hashlib.sha256(kind.encode())
     for name, content in sorted((attachments or {}).items()):
         digest.update(name.encode() + b"\0" + content)
@@ -653,4 +657,6 @@ def test_random_event_sequences_keep_state_version_audit_and_ratification_invari
 ) -> None:
     monkeypatch.setattr(negotiation.documents, "render_pdf", stand_in_pdf)
     machine = type("CaseLifecycleOn" + backend.title(), (CaseLifecycle,), {"backend": Backend(backend, tmp_path)})
+    STAND_IN_RENDERS.clear()
     run_state_machine_as_test(machine, settings=SETTINGS)
+    assert {"proposal", "draft", "resolution"} <= set(STAND_IN_RENDERS), "documents are no longer made through render_pdf"
