@@ -660,3 +660,20 @@ def test_random_event_sequences_keep_state_version_audit_and_ratification_invari
     STAND_IN_RENDERS.clear()
     run_state_machine_as_test(machine, settings=SETTINGS)
     assert {"proposal", "draft", "resolution"} <= set(STAND_IN_RENDERS), "documents are no longer made through render_pdf"
+
+
+REAL_RENDER_SETTINGS = settings(
+    max_examples=15,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
+
+
+def test_random_event_sequences_keep_the_invariants_with_the_real_pdf_renderer(tmp_path: Path) -> None:
+    """The same machine, fewer examples, every document rendered by WeasyPrint and stored for real."""
+    machine = type("CaseLifecycleRealPdf", (CaseLifecycle,), {"backend": Backend("sqlite", tmp_path)})
+    run_state_machine_as_test(machine, settings=REAL_RENDER_SETTINGS)
+    stored = [p for p in tmp_path.glob("archive-*/??/??/*") if p.is_file()]
+    assert len({p.name for p in stored}) >= 5, "too few examples reached events that make documents"
+    assert all(p.read_bytes().startswith(b"%PDF-") and hashlib.sha256(p.read_bytes()).hexdigest() == p.name for p in stored)
