@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One full curl session: carries the demo case from under_review to in_force (run after `make run`, in another shell).
+set -e
+BASE=http://127.0.0.1:8000/api/v1
+tok() { python3 -c "import json,sys; print(json.load(open('var/demo-tokens.json'))['tokens'][sys.argv[1]])" "$1"; }
+CASE=$(python3 -c "import json; print(json.load(open('var/demo-tokens.json'))['case_id'])")
+version() { curl -s -H "Authorization: Bearer $(tok union)" $BASE/cases/$CASE | python3 -c "import json,sys; print(json.load(sys.stdin)['version'])"; }
+ev() {  # ev WHO EVENT DATA
+  curl -s -X POST -H "Authorization: Bearer $(tok $1)" -H 'Content-Type: application/json' \
+       -d "{\"event\": \"$2\", \"expected_version\": $(version), \"data\": ${3:-{\}}}" $BASE/cases/$CASE/events \
+  | python3 -c "import json,sys; c=json.load(sys.stdin); print(c.get('state', c), c.get('version', ''))"
+}
+curl -s -H "Authorization: Bearer $(tok enterprise_1)" "$BASE/cases/$CASE/drafts/2/diff?against=1"; echo
+for who in employer_body enterprise_1 enterprise_2 enterprise_3 enterprise_4; do ev $who approve_draft; done
+ev union open_vote
+ev union record_vote '{"draft_version": 2, "members": 45, "present": 40, "yes": 36, "no": 3, "abstain": 1, "held_on": "2026-12-01"}'
+ev union sign '{"signed_on": "2026-12-02", "signatory": "李建国"}'
+ev employer_body sign '{"signed_on": "2026-12-02", "signatory": "张伟"}'
+ev union file '{"filed_on": "2026-12-04"}'
+ev bureau record_receipt '{"received_on": "2026-12-07", "receipt_no": "西人社集审〔2026〕12号"}'
+ev bureau approve '{"approved_on": "2026-12-15"}'
+ev union publish '{"published_on": "2026-12-16", "channels": ["平台App公告", "站点公告栏"]}'
+curl -s -H "Authorization: Bearer $(tok union)" $BASE/cases/$CASE/documents | python3 -m json.tool | grep '"kind"'
