@@ -1,4 +1,16 @@
-"""Loading and saving the aggregate and its parts; the queries behind lists and the sweeper."""
+"""Loading and saving the aggregate and its parts; the queries behind lists and the sweeper.
+
+The case aggregate (the ``cases`` row and its ``deadlines``) is loaded and saved by this repository with SQLAlchemy
+Core, not by the ORM's unit of work: ``case()`` reads the row and its deadlines in one joined ``SELECT`` and builds a
+*transient* ``NegotiationCase`` that no session ever holds, so the ORM never flushes it; ``record_change`` (the one
+place every change of a case passes, with its audit link) marks it changed, and ``save_changes()`` — called by the
+unit of work's ``commit``, inside the same transaction — writes it with one version-checked
+``UPDATE cases SET … WHERE id = :id AND version = :loaded`` (no row: ``StaleDataError``, a version conflict), the
+deadlines that were added or changed, and the audit links, in that order. Everything else (drafts, votes, meetings,
+documents, users…) and every list query still goes through the ORM mapping in negotiation/adapters/orm.py; the
+mapping of ``NegotiationCase`` stays as it is (same table, same column types), only its command path is explicit.
+Within one unit of work the same case id always gives the same object; nothing is kept across units of work.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +18,78 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, inspect, select
-from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.interfaces import ORMOption
+from sqlalchemy import Connection, bindparam, exists, select
+from sqlalchemy.orm import Session, configure_mappers
+from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from negotiation import model
 from negotiation.adapters import orm
 
 __all__ = ["Repository"]
 
-_case_with_deadlines: list[ORMOption] = []
+_CASE_COLUMNS = list(orm.cases.columns)
+_CASE_KEYS = [c.key for c in _CASE_COLUMNS]
+_CASE_VALUE_KEYS = [k for k in _CASE_KEYS if k != "id"]
+_DEADLINE_COLUMNS = list(orm.deadlines.columns)
+_DEADLINE_KEYS = [c.key for c in _DEADLINE_COLUMNS]
+_N_CASE = len(_CASE_COLUMNS)
+_DEADLINE_ID = _N_CASE + _DEADLINE_KEYS.index("id")
+
+# The case and its deadlines in one statement; a case without deadlines gives one row of NULL deadline columns.
+_LOAD_CASE = (
+    select(*_CASE_COLUMNS, *_DEADLINE_COLUMNS)
+    .select_from(orm.cases.outerjoin(orm.deadlines, orm.deadlines.c.case_id == orm.cases.c.id))
+    .where(orm.cases.c.id == bindparam("case_id"))
+    .order_by(orm.deadlines.c.id)
+)
+# Every column of the row is written from the object; the WHERE clause is the optimistic version check.
+_UPDATE_CASE = orm.cases.update().where(
+    orm.cases.c.id == bindparam("_id"), orm.cases.c.version == bindparam("_loaded_version")
+)
+_INSERT_CASE = orm.cases.insert()
+_INSERT_DEADLINE = orm.deadlines.insert()
+_UPDATE_DEADLINE = orm.deadlines.update().where(orm.deadlines.c.id == bindparam("_id"))
+_DELETE_DEADLINE = orm.deadlines.delete().where(orm.deadlines.c.id == bindparam("_id"))
+_INSERT_AUDIT = orm.audit_events.insert()
+_AUDIT_KEYS = [c.key for c in orm.audit_events.columns if c.key != "id"]
 
 
-def _case_options() -> list[ORMOption]:
-    """Load a case and its deadlines in one statement (a join) instead of two (the mapping's selectin)."""
-    if not _case_with_deadlines:
-        _case_with_deadlines.append(joinedload(inspect(model.NegotiationCase).attrs["deadlines"].class_attribute))
-    return _case_with_deadlines
+_configured = False
+
+
+def _configure() -> None:
+    # The mapping's attributes are set up on first ORM use; a process whose first read is a case (the CLI) does it here.
+    global _configured
+    configure_mappers()
+    _configured = True
+
+
+def _new(cls: type[Any], values: Any) -> Any:
+    """A transient instance of a mapped class with these column values, set the way the ORM's loader sets them
+    (into the instance dict, without an attribute event each): what the constructor would build, 5× cheaper."""
+    if not _configured:
+        _configure()
+    obj = manager_of_class(cls).new_instance()
+    obj.__dict__.update(values)
+    return obj
+
+
+def _deadline_values(d: model.Deadline) -> tuple[Any, ...]:
+    return tuple(getattr(d, k) for k in _DEADLINE_KEYS)
+
+
+class _Tracked:
+    """A case loaded (or inserted) in this unit of work: the version it had then and its deadlines as they were."""
+
+    __slots__ = ("case", "changed", "deadlines", "version")
+
+    def __init__(self, case: model.NegotiationCase) -> None:
+        self.case = case
+        self.version = case.version
+        self.deadlines = {d.id: _deadline_values(d) for d in case.deadlines if d.id is not None}
+        self.changed = False
 
 
 class Repository:
@@ -30,9 +97,13 @@ class Repository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._cases: dict[int, _Tracked] = {}
+        self._links: list[model.AuditEvent] = []
 
     def add(self, obj: object) -> None:
-        """Stage a new object."""
+        """Stage a new object (not a case, deadline or audit link: those are saved by save_changes)."""
+        if isinstance(obj, (model.NegotiationCase, model.Deadline, model.AuditEvent)):
+            raise TypeError(f"{type(obj).__name__} is saved with its case by Repository.save_changes, not by the ORM")
         self.session.add(obj)
 
     def flush(self) -> None:
@@ -40,9 +111,81 @@ class Repository:
         self.session.flush()
 
     # cases -------------------------------------------------------------------------------------
+    def _connection(self) -> Connection:
+        return self.session.connection()
+
     def case(self, case_id: int) -> model.NegotiationCase | None:
-        """The case with that id, or None."""
-        return self.session.get(model.NegotiationCase, case_id, options=_case_options())
+        """The case with that id and its deadlines (one SELECT), or None; the same object within this unit of work."""
+        tracked = self._cases.get(case_id)
+        if tracked is not None:
+            return tracked.case
+        rows = self._connection().execute(_LOAD_CASE, {"case_id": case_id}).all()
+        if not rows:
+            return None
+        values = dict(zip(_CASE_KEYS, rows[0][:_N_CASE], strict=True))
+        values["deadlines"] = [
+            _new(model.Deadline, zip(_DEADLINE_KEYS, row[_N_CASE:], strict=True)) for row in rows if row[_DEADLINE_ID] is not None
+        ]
+        case: model.NegotiationCase = _new(model.NegotiationCase, values)
+        self._cases[case_id] = _Tracked(case)
+        return case
+
+    def add_case(self, case: model.NegotiationCase) -> None:
+        """Insert a new case row now (its id is needed for its audit chain); later changes go through save_changes."""
+        assert case.id is None and not case.deadlines
+        result = self._connection().execute(_INSERT_CASE, {k: getattr(case, k) for k in _CASE_VALUE_KEYS})
+        case.id = int(result.inserted_primary_key[0])
+        instance_state(case).committed_state.clear()  # the row holds every value now
+        self._cases[case.id] = _Tracked(case)
+
+    def case_changed(self, case: model.NegotiationCase, link: model.AuditEvent) -> None:
+        """Mark a case of this unit of work as changed, with the audit link of the change; saved at commit."""
+        tracked = self._cases.get(case.id or 0)
+        if tracked is None or tracked.case is not case:
+            raise ValueError("a case is changed only when loaded or added through this repository")
+        tracked.changed = True
+        self._links.append(link)
+
+    def save_changes(self) -> None:
+        """Write the changed cases (version-checked), their deadlines and the audit links, in this transaction."""
+        if not self._links:
+            return
+        conn = self._connection()
+        for tracked in self._cases.values():
+            if not tracked.changed:
+                continue
+            case = tracked.case
+            # The columns assigned since the case was loaded (the ORM's own record of changes, as its flush uses it;
+            # JSON values are replaced whole, never changed in place — see NegotiationCase.record).
+            changes = instance_state(case).committed_state
+            params = {k: getattr(case, k) for k in _CASE_VALUE_KEYS if k in changes}
+            params["_id"] = case.id
+            params["_loaded_version"] = tracked.version
+            if conn.execute(_UPDATE_CASE, params).rowcount != 1:
+                raise StaleDataError(f"case {case.id} is no longer at version {tracked.version}")
+            self._save_deadlines(conn, tracked)
+            changes.clear()
+            tracked.version = case.version
+            tracked.changed = False
+        for link in self._links:
+            result = conn.execute(_INSERT_AUDIT, {k: getattr(link, k) for k in _AUDIT_KEYS})
+            link.id = int(result.inserted_primary_key[0])
+        self._links.clear()
+
+    def _save_deadlines(self, conn: Connection, tracked: _Tracked) -> None:
+        case = tracked.case
+        current: dict[int, tuple[Any, ...]] = {}
+        for d in case.deadlines:
+            if d.id is None:
+                d.case_id = case.id
+                d.id = int(conn.execute(_INSERT_DEADLINE, {k: getattr(d, k) for k in _DEADLINE_KEYS if k != "id"}).inserted_primary_key[0])
+            values = _deadline_values(d)
+            if d.id in tracked.deadlines and tracked.deadlines[d.id] != values:
+                conn.execute(_UPDATE_DEADLINE, {"_id": d.id, **{k: getattr(d, k) for k in _DEADLINE_KEYS if k != "id"}})
+            current[d.id] = values
+        for gone in tracked.deadlines.keys() - current.keys():
+            conn.execute(_DELETE_DEADLINE, {"_id": gone})
+        tracked.deadlines = current
 
     def add_case_parties(self, case: model.NegotiationCase) -> None:
         """Index who may see the case."""

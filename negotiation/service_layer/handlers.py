@@ -32,6 +32,7 @@ __all__ = [
     "ensure_admin",
     "fire_event",
     "hash_token",
+    "makes_documents",
     "put_representatives",
     "record_change",
     "visible_case",
@@ -75,13 +76,18 @@ def record_change(
     bump: bool = True,
     at: str | None = None,
 ) -> AuditEvent:
-    """Append the change's audit link and, for a change of the case, bump its version: part of the same transaction."""
+    """Append the change's audit link and, for a change of the case, bump its version: part of the same transaction.
+
+    Every change of a case passes here. The repository then saves the case at commit with a version-checked
+    UPDATE (the version it was loaded at), its new or changed deadlines and this link, all in the unit of work's
+    transaction (see negotiation/adapters/repository.py); a case changed without passing here is not saved.
+    """
     at = at or now_iso()
     if bump:
         case.version += 1
         case.updated_at = at
     link = audit.append_event(case, at=at, actor=actor, event=event, from_state=from_state, to_state=case.state, data=data)
-    uow.repo.add(link)
+    uow.repo.case_changed(case, link)
     return link
 
 
@@ -173,8 +179,7 @@ def create_case(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
         wage = profile_for_region(cmd.region_code).minimum_wage(cmd.region_code)
         if wage is not None and not wage.verified:
             case.flags = ["minimum_wage_unverified"]
-        uow.repo.add(case)
-        uow.repo.flush()
+        uow.repo.add_case(case)
         uow.repo.add_case_parties(case)
         record_change(uow, case, actor.label, "create_case", cmd.model_dump(mode="json"), from_state=None, bump=False)
         result = case_view(case, actor)
@@ -253,6 +258,11 @@ def _fire(
     return case, planned
 
 
+def makes_documents(body: Any) -> bool:
+    """Whether an event body names an event that renders a document (slow, CPU-bound) before its transaction."""
+    return isinstance(body, dict) and isinstance(body.get("event"), str) and body["event"] in docs.DOCUMENT_EVENTS
+
+
 def fire_event(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict[str, Any]:
     """Fire one event of api.md's table, in the order of checks of api.md's Precise semantics.
 
@@ -261,7 +271,7 @@ def fire_event(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dic
     """
     at, day = now_iso(), today()
     made: list[docs.MadeDocument] = []
-    if isinstance(body, dict) and isinstance(body.get("event"), str) and body["event"] in docs.DOCUMENT_EVENTS:
+    if makes_documents(body):
         with uow.reader() as reader:
             _case, planned = _fire(reader, actor, case_id, body, at, day, planning=True)
         made = docs.render_all(planned)

@@ -82,12 +82,13 @@ class UnitOfWork:
     def commit(self, response: Any = None) -> None:
         """Commit (with the response stored under the idempotency key, if any); a lost race is a version conflict."""
         claim = self.idempotency
-        if claim is not None:
-            self.repo.add_idempotency_record(
-                user_id=claim.user_id, key=claim.key, request_hash=claim.request_hash,
-                status_code=claim.status_code, body=json.dumps(response, ensure_ascii=False), at=claim.at,
-            )  # fmt: skip
         try:
+            self.repo.save_changes()  # the changed cases (version-checked UPDATE), their deadlines, the audit links
+            if claim is not None:
+                self.repo.add_idempotency_record(
+                    user_id=claim.user_id, key=claim.key, request_hash=claim.request_hash,
+                    status_code=claim.status_code, body=json.dumps(response, ensure_ascii=False), at=claim.at,
+                )  # fmt: skip
             self.session.commit()  # the connection is back in the pool: the next writer may go
             self._release()
         except StaleDataError as exc:
