@@ -7,6 +7,8 @@ import re
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from negotiation.bootstrap import Services
@@ -15,7 +17,17 @@ from negotiation.service_layer.access import Actor
 from negotiation.service_layer.handlers import hash_token
 from negotiation.validation import Malformed
 
-__all__ = ["MAX_BODY_BYTES", "Body", "CurrentUser", "PayloadTooLarge", "ServicesDep", "actor_for_token"]
+__all__ = [
+    "CASE_ID_DOC",
+    "MAX_BODY_BYTES",
+    "Body",
+    "CurrentUser",
+    "PayloadTooLarge",
+    "ServicesDep",
+    "actor_for_token",
+    "case_id_of",
+    "command_input",
+]
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
@@ -121,3 +133,37 @@ def _reject_constant(name: str) -> Any:
 
 
 Body = Annotated[Any, Depends(read_body)]
+
+
+# The hot write routes read their inputs here instead of through FastAPI's dependency resolution (which cost about
+# a third of an event's HTTP-side CPU): the same steps in the same order as the dependencies above — services, the
+# caller (401), the body (413) — and then the path's case id, checked like FastAPI checks `CaseId` (422).
+async def command_input(request: Request) -> tuple[Services, Actor, Any]:
+    """(services, the caller, the JSON body or a Malformed marker) of a write request."""
+    services = await get_services(request)
+    actor = await current_user(request, services)
+    return services, actor, await read_body(request)
+
+
+_CASE_ID = TypeAdapter(Annotated[int, Field(ge=1, le=2**31 - 1)])
+CASE_ID_DOC: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "case_id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "maximum": 2**31 - 1, "minimum": 1, "title": "Case Id"},
+        }
+    ]
+}
+
+
+def case_id_of(request: Request) -> int:
+    """The {case_id} of the path as an int in 1…2³¹−1, or the RequestValidationError FastAPI would raise."""
+    raw = request.path_params["case_id"]
+    try:
+        return _CASE_ID.validate_python(raw, strict=False)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("path", "case_id", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import Body, CurrentUser, ServicesDep
-from api.idempotency import run_command
+from api.deps import CASE_ID_DOC, Body, CurrentUser, ServicesDep, case_id_of, command_input
+from api.idempotency import run_command, run_write
 from api.schemas import AuditEventOut, CaseList, CaseOut, body_doc, error_responses
 from negotiation.service_layer import drafting, handlers, queries
 
@@ -58,13 +58,18 @@ def put_representatives(services: ServicesDep, actor: CurrentUser, case_id: Case
 
 
 @router.post(
-    "/{case_id}/events", openapi_extra=body_doc("EventEnvelope"), responses={200: {"model": CaseOut}, **WRITE_ERRORS}
+    "/{case_id}/events",
+    openapi_extra={**body_doc("EventEnvelope"), **CASE_ID_DOC},
+    responses={200: {"model": CaseOut}, **WRITE_ERRORS},
 )
-def fire_event(request: Request, services: ServicesDep, actor: CurrentUser, case_id: CaseId, body: Body) -> JSONResponse:
+async def fire_event(request: Request) -> JSONResponse:
     """Fire an event of the lifecycle."""
-    return run_command(
-        request, services, actor, body, lambda uow: handlers.fire_event(uow, actor=actor, case_id=case_id, body=body)
-    )
+    services, actor, body = await command_input(request)
+    case_id = case_id_of(request)
+    return await run_write(
+        request, services, actor, body, lambda uow: handlers.fire_event(uow, actor=actor, case_id=case_id, body=body),
+        quick=not handlers.makes_documents(body),
+    )  # fmt: skip
 
 
 @router.post("/{case_id}/meetings", status_code=201, openapi_extra=body_doc("MeetingCreate"), responses=WRITE_ERRORS)

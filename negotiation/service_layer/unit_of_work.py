@@ -121,6 +121,11 @@ class UnitOfWorkFactory:
             bind=engine.execution_options(read_only=True), expire_on_commit=False, autoflush=False
         )
 
+    @property
+    def serialized_writes(self) -> bool:
+        """True on SQLite: writers queue one at a time (in and across processes) before BEGIN IMMEDIATE."""
+        return self._lock is not None
+
     def __call__(self, idempotency: IdempotencyClaim | None = None) -> UnitOfWork:
         return UnitOfWork(self._write, idempotency, reader=self._read, archive_dir=self.archive_dir, lock=self._lock)
 
