@@ -23,7 +23,7 @@ from api.review import sessions, views
 from api.review.labels import CLAUSE_TITLES, DOCUMENT_KINDS, EVENT_LABELS, STATE_LABELS
 from negotiation import errors
 from negotiation.bootstrap import Services
-from negotiation.service_layer import drafting, handlers, queries
+from negotiation.service_layer import drafting, handlers, queries, review_sessions
 from negotiation.service_layer.access import Actor
 
 __all__ = ["router"]
@@ -170,11 +170,7 @@ def _session(request: Request, services: Services) -> sessions.Session:
 
 
 def _actor(services: Services, session: sessions.Session) -> Actor:
-    with services.uow.reading() as uow:
-        user = uow.repo.user(session.user_id)
-        if user is None or user.id is None:
-            raise errors.Unauthenticated("登录状态对应的用户不存在，请重新登录")
-        return Actor(user_id=user.id, name=user.name, role=user.role, organization_id=user.organization_id)
+    return review_sessions.session_actor(services.uow.reading(), user_id=session.user_id, sid=session.sid)
 
 
 class Viewer:
@@ -251,7 +247,7 @@ def sign_in_page(request: Request, services: ServicesDep) -> Response:
     cookie = request.cookies.get(sessions.SESSION_COOKIE)
     if cookie:
         try:
-            sessions.read_session(services, cookie)
+            _actor(services, sessions.read_session(services, cookie))
             return _see_other("/review/cases")
         except errors.Unauthenticated as exc:
             return _login_page(request, services, error=exc.message)
@@ -281,9 +277,10 @@ def sign_in(request: Request, services: ServicesDep, form: FormDep) -> Response:
 
 @router.post("/logout", response_class=HTMLResponse)
 def sign_out(request: Request, services: ServicesDep, form: FormDep) -> Response:
-    """Forget the session in this browser."""
+    """End the session on the server and forget it in this browser: a copied cookie is refused from now on."""
     session = _session(request, services)
     sessions.check_csrf(services, session, form.get("csrf"))
+    review_sessions.end_session(services.uow(), user_id=session.user_id, sid=session.sid, expires_at=session.expires_at)
     response = _see_other("/review")
     response.delete_cookie(sessions.SESSION_COOKIE, path="/review", httponly=True, samesite="strict")
     return response

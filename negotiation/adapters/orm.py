@@ -225,6 +225,16 @@ idempotency_keys = Table(
     Column("created_at", String(40), nullable=False),
 )
 
+# Review-page sessions that were signed out: their cookie is refused even before it expires.
+ended_sessions = Table(
+    "ended_sessions",
+    metadata,
+    Column("sid", String(64), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("expires_at", Integer, nullable=False),
+    Column("ended_at", String(40), nullable=False),
+)
+
 _started = False
 
 

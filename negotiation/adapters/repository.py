@@ -319,6 +319,17 @@ class Repository:
         """The document with that id."""
         return self.session.get(model.Document, document_id)
 
+    # review sessions --------------------------------------------------------------------------
+    def session_ended(self, sid: str) -> bool:
+        """Whether a review-page session was signed out."""
+        e = orm.ended_sessions.c
+        return self.session.execute(select(e.sid).where(e.sid == sid)).first() is not None
+
+    def end_session(self, *, sid: str, user_id: int, expires_at: int, at: str) -> None:
+        """Record that a review-page session was signed out (once)."""
+        if not self.session_ended(sid):
+            self.session.execute(orm.ended_sessions.insert().values(sid=sid, user_id=user_id, expires_at=expires_at, ended_at=at))
+
     # idempotency ------------------------------------------------------------------------------
     def idempotency_record(self, user_id: int, key: str) -> Any:
         """The stored response for a user's idempotency key, or None."""
