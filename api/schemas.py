@@ -55,6 +55,7 @@ class CaseOut(BaseModel):
     covered_enterprise_ids: list[int]
     representatives: dict[str, list[dict[str, Any]]]
     current_draft_version: int | None
+    amends_case_id: int | None
     deadlines: list[DeadlineOut]
     allowed_events: list[str]
     approvals: list[int]

@@ -70,6 +70,8 @@ class CaseCreate(_Body):
     bureau_org_id: Id
     covered_enterprise_ids: list[Id] = Field(max_length=1000)
     topics: list[Topic] = Field(min_length=1, max_length=len(TOPICS))
+    # The contract in force this case renews or varies (R19, R20); its drafts are compared with that contract.
+    amends_case_id: Id | None = None
 
 
 class RepresentativeIn(_Body):

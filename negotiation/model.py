@@ -107,6 +107,7 @@ class NegotiationCase:
     worker_side: list[Representative] = field(default_factory=list)
     employer_side: list[Representative] = field(default_factory=list)
     current_draft_version: int | None = None
+    amends_case_id: int | None = None
     # Facts reported with events (served_on, approvals, signatures…); replaced whole on change.
     facts: dict[str, Any] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)

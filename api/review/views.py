@@ -195,6 +195,10 @@ def draft_page(services: Services, actor: Actor, case_id: int, version: int, aga
         old = queries.draft(services.uow.reading(), actor=actor, case_id=case_id, version=against)
         changes = queries.draft_diff(services.uow.reading(), actor=actor, case_id=case_id, version=version, against=against)
         diff = diff_entries(changes["changes"], old, draft)
+    in_force = queries.diff_against_contract_in_force(services.uow.reading(), actor=actor, case_id=case_id, version=version)
+    in_force_diff = None
+    if in_force is not None:
+        in_force_diff = diff_entries(in_force["changes"], in_force["contract"]["draft"], draft)
     comments = queries.comments(services.uow.reading(), actor=actor, case_id=case_id, version=version)
     html = render_clauses(case, draft)
     keys = [*(t for t in TOPICS if t in case["topics"]), "term", "general"]
@@ -218,6 +222,8 @@ def draft_page(services: Services, actor: Actor, case_id: int, version: int, aga
         "versions": versions,
         "against": against,
         "diff": diff,
+        "contract_in_force": in_force["contract"] if in_force else None,
+        "in_force_diff": in_force_diff,
         "clauses": clauses,
         "comment_count": len(comments),
         "is_current": current,

@@ -89,6 +89,7 @@ cases = Table(
     Column("worker_side", RepresentativeList, nullable=False),
     Column("employer_side", RepresentativeList, nullable=False),
     Column("current_draft_version", Integer, nullable=True),
+    Column("amends_case_id", ForeignKey("cases.id"), nullable=True),
     Column("facts", JSON, nullable=False),
     Column("flags", JSON, nullable=False),
     Column("audit_seq", Integer, nullable=False),

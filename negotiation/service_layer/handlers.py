@@ -157,6 +157,21 @@ def _org_violations(uow: UnitOfWork, cmd: CaseCreate) -> list[Violation]:
     return found
 
 
+IN_FORCE_STATES = (CaseState.EFFECTIVE, CaseState.IN_FORCE)
+
+
+def _amended_violations(uow: UnitOfWork, actor: Actor, cmd: CaseCreate) -> list[Violation]:
+    """A renewal or variation names a contract of the same union that is in force (R19, R20)."""
+    if cmd.amends_case_id is None:
+        return []
+    earlier = uow.repo.case(cmd.amends_case_id)
+    if earlier is None or not can_see(actor, earlier) or earlier.union_org_id != cmd.union_org_id:
+        return [Violation(None, f"未找到本工会的案件 {cmd.amends_case_id}", None, "amends_case_id")]
+    if earlier.state not in IN_FORCE_STATES:
+        return [Violation(None, f"案件 {cmd.amends_case_id} 的集体合同尚未生效（当前状态「{earlier.state}」），不能续订或变更", None, "amends_case_id")]
+    return []
+
+
 def create_case(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
     """A new case in drafting, version 1 (union negotiator of the case's union)."""
     if actor.role != "union_negotiator":
@@ -166,7 +181,7 @@ def create_case(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
         raise Forbidden("只能以本人所在工会的名义发起案件")
     profile_for_region(cmd.region_code)  # a region outside every profile cannot be checked: refused now
     with uow:
-        found = _org_violations(uow, cmd)
+        found = _org_violations(uow, cmd) + _amended_violations(uow, actor, cmd)
         if found:
             raise ValidationFailed(found[0].message, found)
         at = now_iso()
@@ -174,7 +189,7 @@ def create_case(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
             title=cmd.title, level=cmd.level, sector=cmd.sector, region_code=cmd.region_code, kind=cmd.kind,
             topics=list(cmd.topics), union_org_id=cmd.union_org_id, employer_org_id=cmd.employer_org_id,
             bureau_org_id=cmd.bureau_org_id, covered_enterprise_ids=list(cmd.covered_enterprise_ids),
-            created_at=at, updated_at=at,
+            amends_case_id=cmd.amends_case_id, created_at=at, updated_at=at,
         )  # fmt: skip
         wage = profile_for_region(cmd.region_code).minimum_wage(cmd.region_code)
         if wage is not None and not wage.verified:

@@ -9,7 +9,7 @@ from negotiation.diff import terms_diff
 from negotiation.errors import Forbidden, NotFound, ValidationFailed, Violation
 from negotiation.model import Draft
 from negotiation.service_layer import documents
-from negotiation.service_layer.access import Actor
+from negotiation.service_layer.access import Actor, can_see
 from negotiation.service_layer.handlers import visible_case
 from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.service_layer.views import audit_view, case_view, comment_view, document_view, draft_view, meeting_view
@@ -20,6 +20,8 @@ __all__ = [
     "case_documents",
     "cases",
     "comments",
+    "contract_in_force",
+    "diff_against_contract_in_force",
     "document_content",
     "draft",
     "draft_diff",
@@ -172,3 +174,32 @@ def document_content(uow: UnitOfWork, *, actor: Actor, document_id: int) -> tupl
             raise NotFound(f"未找到文书 {document_id}，或您无权查看")
         visible_case(uow, actor, row.case_id)
         return documents.read_verified(uow, row), row.sha256, row.kind
+
+
+def contract_in_force(uow: UnitOfWork, *, actor: Actor, case_id: int) -> dict[str, Any] | None:
+    """The signed terms of the contract this case renews or varies, when the caller may see that case too."""
+    with uow:
+        case = visible_case(uow, actor, case_id)
+        if case.amends_case_id is None:
+            return None
+        earlier = uow.repo.case(case.amends_case_id)
+        if earlier is None or not can_see(actor, earlier):
+            return None
+        version = earlier.fact("ratified_draft_version") or earlier.current_draft_version
+        found = uow.repo.draft(earlier.id or 0, version or 0)
+        if found is None:
+            return None
+        return {"case_id": earlier.id, "title": earlier.title, "draft": draft_view(found)}
+
+
+def diff_against_contract_in_force(uow: UnitOfWork, *, actor: Actor, case_id: int, version: int) -> dict[str, Any] | None:
+    """What a draft changes in the contract in force ({changes, contract}), or None when there is none to compare."""
+    contract = contract_in_force(uow, actor=actor, case_id=case_id)
+    if contract is None:
+        return None
+    with uow:
+        new = draft_view(_draft(uow, case_id, version))
+    old = contract["draft"]
+    before = {k: old[k] for k in ("term_start", "term_end", "terms")}
+    after = {k: new[k] for k in ("term_start", "term_end", "terms")}
+    return {"changes": terms_diff(before, after), "contract": contract}

@@ -44,6 +44,7 @@ def case_view(case: model.NegotiationCase, actor: Actor) -> dict[str, Any]:
             "employer_side": [r.as_dict() for r in case.employer_side],
         },
         "current_draft_version": case.current_draft_version,
+        "amends_case_id": case.amends_case_id,
         "deadlines": [deadline_view(d) for d in case.deadlines],
         "allowed_events": allowed_events(case, parties_of(actor, case), actor.organization_id),
         "approvals": list(case.fact("approvals", [])),
