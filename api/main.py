@@ -39,6 +39,7 @@ HTTP_STATUS: dict[type[NegotiationError], int] = {
     errors.RuleViolation: 422,
     errors.IdempotencyKeyReused: 422,
     errors.ArchiveIntegrityError: 500,
+    errors.DocumentError: 500,
 }
 
 
@@ -48,7 +49,7 @@ def _body(code: str, message: str, violations: list[Violation]) -> dict[str, Any
 
 def error_response(exc: NegotiationError) -> JSONResponse:
     """The api.md error body and status of an engine error."""
-    status = next(s for cls, s in HTTP_STATUS.items() if isinstance(exc, cls))
+    status = next((s for cls, s in HTTP_STATUS.items() if isinstance(exc, cls)), 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(_body(exc.code, exc.message, exc.violations), status_code=status, headers=headers)
 

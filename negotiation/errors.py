@@ -9,7 +9,8 @@
     ├── ValidationFailed         input does not fit the schema (violations with paths)
     ├── RuleViolation            a legal or procedural rule fails (violations with rule and citation)
     ├── IdempotencyKeyReused     the same key came with another request
-    └── ArchiveIntegrityError    a stored document no longer matches its sha256
+    ├── ArchiveIntegrityError    a stored document no longer matches its sha256
+    └── DocumentError            a document an event makes could not be rendered (the event does not happen)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "ArchiveIntegrityError",
+    "DocumentError",
     "Forbidden",
     "IdempotencyKeyReused",
     "InvalidTransition",
@@ -108,3 +110,8 @@ class IdempotencyKeyReused(NegotiationError):
 class ArchiveIntegrityError(NegotiationError):
     code = "archive_integrity_error"
     default_message = "存档文件与其哈希值不符，已记录告警，文件不予提供"
+
+
+class DocumentError(NegotiationError):
+    code = "document_error"
+    default_message = "文书生成失败，本次操作未生效，请稍后重试"

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from negotiation import documents as docs
-from negotiation.errors import ArchiveIntegrityError, NegotiationError, Violation
+from negotiation.errors import ArchiveIntegrityError, DocumentError, Violation
 from negotiation.model import AuditEvent, Document, Draft, Meeting, NegotiationCase, Vote
 from negotiation.rules import RULES, Profile, profile_for_region, rule_violation, violation
 from negotiation.service_layer.unit_of_work import UnitOfWork
@@ -47,9 +47,7 @@ DOCUMENT_EVENTS = {
 RULE_NUMBERS = {"R6": "reply_days", "R13": "filing_days", "R15": "review_days", "R17": "publication_days", "R21": "dispute_days"}
 
 
-class DocumentFailed(NegotiationError):
-    code = "document_error"
-    default_message = "文书生成失败，本次操作未生效，请稍后重试"
+DocumentFailed = DocumentError
 
 
 @dataclass(frozen=True)
