@@ -18,6 +18,8 @@ __all__ = [
     "Profile",
     "ProfileNumber",
     "Rule",
+    "document_rules",
+    "national_profile",
     "profile_for_region",
     "rule_violation",
     "violation",
@@ -194,3 +196,27 @@ def profile_for_region(region_code: str) -> Profile:
             )
         ]
     )
+
+
+# The rules whose number documents state, and the profile number that holds it.
+_DOCUMENT_NUMBERS = {"R6": "reply_days", "R13": "filing_days", "R15": "review_days", "R17": "publication_days", "R21": "dispute_days"}
+
+
+def document_rules(case_kind: str, profile: Profile, region_code: str) -> dict[str, dict[str, Any]]:
+    """Every rule as a document states it: its title, its citation and, where the profile sets one, its number."""
+    out: dict[str, dict[str, Any]] = {}
+    for rule_id, rule in RULES.items():
+        if not rule_id.startswith("R"):
+            continue
+        entry: dict[str, Any] = {"id": rule_id, "citation": rule.citation, "text": rule.title}
+        key = _DOCUMENT_NUMBERS.get(rule_id)
+        if key == "filing_days" and case_kind == "wage":
+            key = "filing_days_wage"
+        if key is not None:
+            number = profile.number(key)
+            entry.update(value=number.days, citation=number.citation)
+        out[rule_id] = entry
+    wage = profile.minimum_wage(region_code)
+    if wage is not None:
+        out["R22"]["value"] = wage.hourly_cny
+    return out

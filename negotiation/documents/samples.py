@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,32 +13,13 @@ from negotiation.documents.context import (
     TOPIC_KEYS,
     DocumentContext,
 )
+from negotiation.errors import RuleViolation
+from negotiation.rules import document_rules, national_profile, profile_for_region
 
 SampleName = Literal["xian_express", "minimal_wage"]
 SAMPLE_CASES: tuple[str, ...] = ("xian_express", "minimal_wage")
 
 # National defaults as the engine's profile would pass them; the engine supplies its own.
-SAMPLE_RULES: dict[str, dict[str, Any]] = {
-    "R6": {"citation": "《集体合同规定》第三十二条", "value": 20},
-    "R9": {"citation": "《集体合同规定》第三十三条、第三十四条"},
-    "R10": {"citation": "《集体合同规定》第三十六条",
-            "text": "职工代表大会应当有三分之二以上职工代表出席"},
-    "R11": {"citation": "《集体合同规定》第三十六条",
-            "text": "集体合同草案须经全体职工代表半数以上同意方获通过"},
-    "R12": {"citation": "行业性集体合同适用企业逐一表决的地方实践",
-            "text": "行业性集体合同对其职工代表表决通过的适用企业具有约束力"},
-    "R13": {"citation": "《集体合同规定》第四十二条", "value": 10},
-    "R15": {"citation": "《集体合同规定》第四十七条、《中华人民共和国劳动合同法》第五十四条", "value": 15},
-    "R17": {"citation": "《集体合同规定》第四十八条", "value": 10},
-    "R18": {"citation": "《集体合同规定》第三十八条"},
-    "R19": {"citation": "《集体合同规定》第三十八条"},
-    "R20": {"citation": "《集体合同规定》第三十九条至第四十一条"},
-    "R21": {"citation": "《集体合同规定》第五十二条", "value": 30},
-    "R22": {"citation": "《中华人民共和国劳动合同法》第五十五条、人社厅发〔2023〕50号",
-            "value": Decimal("21.00")},
-    "R23": {"citation": "人社部发〔2021〕56号"},
-    "R24": {"citation": "《平台劳动规则和算法协商指引（试行）》"},
-}
 
 _XIAN_ENTERPRISES = ("顺丰速运西安分公司", "中通快递西安分拨中心", "圆通速递西安公司", "韵达快递西安公司")
 
@@ -86,8 +66,13 @@ def _sha256_of_terms(terms: dict[str, Any], term_start: str, term_end: str) -> s
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _rules() -> dict[str, Any]:
-    return {key: {"id": key, **value} for key, value in SAMPLE_RULES.items()}
+def _rules(kind: str, region_code: str) -> dict[str, Any]:
+    """The rules as the engine gives them to documents: from the profile, never restated here."""
+    try:
+        profile = profile_for_region(region_code)
+    except RuleViolation:  # a sample outside every profile still states the national procedure numbers
+        profile = national_profile()
+    return document_rules(kind, profile, region_code)
 
 
 def _xian_express() -> dict[str, Any]:
@@ -133,7 +118,7 @@ def _xian_express() -> dict[str, Any]:
                 {"name": "何静", "title": "韵达快递西安公司法务主管"},
             ],
             "topics": list(TOPIC_KEYS),
-            "rules": _rules(),
+            "rules": _rules("comprehensive", "610100"),
         },
         "served_on": "2026-09-01",
         "demands": ("一、建立全市快递行业计件单价最低标准，派送单价不低于每件1.20元，并设立夜间、恶劣天气等补贴。\n"
@@ -178,7 +163,7 @@ def _minimal_wage() -> dict[str, Any]:
                 {"name": "冯立", "title": "法定代表人", "is_chief": True},
                 {"name": "褚红", "title": "人事经理"}, {"name": "卫东", "title": "财务经理"}],
             "topics": ["piece_rates", "pay_method"],
-            "rules": _rules(),
+            "rules": _rules("wage", "320500"),
         },
         "served_on": "2027-01-05",
         "demands": "提高每单配送费。",

@@ -17,7 +17,7 @@ from typing import Any
 from negotiation import documents as docs
 from negotiation.errors import ArchiveIntegrityError, DocumentError, Violation
 from negotiation.model import AuditEvent, Document, Draft, Meeting, NegotiationCase, Vote
-from negotiation.rules import RULES, Profile, profile_for_region, rule_violation, violation
+from negotiation.rules import Profile, document_rules, profile_for_region, rule_violation, violation
 from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.service_layer.views import audit_view
 
@@ -44,7 +44,6 @@ DOCUMENT_EVENTS = {
     "file": "filing_pack",
     "publish": "publication",
 }
-RULE_NUMBERS = {"R6": "reply_days", "R13": "filing_days", "R15": "review_days", "R17": "publication_days", "R21": "dispute_days"}
 
 
 DocumentFailed = DocumentError
@@ -67,25 +66,6 @@ class MadeDocument:
     planned: PlannedDocument
     pdf: bytes
     sha256: str
-
-
-def _rules(case: NegotiationCase, profile: Profile) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for rule_id, rule in RULES.items():
-        if not rule_id.startswith("R"):
-            continue
-        entry: dict[str, Any] = {"id": rule_id, "citation": rule.citation, "text": rule.title}
-        key = RULE_NUMBERS.get(rule_id)
-        if key == "filing_days" and case.kind == "wage":
-            key = "filing_days_wage"
-        if key is not None:
-            number = profile.number(key)
-            entry.update(value=number.days, citation=number.citation)
-        out[rule_id] = entry
-    wage = profile.minimum_wage(case.region_code)
-    if wage is not None:
-        out["R22"]["value"] = wage.hourly_cny
-    return out
 
 
 def _case_facts(uow: UnitOfWork, case: NegotiationCase) -> dict[str, Any]:
@@ -114,7 +94,7 @@ def _case_facts(uow: UnitOfWork, case: NegotiationCase) -> dict[str, Any]:
         "worker_representatives": reps(case.worker_side),
         "employer_representatives": reps(case.employer_side),
         "topics": list(case.topics),
-        "rules": _rules(case, profile_for_region(case.region_code)),
+        "rules": document_rules(case.kind, profile_for_region(case.region_code), case.region_code),
         "_enterprise_names": {i: name(i) for i in case.covered_enterprise_ids},
     }
 
