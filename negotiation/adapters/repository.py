@@ -76,6 +76,13 @@ def _new(cls: type[Any], values: Any) -> Any:
     return obj
 
 
+def _inserted_id(result: Any) -> int:
+    """The primary key an INSERT gave its row."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def _deadline_values(d: model.Deadline) -> tuple[Any, ...]:
     return tuple(getattr(d, k) for k in _DEADLINE_KEYS)
 
@@ -134,7 +141,7 @@ class Repository:
         """Insert a new case row now (its id is needed for its audit chain); later changes go through save_changes."""
         assert case.id is None and not case.deadlines
         result = self._connection().execute(_INSERT_CASE, {k: getattr(case, k) for k in _CASE_VALUE_KEYS})
-        case.id = int(result.inserted_primary_key[0])
+        case.id = _inserted_id(result)
         instance_state(case).committed_state.clear()  # the row holds every value now
         self._cases[case.id] = _Tracked(case)
 
@@ -169,7 +176,7 @@ class Repository:
             tracked.changed = False
         for link in self._links:
             result = conn.execute(_INSERT_AUDIT, {k: getattr(link, k) for k in _AUDIT_KEYS})
-            link.id = int(result.inserted_primary_key[0])
+            link.id = _inserted_id(result)
         self._links.clear()
 
     def _save_deadlines(self, conn: Connection, tracked: _Tracked) -> None:
@@ -178,7 +185,7 @@ class Repository:
         for d in case.deadlines:
             if d.id is None:
                 d.case_id = case.id
-                d.id = int(conn.execute(_INSERT_DEADLINE, {k: getattr(d, k) for k in _DEADLINE_KEYS if k != "id"}).inserted_primary_key[0])
+                d.id = _inserted_id(conn.execute(_INSERT_DEADLINE, {k: getattr(d, k) for k in _DEADLINE_KEYS if k != "id"}))
             values = _deadline_values(d)
             if d.id in tracked.deadlines and tracked.deadlines[d.id] != values:
                 conn.execute(_UPDATE_DEADLINE, {"_id": d.id, **{k: getattr(d, k) for k in _DEADLINE_KEYS if k != "id"}})
