@@ -18,7 +18,10 @@ What it does, in one run:
    case and alternates ``suspend``/``resume``, sending the ``expected_version`` it read from the previous
    response; (a) 32 connections: requests/s and non-2xx count; (b) one connection: p50/p99 latency;
 4. bulk-inserts filler cases up to ``--large`` and measures the events again on the same real cases: the
-   per-event cost at 1 k and at 100 k cases (wall time per event at 32 connections, and server CPU per event).
+   per-event cost at 1 k and at 100 k cases (wall time per event at 32 connections, and server CPU per event);
+5. unless ``--no-minimal``: the issue's third peer, a deliberately minimal raw-sqlite3 implementation of the event
+   endpoint (bench/minimal_peer.py), on its own SQLite file with ``--cases`` cases in ``consulting``, under uvicorn
+   with the same worker count, measured like the events (same Lua script, same requests).
 
 The figures and the command are recorded in bench/README.md.
 """
@@ -46,6 +49,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 ADMIN_TOKEN = "bench-admin-token"
+MINIMAL_TOKEN = "bench-minimal-token"
 
 WORKERS = [
     {"name": "李建国", "title": "工会主席", "is_chief": True, "is_external": False, "delegated_in_writing": False},
@@ -345,6 +349,23 @@ def start_bare_server(workdir: Path, port: int, workers: int) -> subprocess.Pope
     return proc
 
 
+def start_minimal_server(workdir: Path, port: int, workers: int, db_path: Path) -> subprocess.Popen[bytes]:
+    """bench/minimal_peer.py (imported by path: PYTHONPATH=bench/) on its own SQLite file, exactly like the bare app."""
+    code = (
+        f"import uvicorn; uvicorn.run('minimal_peer:app', host='127.0.0.1', port={port}, workers={workers}, "
+        "log_level='warning', access_log=False)"
+    )
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT / "bench"),
+        MINIMAL_PEER_DB=str(db_path),
+        MINIMAL_PEER_TOKENS=json.dumps({MINIMAL_TOKEN: "union 代表"}, ensure_ascii=False),
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=workdir, env=env)
+    wait_ready(port, proc, "/openapi.json", {})
+    return proc
+
+
 # load ---------------------------------------------------------------------------------------------------
 def run_wrk(
     workdir: Path, server: int, port: int, path: str, slots: list[tuple[int, int, str, str]], duration: int, suspend_data: str
@@ -408,6 +429,7 @@ def report(
     conns: int,
     workers: int,
     bare_single: tuple[Result, Result] | None = None,
+    minimal: tuple[Result, Result] | None = None,
 ) -> str:
     b_many, b_one = bare
     sizes = sorted(events)
@@ -472,6 +494,25 @@ def report(
         small, large = sizes
         ratio = events[small][0].rps / events[large][0].rps
         checks.append(f"  per-event cost @{large:,} within 1.2× of @{small:,}: {ratio:.2f}× {'OK' if ratio <= 1.2 else 'MISSED'}")
+    if minimal is not None:
+        m_many, m_one = minimal
+        checks.append(f"\nthe issue's third peer, minimal raw-sqlite3 event endpoint ({workers} workers):")
+        checks.append(
+            f"  {m_many.rps:,.0f} req/s at {conns} connections (non-2xx {m_many.non_2xx}, socket errors {m_many.socket_errors}), "
+            f"p50 / p99 {ms(m_many.p50_us)} / {ms(m_many.p99_us)} ms; one client p50 / p99 {ms(m_one.p50_us)} / {ms(m_one.p99_us)} ms "
+            f"(non-2xx {m_one.non_2xx}); server CPU {m_many.cpu_us_per_request:.0f} µs/req at {conns} conn., "
+            f"{m_one.cpu_us_per_request:.0f} one client"
+        )
+        vs_bare = [f"{m_many.rps / b_many.rps:.0%} of bare with {workers} workers"]
+        if bare_single is not None:
+            vs_bare.insert(0, f"{m_many.rps / bare_single[0].rps:.0%} of bare with one process")
+        checks.append(f"  minimal peer = {'; '.join(vs_bare)} (the issue: 45 %)")
+        for n in sizes:
+            checks.append(
+                f"  @{n:,}: our events {events[n][0].rps / m_many.rps:.0%} of the minimal peer's rate at {conns} connections; "
+                f"one-client p99 {ms(events[n][1].p99_us)} vs {ms(m_one.p99_us)} ms; "
+                f"server CPU {events[n][1].cpu_us_per_request:.0f} vs {m_one.cpu_us_per_request:.0f} µs/event, one client"
+            )
     return out + "\n".join(checks)
 
 
@@ -484,6 +525,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory")
+    parser.add_argument("--no-minimal", action="store_true", help="skip the minimal raw-sqlite3 peer (bench/minimal_peer.py)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -513,6 +555,7 @@ def main() -> None:
     token = seeded["union_token"]
     events: dict[int, tuple[Result, Result]] = {}
     bare_single: tuple[Result, Result] | None = None
+    minimal: tuple[Result, Result] | None = None
     try:
         port = free_port()
         bare_proc = start_bare_server(workdir, port, workers)
@@ -529,6 +572,25 @@ def main() -> None:
             finally:
                 stop(single_proc)
             print(f"bare, one process: {bare_single[0].rps:,.0f} req/s at {args.connections}", flush=True)
+
+        if not args.no_minimal:
+            import minimal_peer  # bench/ is sys.path[0] when this file runs as a script
+
+            minimal_db = workdir / "minimal.sqlite3"
+            minimal_peer.seed(minimal_db, args.cases)
+            port = free_port()
+            minimal_proc = start_minimal_server(workdir, port, workers, minimal_db)
+            try:
+                minimal = measure_events(
+                    workdir, minimal_db, minimal_proc.pid, port, list(range(1, args.cases + 1)), MINIMAL_TOKEN,
+                    args.connections, args.duration, suspend,
+                )  # fmt: skip
+            finally:
+                stop(minimal_proc)
+            print(
+                f"minimal peer: {minimal[0].rps:,.0f} req/s at {args.connections}, one client p99 {ms(minimal[1].p99_us)} ms",
+                flush=True,
+            )
 
         for total in [args.cases] + ([args.large] if args.large > args.cases else []):
             if total > args.real:
@@ -551,7 +613,7 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
     load = os.getloadavg()
     print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print(textwrap.dedent(report(bare, events, args.connections, workers, bare_single)))
+    print(textwrap.dedent(report(bare, events, args.connections, workers, bare_single, minimal)))
 
 
 if __name__ == "__main__":
