@@ -15,6 +15,7 @@ from sqlalchemy import text
 from api.main import create_app
 from negotiation.bootstrap import Services, bootstrap
 from negotiation.config import Settings
+from tests.flows import seed_parties
 
 ADMIN_TOKEN = "test-admin-token"
 PG_URL = os.environ.get("NEGOTIATION_TEST_DATABASE_URL")
@@ -98,32 +99,32 @@ class World:
 @pytest.fixture
 def world(client: TestClient) -> World:
     w = World(client)
-    admin = bearer(ADMIN_TOKEN)
-    for key, name, kind in (
-        ("union", "西安市快递行业工会联合会", "union"),
-        ("employer_body", "西安市快递行业协会", "employer_body"),
-        ("bureau", "西安市人力资源和社会保障局", "labour_bureau"),
-        ("ent1", "顺丰速运西安分公司", "enterprise"),
-        ("ent2", "中通快递西安分拨中心", "enterprise"),
-        ("outsider", "货拉拉西安分公司", "enterprise"),
-        ("other_union", "宝鸡市快递行业工会", "union"),
-        ("other_bureau", "宝鸡市人力资源和社会保障局", "labour_bureau"),
-    ):
-        r = client.post("/api/v1/organizations", json={"name": name, "kind": kind, "region_code": "610100"}, headers=admin)
-        assert r.status_code == 201, r.text
-        w.orgs[key] = r.json()["id"]
-    for key, role, org in (
-        ("union", "union_negotiator", "union"),
-        ("employer_body", "enterprise_rep", "employer_body"),
-        ("bureau", "labour_bureau", "bureau"),
-        ("ent1", "enterprise_rep", "ent1"),
-        ("ent2", "enterprise_rep", "ent2"),
-        ("outsider", "enterprise_rep", "outsider"),
-        ("other_union", "union_negotiator", "other_union"),
-        ("other_bureau", "labour_bureau", "other_bureau"),
-    ):
-        r = client.post("/api/v1/users", json={"name": f"{key}用户", "role": role, "organization_id": w.orgs[org]}, headers=admin)
-        assert r.status_code == 201, r.text
-        w.tokens[key] = r.json()["token"]
+    w.orgs, w.tokens = seed_parties(
+        client,
+        ADMIN_TOKEN,
+        (
+            ("union", "西安市快递行业工会联合会", "union"),
+            ("employer_body", "西安市快递行业协会", "employer_body"),
+            ("bureau", "西安市人力资源和社会保障局", "labour_bureau"),
+            ("ent1", "顺丰速运西安分公司", "enterprise"),
+            ("ent2", "中通快递西安分拨中心", "enterprise"),
+            ("outsider", "货拉拉西安分公司", "enterprise"),
+            ("other_union", "宝鸡市快递行业工会", "union"),
+            ("other_bureau", "宝鸡市人力资源和社会保障局", "labour_bureau"),
+        ),
+        tuple(
+            (key, f"{key}用户", role, key)
+            for key, role in (
+                ("union", "union_negotiator"),
+                ("employer_body", "enterprise_rep"),
+                ("bureau", "labour_bureau"),
+                ("ent1", "enterprise_rep"),
+                ("ent2", "enterprise_rep"),
+                ("outsider", "enterprise_rep"),
+                ("other_union", "union_negotiator"),
+                ("other_bureau", "labour_bureau"),
+            )
+        ),
+    )
     w.tokens["admin"] = ADMIN_TOKEN
     return w

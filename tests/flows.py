@@ -103,3 +103,28 @@ class Flow:
         self.event("union", "record_vote", {"draft_version": version, "members": 30, "present": 25, "yes": 20, "no": 3, "abstain": 2, "held_on": "2026-12-01"})
         self.event("union", "sign", {"signed_on": "2026-12-02", "signatory": "李建国"})
         self.event("employer_body", "sign", {"signed_on": "2026-12-03", "signatory": "张伟"})
+
+
+def seed_parties(
+    api: Any,
+    admin_token: str,
+    organizations: tuple[tuple[str, str, str], ...],
+    users: tuple[tuple[str, str, str, str], ...],
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Create organisations (key, name, kind) and users (key, name, role, organisation key) through the API.
+
+    `api` is anything with `.post(url, json=…, headers=…)`: the in-process TestClient or an httpx client of a
+    running server. Returns the organisation ids and the users' tokens by key.
+    """
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    orgs: dict[str, int] = {}
+    for key, name, kind in organizations:
+        r = api.post("/api/v1/organizations", json={"name": name, "kind": kind, "region_code": "610100"}, headers=admin)
+        assert r.status_code == 201, r.text
+        orgs[key] = r.json()["id"]
+    tokens: dict[str, str] = {}
+    for key, name, role, org in users:
+        r = api.post("/api/v1/users", json={"name": name, "role": role, "organization_id": orgs[org]}, headers=admin)
+        assert r.status_code == 201, r.text
+        tokens[key] = r.json()["token"]
+    return orgs, tokens

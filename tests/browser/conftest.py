@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.flows import Flow
+from tests.flows import Flow, seed_parties
 
 ADMIN_TOKEN = "browser-admin-token"
 SESSION_SECRET = "browser-test-session-secret"
@@ -113,31 +113,28 @@ class People:
 def people(server: str) -> Iterator[People]:
     with httpx.Client(base_url=server, timeout=30) as api:
         found = People(api)
-        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-        for key, name, kind in (
-            ("union", "西安市快递行业工会联合会", "union"),
-            ("employer_body", "西安市快递行业协会", "employer_body"),
-            ("bureau", "西安市人力资源和社会保障局", "labour_bureau"),
-            ("ent1", "顺丰速运西安分公司", "enterprise"),
-            ("ent2", "中通快递西安分拨中心", "enterprise"),
-            ("outsider", "货拉拉西安分公司", "enterprise"),
-        ):
-            r = api.post("/api/v1/organizations", json={"name": name, "kind": kind, "region_code": "610100"}, headers=admin)
-            assert r.status_code == 201, r.text
-            found.orgs[key] = r.json()["id"]
-        for key, person, role in (
+        people = (
             ("union", "李建国", "union_negotiator"),
             ("employer_body", "张伟", "enterprise_rep"),
             ("bureau", "赵敏", "labour_bureau"),
             ("ent1", "王芳", "enterprise_rep"),
             ("ent2", "刘强", "enterprise_rep"),
             ("outsider", "陈杰", "enterprise_rep"),
-        ):
-            body = {"name": person, "role": role, "organization_id": found.orgs[key]}
-            r = api.post("/api/v1/users", json=body, headers=admin)
-            assert r.status_code == 201, r.text
-            found.tokens[key] = r.json()["token"]
-            found.names[key] = person
+        )
+        found.orgs, found.tokens = seed_parties(
+            api,
+            ADMIN_TOKEN,
+            (
+                ("union", "西安市快递行业工会联合会", "union"),
+                ("employer_body", "西安市快递行业协会", "employer_body"),
+                ("bureau", "西安市人力资源和社会保障局", "labour_bureau"),
+                ("ent1", "顺丰速运西安分公司", "enterprise"),
+                ("ent2", "中通快递西安分拨中心", "enterprise"),
+                ("outsider", "货拉拉西安分公司", "enterprise"),
+            ),
+            tuple((key, person, role, key) for key, person, role in people),
+        )
+        found.names = {key: person for key, person, _role in people}
         yield found
 
 
