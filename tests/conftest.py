@@ -15,13 +15,14 @@ from sqlalchemy import text
 from api.main import create_app
 from negotiation.bootstrap import Services, bootstrap
 from negotiation.config import Settings
-from tests.flows import seed_parties
+from tests.flows import XIAN_ORGANIZATIONS, seed_parties
 
 ADMIN_TOKEN = "test-admin-token"
 PG_URL = os.environ.get("NEGOTIATION_TEST_DATABASE_URL")
 
 
-def _reset_postgres(url: str) -> None:
+def reset_postgres(url: str) -> None:
+    """An empty public schema on the PostgreSQL test database."""
     from sqlalchemy import create_engine
 
     engine = create_engine(url)
@@ -36,7 +37,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh database per test: a SQLite file, and PostgreSQL too when configured."""
     if request.param == "postgres":
         assert PG_URL is not None
-        _reset_postgres(PG_URL)
+        reset_postgres(PG_URL)
         return PG_URL
     return f"sqlite:///{tmp_path / 'negotiation.sqlite3'}"
 
@@ -103,12 +104,7 @@ def world(client: TestClient) -> World:
         client,
         ADMIN_TOKEN,
         (
-            ("union", "西安市快递行业工会联合会", "union"),
-            ("employer_body", "西安市快递行业协会", "employer_body"),
-            ("bureau", "西安市人力资源和社会保障局", "labour_bureau"),
-            ("ent1", "顺丰速运西安分公司", "enterprise"),
-            ("ent2", "中通快递西安分拨中心", "enterprise"),
-            ("outsider", "货拉拉西安分公司", "enterprise"),
+            *XIAN_ORGANIZATIONS,
             ("other_union", "宝鸡市快递行业工会", "union"),
             ("other_bureau", "宝鸡市人力资源和社会保障局", "labour_bureau"),
         ),

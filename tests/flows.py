@@ -105,6 +105,17 @@ class Flow:
         self.event("employer_body", "sign", {"signed_on": "2026-12-03", "signatory": "张伟"})
 
 
+# The parties of the Xi'an express-delivery negotiation every database-backed test seeds: (key, name, kind).
+XIAN_ORGANIZATIONS: tuple[tuple[str, str, str], ...] = (
+    ("union", "西安市快递行业工会联合会", "union"),
+    ("employer_body", "西安市快递行业协会", "employer_body"),
+    ("bureau", "西安市人力资源和社会保障局", "labour_bureau"),
+    ("ent1", "顺丰速运西安分公司", "enterprise"),
+    ("ent2", "中通快递西安分拨中心", "enterprise"),
+    ("outsider", "货拉拉西安分公司", "enterprise"),
+)
+
+
 def seed_parties(
     api: Any,
     admin_token: str,

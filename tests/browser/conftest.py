@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.flows import Flow, seed_parties
+from tests.flows import XIAN_ORGANIZATIONS, Flow, seed_parties
 
 ADMIN_TOKEN = "browser-admin-token"
 SESSION_SECRET = "browser-test-session-secret"
@@ -124,14 +124,7 @@ def people(server: str) -> Iterator[People]:
         found.orgs, found.tokens = seed_parties(
             api,
             ADMIN_TOKEN,
-            (
-                ("union", "西安市快递行业工会联合会", "union"),
-                ("employer_body", "西安市快递行业协会", "employer_body"),
-                ("bureau", "西安市人力资源和社会保障局", "labour_bureau"),
-                ("ent1", "顺丰速运西安分公司", "enterprise"),
-                ("ent2", "中通快递西安分拨中心", "enterprise"),
-                ("outsider", "货拉拉西安分公司", "enterprise"),
-            ),
+            XIAN_ORGANIZATIONS,
             tuple((key, person, role, key) for key, person, role in people),
         )
         found.names = {key: person for key, person, _role in people}

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 import negotiation.documents
 from negotiation.bootstrap import Services, bootstrap
@@ -44,6 +44,8 @@ from negotiation.service_layer import drafting, handlers, queries, sweeper
 from negotiation.service_layer.access import Actor
 from negotiation.states.state import TERMINAL_STATES, CaseState
 from negotiation.states.table import EVENTS, SYSTEM_EVENTS, TRANSITIONS, Party, fired_by, sources
+from tests.conftest import reset_postgres
+from tests.flows import XIAN_ORGANIZATIONS
 
 PG_URL = os.environ.get("NEGOTIATION_TEST_DATABASE_URL")
 ADMIN = Actor(user_id=0, name="admin", role="admin", organization_id=None)
@@ -53,12 +55,7 @@ TERM_START = date(2027, 1, 1)
 UNITS_PER_HOUR = Decimal(15)
 
 ORGS = (
-    ("union", "西安市快递行业工会联合会", "union"),
-    ("employer_body", "西安市快递行业协会", "employer_body"),
-    ("bureau", "西安市人力资源和社会保障局", "labour_bureau"),
-    ("ent1", "顺丰速运西安分公司", "enterprise"),
-    ("ent2", "中通快递西安分拨中心", "enterprise"),
-    ("outsider", "货拉拉西安分公司", "enterprise"),
+    *XIAN_ORGANIZATIONS,
     ("other_bureau", "宝鸡市人力资源和社会保障局", "labour_bureau"),
 )
 ROLES = {"union": "union_negotiator", "employer_body": "enterprise_rep", "bureau": "labour_bureau", "ent1": "enterprise_rep",
@@ -155,13 +152,6 @@ def stand_in_pdf(kind: str, context: Any, attachments: Any = None, **_: Any) -> 
     return RenderedDocument(kind=kind, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), html="", page_count=1)
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
 
 class Backend:
     """Hands each example a fresh, migrated database: a new SQLite file, or a reset PostgreSQL schema."""
@@ -179,7 +169,7 @@ class Backend:
         assert PG_URL is not None
         settings = Settings(database_url=PG_URL, archive_dir=self.tmp_path / f"archive-{n}", test_clock=True)
         if n == 0:  # a fresh schema with every migration applied, once
-            _reset_postgres(PG_URL)
+            reset_postgres(PG_URL)
             return bootstrap(settings)
         services = bootstrap(settings, migrate=False)
         with services.engine.begin() as conn:  # then every table emptied and its ids restarted, per example
