@@ -1,22 +1,24 @@
 """Loading and saving the aggregate and its parts; the queries behind lists and the sweeper.
 
-The case aggregate (the ``cases`` row and its ``deadlines``) is loaded and saved by this repository with SQLAlchemy
-Core, not by the ORM's unit of work: ``case()`` reads the row and its deadlines in one joined ``SELECT`` and builds a
+The case aggregate (the ``cases`` row and its ``deadlines``) and the audit links are loaded and saved by this
+repository with Core statements prepared once per dialect and sent on the unit of work's driver connection
+(negotiation/adapters/statements.py), not by the ORM's unit of work: ``case()`` reads the row and its deadlines in one joined ``SELECT`` and builds a
 *transient* ``NegotiationCase`` that no session ever holds, so the ORM never flushes it; ``record_change`` (the one
 place every change of a case passes, with its audit link) marks it changed, and ``save_changes()`` — called by the
 unit of work's ``commit``, inside the same transaction — writes it with one version-checked
 ``UPDATE cases SET … WHERE id = :id AND version = :loaded`` (no row: ``StaleDataError``, a version conflict), the
 deadlines that were added or changed, and the audit links, in that order. Everything else (drafts, votes, meetings,
-documents, users…) and every list query still goes through the ORM mapping in negotiation/adapters/orm.py; the
-mapping of ``NegotiationCase`` stays as it is (same table, same column types), only its command path is explicit.
-Within one unit of work the same case id always gives the same object; nothing is kept across units of work.
+documents, users…) and every list query go through the ORM mapping in negotiation/adapters/orm.py, in a ``Session``
+opened on the same connection the first time one is needed; the mapping of ``NegotiationCase`` stays as it is (same
+table, same column types), only its command path is explicit. Within one unit of work the same case id always gives
+the same object; nothing is kept across units of work.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, exists, select
 from sqlalchemy.orm import Session, configure_mappers
@@ -26,6 +28,7 @@ from sqlalchemy.orm.instrumentation import manager_of_class
 
 from negotiation import model
 from negotiation.adapters import orm
+from negotiation.adapters.statements import Statements
 
 __all__ = ["Repository"]
 
@@ -54,6 +57,13 @@ _UPDATE_DEADLINE = orm.deadlines.update().where(orm.deadlines.c.id == bindparam(
 _DELETE_DEADLINE = orm.deadlines.delete().where(orm.deadlines.c.id == bindparam("_id"))
 _INSERT_AUDIT = orm.audit_events.insert()
 _AUDIT_KEYS = [c.key for c in orm.audit_events.columns if c.key != "id"]
+_DEADLINE_VALUE_KEYS = [k for k in _DEADLINE_KEYS if k != "id"]
+_IDEMPOTENCY = orm.idempotency_keys.c
+_LOAD_IDEMPOTENCY = select(_IDEMPOTENCY.request_hash, _IDEMPOTENCY.status_code, _IDEMPOTENCY.body).where(
+    _IDEMPOTENCY.user_id == bindparam("user_id"), _IDEMPOTENCY.key == bindparam("key")
+)
+_INSERT_IDEMPOTENCY = orm.idempotency_keys.insert()
+_IDEMPOTENCY_KEYS = ["user_id", "key", "request_hash", "status_code", "body", "created_at"]
 
 
 _configured = False
@@ -76,13 +86,6 @@ def _new(cls: type[Any], values: Any) -> Any:
     return obj
 
 
-def _inserted_id(result: Any) -> int:
-    """The primary key an INSERT gave its row."""
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
 def _deadline_values(d: model.Deadline) -> tuple[Any, ...]:
     return tuple(getattr(d, k) for k in _DEADLINE_KEYS)
 
@@ -99,13 +102,45 @@ class _Tracked:
         self.changed = False
 
 
-class Repository:
-    """Queries over one session; it never commits."""
+class IdempotencyRecord(NamedTuple):
+    """The response stored for an idempotency key."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    request_hash: str
+    status_code: int
+    body: str
+
+
+class Repository:
+    """Queries within one unit of work's transaction; it never commits."""
+
+    def __init__(self, connection: Connection, statements: Statements) -> None:
+        self.connection = connection
+        self._driver = connection.connection.driver_connection  # the driver's connection, in this transaction
+        self._statements = statements
+        self._session: Session | None = None
         self._cases: dict[int, _Tracked] = {}
         self._links: list[model.AuditEvent] = []
+
+    @property
+    def session(self) -> Session:
+        """The ORM session on this unit of work's connection and transaction, opened when first needed."""
+        if self._session is None:
+            self._session = Session(bind=self.connection, expire_on_commit=False, autoflush=False)
+        return self._session
+
+    def close(self) -> None:
+        """Close the ORM session, if one was opened (the connection and its transaction belong to the unit of work)."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def discard(self) -> None:
+        """Forget what was staged: the transaction is being rolled back."""
+        self._links.clear()
+        for tracked in self._cases.values():
+            tracked.changed = False
+        if self._session is not None:
+            self._session.expunge_all()
 
     def add(self, obj: object) -> None:
         """Stage a new object (not a case, deadline or audit link: those are saved by save_changes)."""
@@ -114,19 +149,18 @@ class Repository:
         self.session.add(obj)
 
     def flush(self) -> None:
-        """Send staged changes so that ids are assigned."""
-        self.session.flush()
+        """Send staged mapped objects so that ids are assigned."""
+        if self._session is not None:
+            self._session.flush()
 
     # cases -------------------------------------------------------------------------------------
-    def _connection(self) -> Connection:
-        return self.session.connection()
 
     def case(self, case_id: int) -> model.NegotiationCase | None:
         """The case with that id and its deadlines (one SELECT), or None; the same object within this unit of work."""
         tracked = self._cases.get(case_id)
         if tracked is not None:
             return tracked.case
-        rows = self._connection().execute(_LOAD_CASE, {"case_id": case_id}).all()
+        rows = self._statements.get(_LOAD_CASE).rows(self._driver, {"case_id": case_id})
         if not rows:
             return None
         values = dict(zip(_CASE_KEYS, rows[0][:_N_CASE], strict=True))
@@ -140,8 +174,8 @@ class Repository:
     def add_case(self, case: model.NegotiationCase) -> None:
         """Insert a new case row now (its id is needed for its audit chain); later changes go through save_changes."""
         assert case.id is None and not case.deadlines
-        result = self._connection().execute(_INSERT_CASE, {k: getattr(case, k) for k in _CASE_VALUE_KEYS})
-        case.id = _inserted_id(result)
+        insert = self._statements.get(_INSERT_CASE, _CASE_VALUE_KEYS)
+        case.id = insert.insert(self._driver, {k: getattr(case, k) for k in _CASE_VALUE_KEYS})
         instance_state(case).committed_state.clear()  # the row holds every value now
         self._cases[case.id] = _Tracked(case)
 
@@ -157,7 +191,7 @@ class Repository:
         """Write the changed cases (version-checked), their deadlines and the audit links, in this transaction."""
         if not self._links:
             return
-        conn = self._connection()
+        driver = self._driver
         for tracked in self._cases.values():
             if not tracked.changed:
                 continue
@@ -165,33 +199,36 @@ class Repository:
             # The columns assigned since the case was loaded (the ORM's own record of changes, as its flush uses it;
             # JSON values are replaced whole, never changed in place — see NegotiationCase.record).
             changes = instance_state(case).committed_state
-            params = {k: getattr(case, k) for k in _CASE_VALUE_KEYS if k in changes}
+            keys = [k for k in _CASE_VALUE_KEYS if k in changes]
+            params = {k: getattr(case, k) for k in keys}
             params["_id"] = case.id
             params["_loaded_version"] = tracked.version
-            if conn.execute(_UPDATE_CASE, params).rowcount != 1:
+            if self._statements.get(_UPDATE_CASE, keys).rowcount(driver, params) != 1:
                 raise StaleDataError(f"case {case.id} is no longer at version {tracked.version}")
-            self._save_deadlines(conn, tracked)
+            self._save_deadlines(tracked)
             changes.clear()
             tracked.version = case.version
             tracked.changed = False
+        insert_link = self._statements.get(_INSERT_AUDIT, _AUDIT_KEYS)
         for link in self._links:
-            result = conn.execute(_INSERT_AUDIT, {k: getattr(link, k) for k in _AUDIT_KEYS})
-            link.id = _inserted_id(result)
+            link.id = insert_link.insert(driver, {k: getattr(link, k) for k in _AUDIT_KEYS})
         self._links.clear()
 
-    def _save_deadlines(self, conn: Connection, tracked: _Tracked) -> None:
-        case = tracked.case
+    def _save_deadlines(self, tracked: _Tracked) -> None:
+        case, driver, statements = tracked.case, self._driver, self._statements
         current: dict[int, tuple[Any, ...]] = {}
         for d in case.deadlines:
             if d.id is None:
                 d.case_id = case.id
-                d.id = _inserted_id(conn.execute(_INSERT_DEADLINE, {k: getattr(d, k) for k in _DEADLINE_KEYS if k != "id"}))
-            values = _deadline_values(d)
-            if d.id in tracked.deadlines and tracked.deadlines[d.id] != values:
-                conn.execute(_UPDATE_DEADLINE, {"_id": d.id, **{k: getattr(d, k) for k in _DEADLINE_KEYS if k != "id"}})
-            current[d.id] = values
+                values = {k: getattr(d, k) for k in _DEADLINE_VALUE_KEYS}
+                d.id = statements.get(_INSERT_DEADLINE, _DEADLINE_VALUE_KEYS).insert(driver, values)
+            row = _deadline_values(d)
+            if d.id in tracked.deadlines and tracked.deadlines[d.id] != row:
+                values = {"_id": d.id, **{k: getattr(d, k) for k in _DEADLINE_VALUE_KEYS}}
+                statements.get(_UPDATE_DEADLINE, _DEADLINE_VALUE_KEYS).rowcount(driver, values)
+            current[d.id] = row
         for gone in tracked.deadlines.keys() - current.keys():
-            conn.execute(_DELETE_DEADLINE, {"_id": gone})
+            statements.get(_DELETE_DEADLINE).rowcount(driver, {"_id": gone})
         tracked.deadlines = current
 
     def add_case_parties(self, case: model.NegotiationCase) -> None:
@@ -200,7 +237,7 @@ class Repository:
         parts = {case.union_org_id: "union", case.employer_org_id: "employer_body", case.bureau_org_id: "labour_bureau"}
         for org_id in case.covered_enterprise_ids:
             parts.setdefault(org_id, "covered_enterprise")
-        self.session.execute(
+        self.connection.execute(
             orm.case_parties.insert(),
             [{"case_id": case.id, "organization_id": org, "part": part} for org, part in parts.items()],
         )
@@ -338,17 +375,12 @@ class Repository:
             self.session.execute(orm.ended_sessions.insert().values(sid=sid, user_id=user_id, expires_at=expires_at, ended_at=at))
 
     # idempotency ------------------------------------------------------------------------------
-    def idempotency_record(self, user_id: int, key: str) -> Any:
+    def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
         """The stored response for a user's idempotency key, or None."""
-        k = orm.idempotency_keys.c
-        return self.session.execute(
-            select(k.request_hash, k.status_code, k.body).where(k.user_id == user_id, k.key == key)
-        ).first()
+        rows = self._statements.get(_LOAD_IDEMPOTENCY).rows(self._driver, {"user_id": user_id, "key": key})
+        return IdempotencyRecord(*rows[0]) if rows else None
 
     def add_idempotency_record(self, *, user_id: int, key: str, request_hash: str, status_code: int, body: str, at: str) -> None:
         """Store the response given to a key."""
-        self.session.execute(
-            orm.idempotency_keys.insert().values(
-                user_id=user_id, key=key, request_hash=request_hash, status_code=status_code, body=body, created_at=at
-            )
-        )
+        values = {"user_id": user_id, "key": key, "request_hash": request_hash, "status_code": status_code, "body": body}
+        self._statements.get(_INSERT_IDEMPOTENCY, _IDEMPOTENCY_KEYS).run(self._driver, {**values, "created_at": at})

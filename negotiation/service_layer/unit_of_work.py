@@ -1,4 +1,4 @@
-"""The unit of work: one session, one transaction; the only place that commits."""
+"""The unit of work: one connection, one transaction; the only place that commits."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from negotiation.adapters.database import WriterLock, writer_lock
 from negotiation.adapters.repository import Repository
+from negotiation.adapters.statements import Statements
 from negotiation.errors import VersionConflict
 
 __all__ = ["IdempotencyClaim", "UnitOfWork", "UnitOfWorkFactory"]
@@ -32,45 +32,60 @@ class IdempotencyClaim:
 
 
 class UnitOfWork:
-    """A transaction over the repository; leaving the block without commit rolls back."""
+    """A transaction over the repository; leaving the block without commit rolls back.
 
-    session: Session
+    The transaction is one SQLAlchemy ``Connection``'s (``BEGIN IMMEDIATE`` for a writer on SQLite, see
+    negotiation/adapters/database.py). The repository sends the case aggregate's statements on that connection's
+    driver connection and opens an ORM ``Session`` on the same connection only when something mapped is read or
+    written, so an event that touches only its case pays for no session.
+    """
+
+    connection: Connection
     repo: Repository
 
     def __init__(
         self,
-        factory: sessionmaker[Session],
+        engine: Engine,
+        statements: Statements,
         idempotency: IdempotencyClaim | None = None,
         *,
-        reader: sessionmaker[Session] | None = None,
+        reader: Engine | None = None,
         archive_dir: Path = Path("var/archive"),
         lock: WriterLock | None = None,
     ) -> None:
-        self._factory = factory
+        self._engine = engine
+        self._statements = statements
         self._lock = lock
         self._locked = False
-        self._reader = reader or factory
+        self._reader = reader or engine
         self.idempotency = idempotency
         self.archive_dir = archive_dir
 
     def reader(self) -> UnitOfWork:
         """A read-only sibling, for work done before the write transaction (rendering documents)."""
-        return UnitOfWork(self._reader, archive_dir=self.archive_dir)
+        return UnitOfWork(self._reader, self._statements, archive_dir=self.archive_dir)
 
     def __enter__(self) -> UnitOfWork:
         if self._lock is not None:
             self._lock.acquire()  # queue behind other writers here rather than in SQLite's polling busy handler
             self._locked = True
-        self.session = self._factory()
-        self.repo = Repository(self.session)
+        try:
+            self.connection = self._engine.connect()
+            self.connection.begin()
+        except BaseException:
+            self._release()
+            raise
+        self.repo = Repository(self.connection, self._statements)
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
-            self.session.rollback()
-            self.session.close()
+            self.repo.close()
+            if self.connection.in_transaction():
+                self.connection.rollback()
+            self.connection.close()
         finally:
             self._release()
 
@@ -89,24 +104,27 @@ class UnitOfWork:
                     user_id=claim.user_id, key=claim.key, request_hash=claim.request_hash,
                     status_code=claim.status_code, body=json.dumps(response, ensure_ascii=False), at=claim.at,
                 )  # fmt: skip
-            self.session.commit()  # the connection is back in the pool: the next writer may go
+            self.repo.flush()  # new and changed mapped objects (drafts, votes, documents…)
+            self.connection.commit()  # the next writer may go
             self._release()
         except StaleDataError as exc:
-            self.session.rollback()
+            self.rollback()
             raise VersionConflict() from exc
         except IntegrityError as exc:
-            self.session.rollback()
+            self.rollback()
             if "audit_events" in str(exc.orig):
                 # Another writer appended this case's next audit link first (PostgreSQL flushes it before the version check).
                 raise VersionConflict() from exc
             raise
         except OperationalError:
-            self.session.rollback()
+            self.rollback()
             raise
 
     def rollback(self) -> None:
         """Undo everything since the transaction began."""
-        self.session.rollback()
+        self.repo.discard()
+        if self.connection.in_transaction():
+            self.connection.rollback()
 
 
 class UnitOfWorkFactory:
@@ -116,10 +134,8 @@ class UnitOfWorkFactory:
         self.engine = engine
         self.archive_dir = archive_dir
         self._lock = writer_lock(engine)
-        self._write = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
-        self._read = sessionmaker(
-            bind=engine.execution_options(read_only=True), expire_on_commit=False, autoflush=False
-        )
+        self._statements = Statements(engine.dialect)
+        self._read = engine.execution_options(read_only=True)
 
     @property
     def serialized_writes(self) -> bool:
@@ -127,8 +143,10 @@ class UnitOfWorkFactory:
         return self._lock is not None
 
     def __call__(self, idempotency: IdempotencyClaim | None = None) -> UnitOfWork:
-        return UnitOfWork(self._write, idempotency, reader=self._read, archive_dir=self.archive_dir, lock=self._lock)
+        return UnitOfWork(
+            self.engine, self._statements, idempotency, reader=self._read, archive_dir=self.archive_dir, lock=self._lock
+        )
 
     def reading(self) -> UnitOfWork:
         """A unit of work that only reads (no write lock on SQLite)."""
-        return UnitOfWork(self._read, archive_dir=self.archive_dir)
+        return UnitOfWork(self._read, self._statements, archive_dir=self.archive_dir)
