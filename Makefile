@@ -32,6 +32,7 @@ $(STAMP): pyproject.toml | system-packages
 
 lint: install
 	$(BIN)/ruff check negotiation api tests bench
+	$(BIN)/ruff format --check negotiation api tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

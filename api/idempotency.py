@@ -84,7 +84,6 @@ def run_command(
         return response
 
 
-
 async def run_write(
     request: Request,
     services: Services,

@@ -112,7 +112,7 @@ function done(summary, latency, requests)
 end
 """
 
-BARE_APP = '''
+BARE_APP = """
 from fastapi import FastAPI, Request
 
 app = FastAPI()
@@ -123,7 +123,7 @@ async def bare(case_id: int, request: Request) -> dict:
     body = await request.json()
     state = "suspended" if body["event"] == "suspend" else "consulting"
     return {"id": case_id, "state": state, "version": body["expected_version"] + 1}
-'''
+"""
 
 
 def tree_cpu_seconds(root: int) -> float:
@@ -481,7 +481,10 @@ def report(
     peer_label = "bare, one process (uvicorn default)" if bare_single is not None else f"bare, {workers} workers"
     checks = [f"\nworkers: {workers}; peer for the 40 % target: {peer_label} = {peer.rps:,.0f} req/s; targets (2 cores):"]
     if bare_single is not None:
-        checks.insert(0, f"\nbare with one process: {bare_single[0].rps:,.0f} req/s at {conns} connections, one client p99 {ms(bare_single[1].p99_us)} ms")
+        checks.insert(
+            0,
+            f"\nbare with one process: {bare_single[0].rps:,.0f} req/s at {conns} connections, one client p99 {ms(bare_single[1].p99_us)} ms",
+        )
     for n in sizes:
         many, one = events[n]
         checks.append(
@@ -551,7 +554,9 @@ def main() -> None:
 
     from negotiation.service_layer.clock import today
 
-    suspend = json.dumps({"reason": "双方同意暂停，等待测算数据", "resume_on": (today() + timedelta(days=14)).isoformat()}, ensure_ascii=False)
+    suspend = json.dumps(
+        {"reason": "双方同意暂停，等待测算数据", "resume_on": (today() + timedelta(days=14)).isoformat()}, ensure_ascii=False
+    )
     token = seeded["union_token"]
     events: dict[int, tuple[Result, Result]] = {}
     bare_single: tuple[Result, Result] | None = None

@@ -24,8 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-pdf-header-footer",
+]
 
 
 def _median(fn: Callable[[], object], runs: int) -> float:
@@ -48,7 +56,8 @@ def _batch_render(index: int) -> int:
     data = sample_data("xian_express")
     data["case"]["case_id"] = f"XA-KD-2026-{index:04d}"
     context = ContractContext.model_validate(
-        {"case": data["case"], "draft": data["draft"], "vote": data["vote"], "signatures": data["signatures"]})
+        {"case": data["case"], "draft": data["draft"], "vote": data["vote"], "signatures": data["signatures"]}
+    )
     return len(render_pdf("contract", context, sample_attachments("contract")).pdf)
 
 
@@ -92,33 +101,38 @@ def main() -> int:
     # 2. Cold `negotiation render contract` process.
     console = ROOT / ".venv" / "bin" / "negotiation"
     ours_pdf = work / "ours-cli.pdf"
-    cli = ([str(console), "render", "contract", "--format", "pdf", "--out", str(ours_pdf)] if console.exists()
-           else [sys.executable, "-m", "negotiation.documents.render_cli", "contract", "--format", "pdf", "--out", str(ours_pdf)])
-    module_cli = [sys.executable, "-m", "negotiation.documents.render_cli", "contract", "--format", "pdf",
-                  "--out", str(ours_pdf)]
+    cli = (
+        [str(console), "render", "contract", "--format", "pdf", "--out", str(ours_pdf)]
+        if console.exists()
+        else [sys.executable, "-m", "negotiation.documents.render_cli", "contract", "--format", "pdf", "--out", str(ours_pdf)]
+    )
+    module_cli = [sys.executable, "-m", "negotiation.documents.render_cli", "contract", "--format", "pdf", "--out", str(ours_pdf)]
     _run(cli)
     results["ours cold (negotiation render)"] = _median(lambda: _run(cli), args.cold_runs)
     results["ours cold (python -m render_cli)"] = _median(lambda: _run(module_cli), args.cold_runs)
 
     # 3. Plain WeasyPrint with the system font: cold process and warm in process.
     plain_pdf = work / "plain.pdf"
-    plain = [sys.executable, "-c",
-             f"import weasyprint; weasyprint.HTML(filename={str(system_html_path)!r}).write_pdf({str(plain_pdf)!r})"]
+    plain = [
+        sys.executable,
+        "-c",
+        f"import weasyprint; weasyprint.HTML(filename={str(system_html_path)!r}).write_pdf({str(plain_pdf)!r})",
+    ]
     _run(plain)
     results["plain WeasyPrint cold"] = _median(lambda: _run(plain), args.cold_runs)
     import weasyprint
 
     weasyprint.HTML(filename=str(system_html_path)).write_pdf(str(plain_pdf))
     results["plain WeasyPrint warm"] = _median(
-        lambda: weasyprint.HTML(filename=str(system_html_path)).write_pdf(str(plain_pdf)), max(3, args.runs // 3))
+        lambda: weasyprint.HTML(filename=str(system_html_path)).write_pdf(str(plain_pdf)), max(3, args.runs // 3)
+    )
     sizes["plain WeasyPrint"] = plain_pdf.stat().st_size
 
     # 4. Headless Chromium: cold --print-to-pdf, and warm through Playwright's page.pdf.
     if shutil.which(CHROMIUM):
         chrome_pdf = work / "chromium.pdf"
         profile = work / "chromium-profile"
-        cold = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={chrome_pdf}",
-                html_path.as_uri()]
+        cold = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={chrome_pdf}", html_path.as_uri()]
         _run(cold)
         results["Chromium cold (--print-to-pdf)"] = _median(lambda: _run(cold), args.cold_runs)
         sizes["Chromium cold"] = chrome_pdf.stat().st_size
@@ -138,18 +152,21 @@ def main() -> int:
 
     # 5. A batch of contracts on a pool of 2 spawned workers (pool start-up included).
     start = time.perf_counter()
-    with cf.ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"),
-                                initializer=_warm_worker) as pool:
+    with cf.ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_worker) as pool:
         list(pool.map(_batch_render, range(args.batch)))
     batch_seconds = time.perf_counter() - start
 
-    print(f"sample contract: {pages} pages, {len({c for c in first.html if '一' <= c <= '鿿'})} distinct hanzi, "
-          f"{os.cpu_count()} CPUs, command: {' '.join(cli[:3])} …")
+    print(
+        f"sample contract: {pages} pages, {len({c for c in first.html if '一' <= c <= '鿿'})} distinct hanzi, "
+        f"{os.cpu_count()} CPUs, command: {' '.join(cli[:3])} …"
+    )
     print(f"{'renderer':40} {'median s':>9}")
     for name, seconds in results.items():
         print(f"{name:40} {seconds:9.3f}")
-    print(f"{'batch of ' + str(args.batch) + ' contracts, 2 workers':40} {batch_seconds:9.3f}  "
-          f"({args.batch / batch_seconds:.1f} per second)")
+    print(
+        f"{'batch of ' + str(args.batch) + ' contracts, 2 workers':40} {batch_seconds:9.3f}  "
+        f"({args.batch / batch_seconds:.1f} per second)"
+    )
     print("file sizes (KiB): " + ", ".join(f"{k} {v / 1024:.1f}" for k, v in sizes.items()))
 
     warm = results["ours warm"]
@@ -163,9 +180,11 @@ def main() -> int:
     }
     if "Chromium warm (page.pdf)" in results:
         chromium_warm_s = results["Chromium warm (page.pdf)"]
-        print(f"ratios: Chromium warm / ours warm = {chromium_warm_s / warm:.2f}×, "
-              f"Chromium cold / ours cold = {results['Chromium cold (--print-to-pdf)'] / cold:.2f}×, "
-              f"ours cold / plain cold = {cold / results['plain WeasyPrint cold']:.2f}×")
+        print(
+            f"ratios: Chromium warm / ours warm = {chromium_warm_s / warm:.2f}×, "
+            f"Chromium cold / ours cold = {results['Chromium cold (--print-to-pdf)'] / cold:.2f}×, "
+            f"ours cold / plain cold = {cold / results['plain WeasyPrint cold']:.2f}×"
+        )
         checks["≥ 1.4× faster than warm Chromium"] = chromium_warm_s / warm >= 1.4
         checks["cold faster than Chromium cold"] = cold < results["Chromium cold (--print-to-pdf)"]
     for name, ok in checks.items():

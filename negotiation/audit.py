@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,12 +44,22 @@ def _link_hash(event: AuditEvent) -> str:
 
 
 def append_event(
-    case: NegotiationCase, *, at: str, actor: str, event: str, from_state: str | None, to_state: str | None, data: Any
+    case: NegotiationCase,
+    *,
+    at: str,
+    actor: str,
+    event: str,
+    from_state: str | None,
+    to_state: str | None,
+    data: Any,
+    make: Callable[..., AuditEvent] = AuditEvent,
 ) -> AuditEvent:
-    """The next link of the case's chain; moves the case's head to it."""
+    """The next link of the case's chain; moves the case's head to it. ``make`` builds the link from its fields
+    (the repository passes a constructor that skips the mapping's per-attribute bookkeeping)."""
     assert case.id is not None
-    data = json.loads(canonical_json(data))  # stored as it is hashed: plain JSON, dates and decimals as strings
-    link = AuditEvent(
+    raw = canonical_json(data)
+    data = json.loads(raw)  # stored as it is hashed: plain JSON, dates and decimals as strings (raw is its canonical form)
+    link = make(
         case_id=case.id,
         seq=case.audit_seq + 1,
         at=at,
@@ -58,7 +68,7 @@ def append_event(
         from_state=from_state,
         to_state=to_state,
         data=data,
-        data_sha256=sha256_hex(canonical_json(data)),
+        data_sha256=sha256_hex(raw),
         prev_hash=case.audit_head,
         hash="",
     )

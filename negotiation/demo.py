@@ -59,10 +59,14 @@ class DemoTokensLost(RuntimeError):
 def _already_seeded(services: Services, path: Path) -> dict[str, Any] | None:
     """What an earlier run stored, if the database still holds that demo; the database is the truth."""
     with services.uow.reading() as uow:
-        existing = uow.repo.cases(organization_id=None, state=None, sector=None, region_code=None, q=TITLE, after_id=None, limit=1)
+        existing = uow.repo.cases(
+            organization_id=None, state=None, sector=None, region_code=None, q=TITLE, after_id=None, limit=1
+        )
         if not path.exists():
             if existing:
-                raise DemoTokensLost(f"数据库中已有演示案件，但令牌文件 {path} 已丢失（令牌只保存哈希值）；请删除 var/ 后重新运行")
+                raise DemoTokensLost(
+                    f"数据库中已有演示案件，但令牌文件 {path} 已丢失（令牌只保存哈希值）；请删除 var/ 后重新运行"
+                )
             return None
         stored: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         union = uow.repo.user_by_token_hash(handlers.hash_token(stored["tokens"]["union"]))
@@ -84,7 +88,9 @@ def seed_demo(services: Services) -> dict[str, Any]:
     admin = Actor(user_id=0, name="demo-seed", role="admin", organization_id=None)
 
     def org(name: str, kind: str) -> int:
-        return int(handlers.create_organization(uow(), actor=admin, body={"name": name, "kind": kind, "region_code": "610100"})["id"])
+        return int(
+            handlers.create_organization(uow(), actor=admin, body={"name": name, "kind": kind, "region_code": "610100"})["id"]
+        )
 
     def user(name: str, role: str, org_id: int | None) -> dict[str, Any]:
         return handlers.create_user(uow(), actor=admin, body={"name": name, "role": role, "organization_id": org_id})
@@ -99,10 +105,15 @@ def seed_demo(services: Services) -> dict[str, Any]:
         "union": user("李建国", "union_negotiator", union_id),
         "employer_body": user("张伟", "enterprise_rep", body_id),
         "bureau": user("赵敏", "labour_bureau", bureau_id),
-        **{f"enterprise_{i + 1}": user(f"{name}代表", "enterprise_rep", eid) for i, (name, eid) in enumerate(zip(ENTERPRISES, enterprise_ids, strict=True))},
+        **{
+            f"enterprise_{i + 1}": user(f"{name}代表", "enterprise_rep", eid)
+            for i, (name, eid) in enumerate(zip(ENTERPRISES, enterprise_ids, strict=True))
+        },
         "outsider": user("货拉拉代表", "enterprise_rep", outsider_id),
     }
-    actors = {k: Actor(user_id=v["id"], name=v["name"], role=v["role"], organization_id=v["organization_id"]) for k, v in users.items()}
+    actors = {
+        k: Actor(user_id=v["id"], name=v["name"], role=v["role"], organization_id=v["organization_id"]) for k, v in users.items()
+    }
     union, employer = actors["union"], actors["employer_body"]
     case = handlers.create_case(uow(), actor=union, body={
         "title": TITLE, "level": "sector", "sector": "express_delivery",
@@ -117,12 +128,16 @@ def seed_demo(services: Services) -> dict[str, Any]:
             found = read.repo.case(case_id)
             assert found is not None
             version = found.version
-        return handlers.fire_event(uow(), actor=actor, case_id=case_id, body={"event": name, "expected_version": version, "data": data})
+        return handlers.fire_event(
+            uow(), actor=actor, case_id=case_id, body={"event": name, "expected_version": version, "data": data}
+        )
 
     handlers.put_representatives(uow(), actor=union, case_id=case_id, body={
         "expected_version": case["version"], "worker_side": WORKER_SIDE, "employer_side": EMPLOYER_SIDE,
     })  # fmt: skip
-    event(union, "propose", {"served_on": "2026-11-02", "demands": "提高快递员计件单价，规范订单分配和休息时间，完善职业伤害保障。"})
+    event(
+        union, "propose", {"served_on": "2026-11-02", "demands": "提高快递员计件单价，规范订单分配和休息时间，完善职业伤害保障。"}
+    )
     event(employer, "accept", {"received_on": "2026-11-05", "reply": "同意就所列议题开展行业集体协商。"})
     event(union, "open_talks", {})
     drafting.add_meeting(uow(), actor=union, case_id=case_id, body={
@@ -130,11 +145,15 @@ def seed_demo(services: Services) -> dict[str, Any]:
         "summary": "双方就计件单价和休息休假交换意见。",
         "positions": [{"topic": "piece_rates", "worker_position": "每件不低于1.65元", "employer_position": "每件1.50元", "agreed": False}],
     })  # fmt: skip
-    drafting.add_draft(uow(), actor=union, case_id=case_id, body={"term_start": "2027-01-01", "term_end": "2028-12-31", "terms": DEMO_TERMS})
+    drafting.add_draft(
+        uow(), actor=union, case_id=case_id, body={"term_start": "2027-01-01", "term_end": "2028-12-31", "terms": DEMO_TERMS}
+    )
     second = json.loads(json.dumps(DEMO_TERMS))
     second["piece_rates"][0]["rate_cny"] = "1.65"
     second["labour_protection"]["heat_allowance_cny_month"] = "360"
-    draft = drafting.add_draft(uow(), actor=union, case_id=case_id, body={"term_start": "2027-01-01", "term_end": "2028-12-31", "terms": second})
+    draft = drafting.add_draft(
+        uow(), actor=union, case_id=case_id, body={"term_start": "2027-01-01", "term_end": "2028-12-31", "terms": second}
+    )
     event(union, "submit_draft", {"draft_version": draft["version"]})
     result = {
         "case_id": case_id,

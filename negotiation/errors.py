@@ -1,16 +1,16 @@
 """The engine's one exception tree; the API maps each class to an HTTP status in one table.
 
-    NegotiationError
-    ├── Unauthenticated          no or unknown token
-    ├── NotFound                 no such object, or the caller may not see it
-    ├── Forbidden                the caller sees the case but its party may not do this
-    ├── VersionConflict          expected_version is not the current version
-    ├── InvalidTransition        the event is not allowed in the current state
-    ├── ValidationFailed         input does not fit the schema (violations with paths)
-    ├── RuleViolation            a legal or procedural rule fails (violations with rule and citation)
-    ├── IdempotencyKeyReused     the same key came with another request
-    ├── ArchiveIntegrityError    a stored document no longer matches its sha256
-    └── DocumentError            a document an event makes could not be rendered (the event does not happen)
+NegotiationError
+├── Unauthenticated          no or unknown token
+├── NotFound                 no such object, or the caller may not see it
+├── Forbidden                the caller sees the case but its party may not do this
+├── VersionConflict          expected_version is not the current version
+├── InvalidTransition        the event is not allowed in the current state
+├── ValidationFailed         input does not fit the schema (violations with paths)
+├── RuleViolation            a legal or procedural rule fails (violations with rule and citation)
+├── IdempotencyKeyReused     the same key came with another request
+├── ArchiveIntegrityError    a stored document no longer matches its sha256
+└── DocumentError            a document an event makes could not be rendered (the event does not happen)
 """
 
 from __future__ import annotations

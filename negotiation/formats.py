@@ -21,7 +21,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def _money(value: Any) -> Decimal:
     if not isinstance(value, str) or not _MONEY.match(value):
-        raise ValueError("金额须为不带符号的十进制字符串，最多两位小数，例如 \"1.20\"")
+        raise ValueError('金额须为不带符号的十进制字符串，最多两位小数，例如 "1.20"')
     return Decimal(value)
 
 
@@ -29,7 +29,7 @@ def _quantity(value: Any) -> Decimal:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INT:
         return Decimal(value)
     if not isinstance(value, str) or not _QUANTITY.match(value):
-        raise ValueError("数值须为不带符号的十进制字符串，最多四位小数，例如 \"15\"")
+        raise ValueError('数值须为不带符号的十进制字符串，最多四位小数，例如 "15"')
     return Decimal(value)
 
 
@@ -57,7 +57,9 @@ def clean_text(value: Any, *, limit: int, required: bool) -> str:
 
 _as_str = PlainSerializer(lambda d: format(d, "f"), return_type=str)
 
-Money = Annotated[Decimal, BeforeValidator(_money), _as_str, Field(json_schema_extra={"type": "string", "pattern": _MONEY.pattern})]
+Money = Annotated[
+    Decimal, BeforeValidator(_money), _as_str, Field(json_schema_extra={"type": "string", "pattern": _MONEY.pattern})
+]
 Quantity = Annotated[Decimal, BeforeValidator(_quantity), _as_str, Field(json_schema_extra={"type": "string"})]
 Day = Annotated[date, BeforeValidator(_day)]
 Count = Annotated[int, Field(ge=0, le=MAX_INT, strict=True)]

@@ -54,7 +54,9 @@ def _iso(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def open_deadline(case: NegotiationCase, kind: str, trigger_on: date, profile: Profile, number_key: str | None = None) -> Deadline:
+def open_deadline(
+    case: NegotiationCase, kind: str, trigger_on: date, profile: Profile, number_key: str | None = None
+) -> Deadline:
     """Open a deadline of a kind, counted from the day after trigger_on, rolled forward as the profile says."""
     number = profile.number(number_key or DEADLINE_NUMBERS[kind])
     roll = bool(profile.number("roll_forward_over_rest_days").value)
@@ -131,14 +133,17 @@ def _record_vote(case: NegotiationCase, data: ed.RecordVoteData, ctx: EventConte
     draft = ctx.current_draft
     if draft is None or data.draft_version != draft.version:
         raise _date_error(
-            "data.draft_version", f"表决须针对当前草案（第 {case.current_draft_version} 版），第 {data.draft_version} 版不是当前草案"
+            "data.draft_version",
+            f"表决须针对当前草案（第 {case.current_draft_version} 版），第 {data.draft_version} 版不是当前草案",
         )
     found = guards.vote_violations(data.members, data.present, data.yes, data.no, data.abstain, "data")
     covered = set(case.covered_enterprise_ids)
     for i, t in enumerate(data.per_enterprise or []):
         found += guards.vote_violations(t.members, t.present, t.yes, t.no, t.abstain, f"data.per_enterprise[{i}]")
         if t.enterprise_id not in covered:
-            found.append(Violation(None, f"企业 {t.enterprise_id} 不是本案覆盖的企业", None, f"data.per_enterprise[{i}].enterprise_id"))
+            found.append(
+                Violation(None, f"企业 {t.enterprise_id} 不是本案覆盖的企业", None, f"data.per_enterprise[{i}].enterprise_id")
+            )
     if found:
         raise ValidationFailed(found[0].message, found)
     quorum, threshold = _tally(data, ctx.profile)

@@ -46,13 +46,21 @@ RULES: dict[str, Rule] = {
         Rule("R6", "收到协商要约后应在规定期限内书面答复，拒绝须有正当理由", "《集体合同规定》第三十二条"),
         Rule("R7", "工资协商前应提前交换资料", "《工资集体协商试行办法》第十八条"),
         Rule("R8", "协商中止须经双方同意并约定恢复日期", "《集体合同规定》第三十五条"),
-        Rule("R9", "协商会议由双方首席代表轮流主持，并由中立记录员记录，纪要经双方首席代表签字", "《集体合同规定》第三十三条、第三十四条"),
+        Rule(
+            "R9",
+            "协商会议由双方首席代表轮流主持，并由中立记录员记录，纪要经双方首席代表签字",
+            "《集体合同规定》第三十三条、第三十四条",
+        ),
         Rule("R10", "职工代表大会或全体职工讨论须有三分之二以上人员出席", "《集体合同规定》第三十六条"),
         Rule("R11", "草案须经全体职工代表（或全体职工）半数以上同意方获通过", "《集体合同规定》第三十六条"),
         Rule("R12", "行业集体合同按所覆盖企业分别表决，对表决通过的企业生效", "行业集体协商地方实践"),
         Rule("R13", "集体合同应自双方首席代表签字之日起规定期限内报送劳动保障行政部门审查", "《集体合同规定》第四十二条"),
         Rule("R14", "劳动保障行政部门可自收到文本之日起十五日内提出审查意见", "《集体合同规定》第四十五条、第四十六条"),
-        Rule("R15", "自收到文本之日起十五日内未提出异议的，集体合同即行生效", "《集体合同规定》第四十七条；《劳动合同法》第五十四条"),
+        Rule(
+            "R15",
+            "自收到文本之日起十五日内未提出异议的，集体合同即行生效",
+            "《集体合同规定》第四十七条；《劳动合同法》第五十四条",
+        ),
         Rule("R16", "有异议的，双方应重新协商、表决、签字并再次报送", "《集体合同规定》第四十五条、第四十六条"),
         Rule("R17", "生效的集体合同应及时向全体职工公布", "《集体合同规定》第四十八条"),
         Rule("R18", "集体合同期限为一至三年", "《集体合同规定》第三十八条"),
@@ -166,9 +174,7 @@ def _profiles() -> dict[str, Profile]:
     for data in raw.values():
         numbers = {k: _number(v) for k, v in national["numbers"].items()}
         numbers.update({k: _number(v) for k, v in data["numbers"].items()})
-        profiles[data["id"]] = Profile(
-            id=data["id"], name=data["name"], numbers=numbers, minimum_wage_table=data["minimum_wage"]
-        )
+        profiles[data["id"]] = Profile(id=data["id"], name=data["name"], numbers=numbers, minimum_wage_table=data["minimum_wage"])
     _prefixes.update({p: data["id"] for data in raw.values() for p in data["region_prefixes"]})
     return profiles
 
@@ -199,7 +205,13 @@ def profile_for_region(region_code: str) -> Profile:
 
 
 # The rules whose number documents state, and the profile number that holds it.
-_DOCUMENT_NUMBERS = {"R6": "reply_days", "R13": "filing_days", "R15": "review_days", "R17": "publication_days", "R21": "dispute_days"}
+_DOCUMENT_NUMBERS = {
+    "R6": "reply_days",
+    "R13": "filing_days",
+    "R15": "review_days",
+    "R17": "publication_days",
+    "R21": "dispute_days",
+}
 
 
 def document_rules(case_kind: str, profile: Profile, region_code: str) -> dict[str, dict[str, Any]]:

@@ -27,7 +27,15 @@ TOPIC_TITLES: dict[str, str] = {
 TOPICS: tuple[str, ...] = tuple(TOPIC_TITLES)
 
 # The length of each pay cycle in days, to compare with the legal maximum of the profile.
-PAY_CYCLE_DAYS: dict[str, int] = {"daily": 1, "weekly": 7, "biweekly": 14, "semimonthly": 16, "monthly": 31, "quarterly": 92, "yearly": 366}
+PAY_CYCLE_DAYS: dict[str, int] = {
+    "daily": 1,
+    "weekly": 7,
+    "biweekly": 14,
+    "semimonthly": 16,
+    "monthly": 31,
+    "quarterly": 92,
+    "yearly": 366,
+}
 
 
 class _Section(BaseModel):
@@ -137,9 +145,7 @@ def term_bounds(term_start: date, profile: Profile) -> tuple[date, date]:
     return _add_years(term_start, low) - one_day, _add_years(term_start, high) - one_day
 
 
-def floor_violations(
-    terms: Terms, *, term_start: date, term_end: date, profile: Profile, region_code: str
-) -> list[Violation]:
+def floor_violations(terms: Terms, *, term_start: date, term_end: date, profile: Profile, region_code: str) -> list[Violation]:
     """Every term below a legal floor of the profile, one violation each with its path (R18, R22)."""
     found: list[Violation] = []
     earliest, latest = term_bounds(term_start, profile)

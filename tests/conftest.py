@@ -51,9 +51,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def services(database_url: str, tmp_path: Path) -> Iterator[Services]:
-    settings = Settings(
-        database_url=database_url, archive_dir=tmp_path / "archive", admin_token=ADMIN_TOKEN, test_clock=True
-    )
+    settings = Settings(database_url=database_url, archive_dir=tmp_path / "archive", admin_token=ADMIN_TOKEN, test_clock=True)
     built = bootstrap(settings)
     yield built
     built.engine.dispose()

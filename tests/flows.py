@@ -100,7 +100,11 @@ class Flow:
         self.to_agreed(approvers)
         self.event("union", "open_vote")
         version = self.case["current_draft_version"]
-        self.event("union", "record_vote", {"draft_version": version, "members": 30, "present": 25, "yes": 20, "no": 3, "abstain": 2, "held_on": "2026-12-01"})
+        self.event(
+            "union",
+            "record_vote",
+            {"draft_version": version, "members": 30, "present": 25, "yes": 20, "no": 3, "abstain": 2, "held_on": "2026-12-01"},
+        )
         self.event("union", "sign", {"signed_on": "2026-12-02", "signatory": "李建国"})
         self.event("employer_body", "sign", {"signed_on": "2026-12-03", "signatory": "张伟"})
 

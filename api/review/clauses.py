@@ -48,7 +48,9 @@ def render_clauses(case: dict[str, Any], draft: dict[str, Any]) -> dict[str, Mar
             out[topic] = Markup("")
     out["term"] = Markup(
         env.from_string(_TERM).render(
-            start=date.fromisoformat(draft["term_start"]), end=date.fromisoformat(draft["term_end"]), citation=RULES["R18"].citation
+            start=date.fromisoformat(draft["term_start"]),
+            end=date.fromisoformat(draft["term_end"]),
+            citation=RULES["R18"].citation,
         )
     )
     return out

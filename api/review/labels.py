@@ -76,14 +76,41 @@ DEADLINE_KINDS: dict[str, str] = {
     "vacancy": "补足代表",
     "renewal": "续订",
 }
-DEADLINE_STATUS: dict[str, str] = {"open": "进行中", "met": "已完成", "overdue": "已逾期", "fired": "已到期", "cancelled": "已取消"}
+DEADLINE_STATUS: dict[str, str] = {
+    "open": "进行中",
+    "met": "已完成",
+    "overdue": "已逾期",
+    "fired": "已到期",
+    "cancelled": "已取消",
+}
 
 CLAUSE_TITLES: dict[str, str] = {**TOPIC_TITLES, "term": "合同期限", "general": "总体意见"}
 
-_SERVICES = {"parcel_delivery": "快件派送", "parcel_pickup": "快件揽收", "food_delivery": "外卖配送", "ride": "网约车服务", "freight": "货运"}
+_SERVICES = {
+    "parcel_delivery": "快件派送",
+    "parcel_pickup": "快件揽收",
+    "food_delivery": "外卖配送",
+    "ride": "网约车服务",
+    "freight": "货运",
+}
 _UNITS = {"parcel": "件", "order": "单", "km": "公里", "trip": "趟", "hour": "小时"}
-_CONDITIONS = {"night": "夜间", "peak": "高峰期", "bad_weather": "恶劣天气", "distance": "远距离", "holiday": "节假日", "floor": "高层无电梯"}
-_CYCLES = {"daily": "每日", "weekly": "每周", "biweekly": "每两周", "semimonthly": "每半月", "monthly": "每月", "quarterly": "每季度", "yearly": "每年"}
+_CONDITIONS = {
+    "night": "夜间",
+    "peak": "高峰期",
+    "bad_weather": "恶劣天气",
+    "distance": "远距离",
+    "holiday": "节假日",
+    "floor": "高层无电梯",
+}
+_CYCLES = {
+    "daily": "每日",
+    "weekly": "每周",
+    "biweekly": "每两周",
+    "semimonthly": "每半月",
+    "monthly": "每月",
+    "quarterly": "每季度",
+    "yearly": "每年",
+}
 _PAYERS = {"platform": "平台企业", "enterprise": "用工企业", "shared": "双方分担", "worker": "劳动者本人"}
 
 _FIELDS: dict[str, str] = {
@@ -211,6 +238,7 @@ def format_value(path: str, value: Any) -> str:
     if leaf in ("holiday_pay_multiplier",):
         return f"{text}倍"
     return text
+
 
 DOCUMENT_KINDS: dict[str, str] = {
     "proposal": "集体协商要约书",

@@ -92,7 +92,10 @@ def case_page(services: Services, actor: Actor, case_id: int) -> dict[str, Any]:
     approvals = set(case["approvals"])
     approvers = [
         {"id": org_id, "name": names.get(org_id, str(org_id)), "role": role, "approved": org_id in approvals}
-        for org_id, role in [(case["employer_org_id"], "企业方代表组织"), *((i, "覆盖企业") for i in case["covered_enterprise_ids"])]
+        for org_id, role in [
+            (case["employer_org_id"], "企业方代表组织"),
+            *((i, "覆盖企业") for i in case["covered_enterprise_ids"]),
+        ]
     ]
     timeline = [
         {
@@ -148,7 +151,9 @@ def diff_entries(changes: list[dict[str, Any]], old: dict[str, Any], new: dict[s
                     supp = (new_s if added else old_s)[j]
                     label = field_label(f"terms.piece_rates[{i}].supplements[{j}].amount_cny", new_terms, old_terms)
                     text = f"{'新增' if added else '删除'}{label}：¥{supp.get('amount_cny')}"
-                    entries.append({"topic": "piece_rates", "kind": "added" if added else "removed", "label": label, "text": text})
+                    entries.append(
+                        {"topic": "piece_rates", "kind": "added" if added else "removed", "label": label, "text": text}
+                    )
                 continue
         item = _ITEM.match(path)
         if item is not None:
@@ -161,13 +166,17 @@ def diff_entries(changes: list[dict[str, Any]], old: dict[str, Any], new: dict[s
                     rate = (new_rates if added else old_rates)[index]
                     label = field_label(f"terms.piece_rates[{index}]", new_terms, old_terms)
                     text = f"{'新增' if added else '删除'}{label}：每{format_value('unit', rate.get('unit'))} ¥{rate.get('rate_cny')}"
-                    entries.append({"topic": "piece_rates", "kind": "added" if added else "removed", "label": label, "text": text})
+                    entries.append(
+                        {"topic": "piece_rates", "kind": "added" if added else "removed", "label": label, "text": text}
+                    )
                 continue
         label = field_label(path, new_terms, old_terms)
         if before is None:
             entries.append({"topic": topic, "kind": "added", "label": label, "text": f"新增 {label} {format_value(path, after)}"})
         elif after is None:
-            entries.append({"topic": topic, "kind": "removed", "label": label, "text": f"删除 {label} {format_value(path, before)}"})
+            entries.append(
+                {"topic": topic, "kind": "removed", "label": label, "text": f"删除 {label} {format_value(path, before)}"}
+            )
         else:
             text = f"{label} {format_value(path, before)} → {format_value(path, after)}"
             entries.append({"topic": topic, "kind": "changed", "label": label, "text": text})

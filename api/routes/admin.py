@@ -24,9 +24,7 @@ WRITE_ERRORS = error_responses(401, 403, 413, 422)
 @router.post("/api/v1/organizations", status_code=201, openapi_extra=body_doc("OrganizationCreate"), responses=WRITE_ERRORS)
 def create_organization(request: Request, services: ServicesDep, actor: CurrentUser, body: Body) -> JSONResponse:
     """An organisation (admin)."""
-    return run_command(
-        request, services, actor, body, lambda uow: handlers.create_organization(uow, actor=actor, body=body), 201
-    )
+    return run_command(request, services, actor, body, lambda uow: handlers.create_organization(uow, actor=actor, body=body), 201)
 
 
 @router.post("/api/v1/users", status_code=201, openapi_extra=body_doc("UserCreate"), responses=WRITE_ERRORS)
@@ -39,11 +37,13 @@ def _as_of(body: Any, test_clock: bool) -> date:
     if body is None or (isinstance(body, dict) and body.get("as_of") in (None, "")):
         return today()
     if not isinstance(body, dict) or set(body) - {"as_of"} or not isinstance(body.get("as_of"), str):
-        raise ValidationFailed("请求内容须为 {\"as_of\": \"YYYY-MM-DD\"}", [Violation(None, "格式不正确", None, "as_of")])
+        raise ValidationFailed('请求内容须为 {"as_of": "YYYY-MM-DD"}', [Violation(None, "格式不正确", None, "as_of")])
     try:
         as_of = date.fromisoformat(body["as_of"])
     except ValueError as exc:
-        raise ValidationFailed("as_of 日期格式须为 YYYY-MM-DD", [Violation(None, "日期格式须为 YYYY-MM-DD", None, "as_of")]) from exc
+        raise ValidationFailed(
+            "as_of 日期格式须为 YYYY-MM-DD", [Violation(None, "日期格式须为 YYYY-MM-DD", None, "as_of")]
+        ) from exc
     if as_of != today() and not test_clock:
         message = "只有在测试时钟模式（NEGOTIATION_TEST_CLOCK=1）下才能指定今天以外的 as_of"
         raise ValidationFailed(message, [Violation(None, message, None, "as_of")])
@@ -61,7 +61,9 @@ def admin_tick(services: ServicesDep, actor: CurrentUser, body: Body) -> JSONRes
         raise Forbidden("只有系统管理员可以运行期限检查")
     from negotiation.validation import Malformed
 
-    as_of = _as_of(None if isinstance(body, Malformed) and body.message.startswith("请求内容为空") else body, services.settings.test_clock)
+    as_of = _as_of(
+        None if isinstance(body, Malformed) and body.message.startswith("请求内容为空") else body, services.settings.test_clock
+    )
     return JSONResponse({"fired": tick(services.uow, as_of=as_of)})
 
 

@@ -15,6 +15,23 @@ from negotiation.service_layer import drafting, handlers, queries
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 WRITE_ERRORS = error_responses(401, 403, 404, 409, 413, 422)
+EVENTS_PATH = "/api/v1/cases/{case_id}/events"
+
+
+# The events route is declared first: it is the busiest, and routes are matched in the order declared.
+@router.post(
+    "/{case_id}/events",
+    openapi_extra={**body_doc("EventEnvelope"), **CASE_ID_DOC},
+    responses={200: {"model": CaseOut}, **WRITE_ERRORS},
+)
+async def fire_event(request: Request) -> JSONResponse:
+    """Fire an event of the lifecycle."""
+    services, actor, body = await command_input(request)
+    case_id = case_id_of(request)
+    return await run_write(
+        request, services, actor, body, lambda uow: handlers.fire_event(uow, actor=actor, case_id=case_id, body=body),
+        quick=not handlers.makes_documents(body),
+    )  # fmt: skip
 
 
 @router.post("", status_code=201, openapi_extra=body_doc("CaseCreate"), responses={201: {"model": CaseOut}, **WRITE_ERRORS})
@@ -57,21 +74,6 @@ def put_representatives(services: ServicesDep, actor: CurrentUser, case_id: Case
     return JSONResponse(handlers.put_representatives(services.uow(), actor=actor, case_id=case_id, body=body))
 
 
-@router.post(
-    "/{case_id}/events",
-    openapi_extra={**body_doc("EventEnvelope"), **CASE_ID_DOC},
-    responses={200: {"model": CaseOut}, **WRITE_ERRORS},
-)
-async def fire_event(request: Request) -> JSONResponse:
-    """Fire an event of the lifecycle."""
-    services, actor, body = await command_input(request)
-    case_id = case_id_of(request)
-    return await run_write(
-        request, services, actor, body, lambda uow: handlers.fire_event(uow, actor=actor, case_id=case_id, body=body),
-        quick=not handlers.makes_documents(body),
-    )  # fmt: skip
-
-
 @router.post("/{case_id}/meetings", status_code=201, openapi_extra=body_doc("MeetingCreate"), responses=WRITE_ERRORS)
 def add_meeting(request: Request, services: ServicesDep, actor: CurrentUser, case_id: CaseId, body: Body) -> JSONResponse:
     """Record a meeting's minutes (union, in consulting; chairs alternate, R9)."""
@@ -90,5 +92,3 @@ def list_meetings(services: ServicesDep, actor: CurrentUser, case_id: CaseId) ->
 def case_audit(services: ServicesDep, actor: CurrentUser, case_id: CaseId) -> JSONResponse:
     """The case's audit chain."""
     return JSONResponse(queries.case_audit(services.uow.reading(), actor=actor, case_id=case_id))
-
-

@@ -401,7 +401,9 @@ def _pdf(data: bytes, sha256: str, filename: str) -> Response:
 @router.get("/cases/{case_id}/drafts/{version}/pdf")
 def draft_pdf(services: ServicesDep, viewer: ViewerDep, case_id: int, version: int) -> Response:
     """The draft's PDF (marked 草案), the same bytes as the API's, for the signed-in browser."""
-    data, sha256 = queries.draft_pdf(services.uow.reading(), actor=viewer.actor, case_id=_checked_id(case_id), version=_checked_id(version))
+    data, sha256 = queries.draft_pdf(
+        services.uow.reading(), actor=viewer.actor, case_id=_checked_id(case_id), version=_checked_id(version)
+    )
     return _pdf(data, sha256, f"draft-{case_id}-v{version}.pdf")
 
 
@@ -409,7 +411,9 @@ def draft_pdf(services: ServicesDep, viewer: ViewerDep, case_id: int, version: i
 def document_content(services: ServicesDep, viewer: ViewerDep, document_id: int) -> Response:
     """A stored document of a visible case, verified against its sha256 (a mismatch is alerted, never served)."""
     try:
-        data, sha256, kind = queries.document_content(services.uow.reading(), actor=viewer.actor, document_id=_checked_id(document_id))
+        data, sha256, kind = queries.document_content(
+            services.uow.reading(), actor=viewer.actor, document_id=_checked_id(document_id)
+        )
     except errors.ArchiveIntegrityError:
         handlers.record_archive_alert(services.uow(), document_id=document_id)
         raise

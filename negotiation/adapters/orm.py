@@ -252,9 +252,7 @@ def start_mappers() -> None:
         model.NegotiationCase,
         cases,
         properties={
-            "deadlines": relationship(
-                model.Deadline, lazy="selectin", order_by=deadlines.c.id, cascade="all, delete-orphan"
-            ),
+            "deadlines": relationship(model.Deadline, lazy="selectin", order_by=deadlines.c.id, cascade="all, delete-orphan"),
         },
         version_id_col=cases.c.version,
         version_id_generator=False,

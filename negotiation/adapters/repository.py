@@ -47,9 +47,12 @@ _LOAD_CASE = (
     .where(orm.cases.c.id == bindparam("case_id"))
     .order_by(orm.deadlines.c.id)
 )
-# Every column of the row is written from the object; the WHERE clause is the optimistic version check.
+# The columns assigned since the load are written; the WHERE clause is the optimistic check: the version and the
+# audit head as loaded (a change that bumps no version, such as an archive alert, still moves the audit head).
 _UPDATE_CASE = orm.cases.update().where(
-    orm.cases.c.id == bindparam("_id"), orm.cases.c.version == bindparam("_loaded_version")
+    orm.cases.c.id == bindparam("_id"),
+    orm.cases.c.version == bindparam("_loaded_version"),
+    orm.cases.c.audit_seq == bindparam("_loaded_seq"),
 )
 _INSERT_CASE = orm.cases.insert()
 _INSERT_DEADLINE = orm.deadlines.insert()
@@ -93,11 +96,12 @@ def _deadline_values(d: model.Deadline) -> tuple[Any, ...]:
 class _Tracked:
     """A case loaded (or inserted) in this unit of work: the version it had then and its deadlines as they were."""
 
-    __slots__ = ("case", "changed", "deadlines", "version")
+    __slots__ = ("audit_seq", "case", "changed", "deadlines", "version")
 
     def __init__(self, case: model.NegotiationCase) -> None:
         self.case = case
         self.version = case.version
+        self.audit_seq = case.audit_seq
         self.deadlines = {d.id: _deadline_values(d) for d in case.deadlines if d.id is not None}
         self.changed = False
 
@@ -118,6 +122,7 @@ class Repository:
         self._driver = connection.connection.driver_connection  # the driver's connection, in this transaction
         self._statements = statements
         self._session: Session | None = None
+        self._pending: list[object] = []
         self._cases: dict[int, _Tracked] = {}
         self._links: list[model.AuditEvent] = []
 
@@ -133,6 +138,17 @@ class Repository:
         if self._session is not None:
             self._session.close()
             self._session = None
+
+    def suspend(self) -> None:
+        """Before the connection's transaction ends and another begins: close the ORM session, keep what it staged."""
+        self._pending = list(self._session.new) if self._session is not None else []
+        self.close()
+
+    def resume(self) -> None:
+        """In the new transaction: stage again in a fresh session what was staged before suspend()."""
+        for obj in self._pending:
+            self.session.add(obj)
+        self._pending = []
 
     def discard(self) -> None:
         """Forget what was staged: the transaction is being rolled back."""
@@ -179,6 +195,12 @@ class Repository:
         instance_state(case).committed_state.clear()  # the row holds every value now
         self._cases[case.id] = _Tracked(case)
 
+    @staticmethod
+    def new_link(**values: Any) -> model.AuditEvent:
+        """An audit link with these fields, built as the ORM's loader builds an instance (saved by save_changes)."""
+        link: model.AuditEvent = _new(model.AuditEvent, {"id": None, **values})
+        return link
+
     def case_changed(self, case: model.NegotiationCase, link: model.AuditEvent) -> None:
         """Mark a case of this unit of work as changed, with the audit link of the change; saved at commit."""
         tracked = self._cases.get(case.id or 0)
@@ -203,11 +225,13 @@ class Repository:
             params = {k: getattr(case, k) for k in keys}
             params["_id"] = case.id
             params["_loaded_version"] = tracked.version
+            params["_loaded_seq"] = tracked.audit_seq
             if self._statements.get(_UPDATE_CASE, keys).rowcount(driver, params) != 1:
-                raise StaleDataError(f"case {case.id} is no longer at version {tracked.version}")
+                raise StaleDataError(f"case {case.id} is no longer at version {tracked.version}, audit link {tracked.audit_seq}")
             self._save_deadlines(tracked)
             changes.clear()
             tracked.version = case.version
+            tracked.audit_seq = case.audit_seq
             tracked.changed = False
         insert_link = self._statements.get(_INSERT_AUDIT, _AUDIT_KEYS)
         for link in self._links:
@@ -258,9 +282,7 @@ class Repository:
         stmt = select(model.NegotiationCase).order_by(cases.id).limit(limit)
         if organization_id is not None:
             parties = orm.case_parties.c
-            stmt = stmt.where(
-                exists().where(parties.case_id == cases.id, parties.organization_id == organization_id)
-            )
+            stmt = stmt.where(exists().where(parties.case_id == cases.id, parties.organization_id == organization_id))
         if state:
             stmt = stmt.where(cases.state == state)
         if sector:

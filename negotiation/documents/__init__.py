@@ -46,13 +46,18 @@ from negotiation.documents.legibility import illegible_characters
 from negotiation.documents.rendered import DocumentRenderError, IllegibleTextError, RenderedDocument
 
 
-def render_pdf(kind: str, context: DocumentContext, attachments: Mapping[str, bytes] | None = None,
-               *, strict_glyphs: bool = False, root: Path = TEMPLATE_ROOT) -> RenderedDocument:
+def render_pdf(
+    kind: str,
+    context: DocumentContext,
+    attachments: Mapping[str, bytes] | None = None,
+    *,
+    strict_glyphs: bool = False,
+    root: Path = TEMPLATE_ROOT,
+) -> RenderedDocument:
     """Render a document to reproducible PDF/A-3b bytes with ``attachments`` (name → bytes) embedded."""
     from negotiation.documents.native import renderer_module
 
-    rendered: RenderedDocument = renderer_module().render_pdf(
-        kind, context, attachments, strict_glyphs=strict_glyphs, root=root)
+    rendered: RenderedDocument = renderer_module().render_pdf(kind, context, attachments, strict_glyphs=strict_glyphs, root=root)
     return rendered
 
 

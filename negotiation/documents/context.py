@@ -318,13 +318,7 @@ class PublicationContext(ContractContext):
 
 
 DocumentContext = (
-    ProposalContext
-    | MinutesContext
-    | DraftContext
-    | ResolutionContext
-    | ContractContext
-    | FilingPackContext
-    | PublicationContext
+    ProposalContext | MinutesContext | DraftContext | ResolutionContext | ContractContext | FilingPackContext | PublicationContext
 )
 
 CONTEXT_CLASSES: dict[str, type[_Document]] = {

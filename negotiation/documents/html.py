@@ -87,8 +87,7 @@ def base_css(root: Path = TEMPLATE_ROOT) -> str:
     return text.replace("FONT_URL", font_url())
 
 
-def render_html(kind: str, context: DocumentContext, *, standalone: bool = True,
-                root: Path = TEMPLATE_ROOT) -> str:
+def render_html(kind: str, context: DocumentContext, *, standalone: bool = True, root: Path = TEMPLATE_ROOT) -> str:
     """Render a document's HTML; ``standalone`` inlines the stylesheet (fonts by file URL)."""
     if kind not in DOCUMENT_KINDS:
         raise ValueError(f"unknown document kind: {kind!r}")

@@ -50,8 +50,8 @@ def _coverage() -> tuple[list[int], list[int]]:
     fc_list = shutil.which("fc-list")
     if fc_list is not None:
         listing = subprocess.run(
-            [fc_list, "--format", "%{charset}\n"], check=True, capture_output=True, text=True,
-            timeout=60).stdout
+            [fc_list, "--format", "%{charset}\n"], check=True, capture_output=True, text=True, timeout=60
+        ).stdout
         for line in listing.splitlines():
             ranges.extend(_parse_charset(line))
     return _merge(ranges)

@@ -26,16 +26,27 @@ from types import ModuleType
 RENDERER_MODULE = "negotiation.documents.pdf"
 _LDCONFIG = "/sbin/ldconfig"
 # The ABI tags ctypes.util looks for in `ldconfig -p` output (ctypes/util.py, _findSoname_ldconfig).
-_ABI_TAGS = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
-             "s390x-64": "libc6,64bit", "ia64-64": "libc6,IA-64"}
+_ABI_TAGS = {
+    "x86_64-64": "libc6,x86-64",
+    "ppc64-64": "libc6,64bit",
+    "sparc64-64": "libc6,64bit",
+    "s390x-64": "libc6,64bit",
+    "ia64-64": "libc6,IA-64",
+}
 _IMPORT_LOCK = threading.Lock()
 
 
 def _ldconfig_listing() -> bytes | None:
     try:
         return subprocess.run(
-            [_LDCONFIG, "-p"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env={"LC_ALL": "C", "LANG": "C"}, timeout=10, check=False).stdout
+            [_LDCONFIG, "-p"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={"LC_ALL": "C", "LANG": "C"},
+            timeout=10,
+            check=False,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
 

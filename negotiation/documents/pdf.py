@@ -73,8 +73,11 @@ class TemplateURLFetcher(URLFetcher):  # type: ignore[misc]
 # notes, should a template ever use them, carry the class of the same name.
 _UNIVERSAL_PSEUDO_RULES = {
     "marker": "li",
-    "footnote-call": ".footnote", "footnote-marker": ".footnote",
-    "note-call": ".note", "note-marker": ".note", "note-callback": ".note",
+    "footnote-call": ".footnote",
+    "footnote-marker": ".footnote",
+    "note-call": ".note",
+    "note-marker": ".note",
+    "note-callback": ".note",
 }
 
 
@@ -120,7 +123,8 @@ class _DocumentHTML(weasyprint.HTML):  # type: ignore[misc]
 # Elements whose start tag closes an open <p> in HTML parsing: a <p> holding one is not read as written.
 _CLOSES_P = frozenset(
     "address article aside blockquote center details dialog dir div dl fieldset figcaption figure footer "
-    "form h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav ol p pre section summary table ul".split())
+    "form h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav ol p pre section summary table ul".split()
+)
 _TABLE_PARTS = frozenset(("caption", "colgroup", "thead", "tbody", "tfoot", "tr"))
 _WHITESPACE_IN_TAG = re.compile(r"<[^>]*[\t\n\r][^>]*>")
 
@@ -165,8 +169,7 @@ def parse_well_formed(markup: str) -> ET.Element | None:
 
 def _normalise_table(table: ET.Element) -> bool:
     """Wrap each run of rows in a ``<tbody>`` as the HTML parser does; ``False`` if it would do more."""
-    if not _blank(table.text) or any(
-            part.tag not in _TABLE_PARTS or not _blank(part.tail) for part in table):
+    if not _blank(table.text) or any(part.tag not in _TABLE_PARTS or not _blank(part.tail) for part in table):
         return False
     for part in table.iter():
         if part.tag in ("tbody", "thead", "tfoot", "tr") and not _blank(part.text):
@@ -197,8 +200,8 @@ class _Renderer:
         self.fetcher = TemplateURLFetcher((root, FONT_DIR))
         self.font_config = FontConfiguration()
         self.stylesheet = weasyprint.CSS(
-            string=base_css(root), base_url=root.as_uri() + "/",
-            url_fetcher=self.fetcher, font_config=self.font_config)
+            string=base_css(root), base_url=root.as_uri() + "/", url_fetcher=self.fetcher, font_config=self.font_config
+        )
         # Its @counter-style rules are already in WeasyPrint's own user-agent counter styles.
         self.user_agent_stylesheet = weasyprint.CSS(string=user_agent_css(), counter_style=CounterStyle())
 
@@ -206,8 +209,11 @@ class _Renderer:
         """Parse a rendered template into a WeasyPrint document using this renderer's resources."""
         base_url = self.root.as_uri() + "/"
         tree = parse_well_formed(html)
-        document = (_DocumentHTML(string=html, base_url=base_url, url_fetcher=self.fetcher) if tree is None
-                    else _DocumentHTML.from_tree(tree, base_url, self.fetcher))
+        document = (
+            _DocumentHTML(string=html, base_url=base_url, url_fetcher=self.fetcher)
+            if tree is None
+            else _DocumentHTML.from_tree(tree, base_url, self.fetcher)
+        )
         document.user_agent_stylesheet = self.user_agent_stylesheet
         return document
 
@@ -284,10 +290,18 @@ class _ArchiveMetadata(DocumentMetadata):  # type: ignore[misc]
 
     def __init__(self, base: DocumentMetadata, properties: Mapping[str, str | list[str]]) -> None:
         super().__init__(
-            title=base.title, authors=base.authors, description=base.description,
-            keywords=base.keywords, generator=base.generator, created=base.created,
-            modified=base.modified, attachments=base.attachments, lang=base.lang,
-            custom=base.custom, xmp_metadata=base.xmp_metadata)
+            title=base.title,
+            authors=base.authors,
+            description=base.description,
+            keywords=base.keywords,
+            generator=base.generator,
+            created=base.created,
+            modified=base.modified,
+            attachments=base.attachments,
+            lang=base.lang,
+            custom=base.custom,
+            xmp_metadata=base.xmp_metadata,
+        )
         self.properties = dict(properties)
 
     def generate_rdf_metadata(self, variant: str, version: int, conformance: str) -> bytes:
@@ -313,8 +327,7 @@ def _extension_schema(properties: Mapping[str, str | list[str]]) -> ET.Element:
     ext = "http://www.aiim.org/pdfa/ns/extension/"
     schema = "http://www.aiim.org/pdfa/ns/schema#"
     prop = "http://www.aiim.org/pdfa/ns/property#"
-    for prefix, uri in (("pdfaExtension", ext), ("pdfaSchema", schema), ("pdfaProperty", prop),
-                        (XMP_PREFIX, XMP_NAMESPACE)):
+    for prefix, uri in (("pdfaExtension", ext), ("pdfaSchema", schema), ("pdfaProperty", prop), (XMP_PREFIX, XMP_NAMESPACE)):
         ET.register_namespace(prefix, uri)
     description = ET.Element(f"{{{rdf}}}Description", {f"{{{rdf}}}about": ""})
     bag = ET.SubElement(ET.SubElement(description, f"{{{ext}}}schemas"), f"{{{rdf}}}Bag")
@@ -396,8 +409,14 @@ def _fixed_datetime(context: DocumentContext) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=_CN_TZ).astimezone(dt.UTC)
 
 
-def render_pdf(kind: str, context: DocumentContext, attachments: Mapping[str, bytes] | None = None,
-               *, strict_glyphs: bool = False, root: Path = TEMPLATE_ROOT) -> RenderedDocument:
+def render_pdf(
+    kind: str,
+    context: DocumentContext,
+    attachments: Mapping[str, bytes] | None = None,
+    *,
+    strict_glyphs: bool = False,
+    root: Path = TEMPLATE_ROOT,
+) -> RenderedDocument:
     """Render a document to reproducible PDF/A-3b bytes with its attachments embedded."""
     renderer = _renderer(root)
     html = render_html(kind, context, standalone=False, root=root)
@@ -408,20 +427,26 @@ def render_pdf(kind: str, context: DocumentContext, attachments: Mapping[str, by
     identifier = digest.hexdigest()[:32].encode("ascii")
     stamp = _fixed_datetime(context)
     with fewer_collections(), collect_weasyprint_warnings() as warnings:
-        document = renderer.html(html).render(
-            stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
+        document = renderer.html(html).render(stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
         document.metadata = _ArchiveMetadata(document.metadata, _xmp_properties(kind, context))
         pdf_attachments = [
-            weasyprint.Attachment(string=data, name=name, relationship="Data",
-                                  created=stamp, modified=stamp, url_fetcher=renderer.fetcher)
-            for name, data in files.items()]
+            weasyprint.Attachment(
+                string=data, name=name, relationship="Data", created=stamp, modified=stamp, url_fetcher=renderer.fetcher
+            )
+            for name, data in files.items()
+        ]
         pdf = document.write_pdf(
-            pdf_variant=PDF_VARIANT, pdf_identifier=identifier, attachments=pdf_attachments,
-            finisher=_finish)
-    missing = tuple(dict.fromkeys(
-        chr(int(m.group(1), 16)) for msg in warnings if (m := _MISSING_GLYPH.search(msg))))
+            pdf_variant=PDF_VARIANT, pdf_identifier=identifier, attachments=pdf_attachments, finisher=_finish
+        )
+    missing = tuple(dict.fromkeys(chr(int(m.group(1), 16)) for msg in warnings if (m := _MISSING_GLYPH.search(msg))))
     if strict_glyphs and missing:
         raise IllegibleTextError(missing)
     return RenderedDocument(
-        kind=kind, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), html=html,
-        page_count=len(document.pages), missing_glyphs=missing, warnings=tuple(warnings))
+        kind=kind,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        html=html,
+        page_count=len(document.pages),
+        missing_glyphs=missing,
+        warnings=tuple(warnings),
+    )

@@ -25,26 +25,36 @@ _XIAN_ENTERPRISES = ("顺丰速运西安分公司", "中通快递西安分拨中
 
 _XIAN_TERMS: dict[str, Any] = {
     "piece_rates": [
-        {"service": "parcel_delivery", "unit": "parcel", "rate_cny": "1.20",
-         "supplements": [{"condition": "night", "amount_cny": "0.50"},
-                         {"condition": "bad_weather", "amount_cny": "0.30"}]},
-        {"service": "parcel_pickup", "unit": "parcel", "rate_cny": "1.20",
-         "supplements": [{"condition": "peak", "amount_cny": "0.20"}]},
-        {"service": "bulky_parcel_delivery", "unit": "parcel", "rate_cny": "3.50",
-         "supplements": [{"condition": "distance", "amount_cny": "1.00"},
-                         {"condition": "holiday", "amount_cny": "1.50"}]},
+        {
+            "service": "parcel_delivery",
+            "unit": "parcel",
+            "rate_cny": "1.20",
+            "supplements": [{"condition": "night", "amount_cny": "0.50"}, {"condition": "bad_weather", "amount_cny": "0.30"}],
+        },
+        {
+            "service": "parcel_pickup",
+            "unit": "parcel",
+            "rate_cny": "1.20",
+            "supplements": [{"condition": "peak", "amount_cny": "0.20"}],
+        },
+        {
+            "service": "bulky_parcel_delivery",
+            "unit": "parcel",
+            "rate_cny": "3.50",
+            "supplements": [{"condition": "distance", "amount_cny": "1.00"}, {"condition": "holiday", "amount_cny": "1.50"}],
+        },
     ],
     "expected_units_per_hour": "18",
-    "order_allocation": {"rules_published": True, "change_notice_days": 30,
-                         "refusals_without_penalty_per_day": 3},
-    "pay_method": {"cycle": "monthly", "pay_day": 10, "max_commission_pct": "15",
-                   "itemised_statement": True},
+    "order_allocation": {"rules_published": True, "change_notice_days": 30, "refusals_without_penalty_per_day": 3},
+    "pay_method": {"cycle": "monthly", "pay_day": 10, "max_commission_pct": "15", "itemised_statement": True},
     "working_hours": {"max_continuous_minutes": 240, "min_break_minutes": 20, "max_daily_hours": 8},
     "rest_leave": {"rest_days_per_month": 4, "holiday_pay_multiplier": "3"},
-    "labour_protection": {"equipment": ["安全头盔", "雨衣", "手套", "防寒服"],
-                          "heat_allowance_cny_month": "300", "safety_training_hours_year": 8},
-    "insurance_welfare": {"occupational_injury": True, "accident_cover_cny": "600000",
-                          "premium_paid_by": "platform"},
+    "labour_protection": {
+        "equipment": ["安全头盔", "雨衣", "手套", "防寒服"],
+        "heat_allowance_cny_month": "300",
+        "safety_training_hours_year": 8,
+    },
+    "insurance_welfare": {"occupational_injury": True, "accident_cover_cny": "600000", "premium_paid_by": "platform"},
     "rewards_penalties": {"max_deduction_cny": "50", "appeal_days": 7, "human_review_required": True},
 }
 
@@ -61,8 +71,12 @@ _XIAN_POSITIONS: dict[str, tuple[str, str]] = {
 
 
 def _sha256_of_terms(terms: dict[str, Any], term_start: str, term_end: str) -> str:
-    canonical = json.dumps({"term_start": term_start, "term_end": term_end, "terms": terms},
-                           ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        {"term_start": term_start, "term_end": term_end, "terms": terms},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -78,31 +92,53 @@ def _rules(kind: str, region_code: str) -> dict[str, Any]:
 def _xian_express() -> dict[str, Any]:
     term_start, term_end = "2027-01-01", "2028-12-31"
     sha = _sha256_of_terms(_XIAN_TERMS, term_start, term_end)
-    tallies = [(_XIAN_ENTERPRISES[0], 40, 36, 34, 1, 1), (_XIAN_ENTERPRISES[1], 30, 26, 24, 1, 1),
-               (_XIAN_ENTERPRISES[2], 25, 22, 21, 1, 0), (_XIAN_ENTERPRISES[3], 25, 20, 18, 1, 1)]
+    tallies = [
+        (_XIAN_ENTERPRISES[0], 40, 36, 34, 1, 1),
+        (_XIAN_ENTERPRISES[1], 30, 26, 24, 1, 1),
+        (_XIAN_ENTERPRISES[2], 25, 22, 21, 1, 0),
+        (_XIAN_ENTERPRISES[3], 25, 20, 18, 1, 1),
+    ]
     meetings = []
     for number, (held_on, chair, location) in enumerate(
-        [("2026-10-10", "worker", "西安市总工会职工服务中心三楼会议室"),
-         ("2026-10-24", "employer", "西安市快递行业协会会议室"),
-         ("2026-11-14", "worker", "西安市总工会职工服务中心三楼会议室")], start=1):
-        meetings.append({
-            "number": number, "held_on": held_on, "location": location, "chair_side": chair,
-            "recorder": "刘畅（西安市劳动关系三方协调办公室）",
-            "summary": (f"双方就第{number}轮协商议题逐项交换意见。职工方介绍了对全市快递从业人员收入、"
-                        "工作时间和安全保障情况的调查结果，企业方介绍了各企业成本构成和系统改造安排。\n"
-                        "双方同意在下次会议前各自完善测算数据，并由起草小组整理形成合同文本。"),
-            "positions": [{"topic": key, "worker_position": w, "employer_position": e,
-                           "agreed": number == 3} for key, (w, e) in _XIAN_POSITIONS.items()],
-        })
+        [
+            ("2026-10-10", "worker", "西安市总工会职工服务中心三楼会议室"),
+            ("2026-10-24", "employer", "西安市快递行业协会会议室"),
+            ("2026-11-14", "worker", "西安市总工会职工服务中心三楼会议室"),
+        ],
+        start=1,
+    ):
+        meetings.append(
+            {
+                "number": number,
+                "held_on": held_on,
+                "location": location,
+                "chair_side": chair,
+                "recorder": "刘畅（西安市劳动关系三方协调办公室）",
+                "summary": (
+                    f"双方就第{number}轮协商议题逐项交换意见。职工方介绍了对全市快递从业人员收入、"
+                    "工作时间和安全保障情况的调查结果，企业方介绍了各企业成本构成和系统改造安排。\n"
+                    "双方同意在下次会议前各自完善测算数据，并由起草小组整理形成合同文本。"
+                ),
+                "positions": [
+                    {"topic": key, "worker_position": w, "employer_position": e, "agreed": number == 3}
+                    for key, (w, e) in _XIAN_POSITIONS.items()
+                ],
+            }
+        )
     return {
         "case": {
             "case_id": "XA-KD-2026-0001",
             "title": "西安市快递行业集体合同（2027—2028年度）",
-            "level": "sector", "sector": "express_delivery", "region_code": "610100",
+            "level": "sector",
+            "sector": "express_delivery",
+            "region_code": "610100",
             "kind": "comprehensive",
-            "parties": {"union": "西安市快递行业工会联合会", "employer_body": "西安市快递行业协会",
-                        "bureau": "西安市人力资源和社会保障局",
-                        "covered_enterprises": list(_XIAN_ENTERPRISES)},
+            "parties": {
+                "union": "西安市快递行业工会联合会",
+                "employer_body": "西安市快递行业协会",
+                "bureau": "西安市人力资源和社会保障局",
+                "covered_enterprises": list(_XIAN_ENTERPRISES),
+            },
             "worker_representatives": [
                 {"name": "张建国", "title": "西安市快递行业工会联合会主席", "is_chief": True},
                 {"name": "李秀兰", "title": "顺丰速运西安分公司快递员"},
@@ -121,22 +157,50 @@ def _xian_express() -> dict[str, Any]:
             "rules": _rules("comprehensive", "610100"),
         },
         "served_on": "2026-09-01",
-        "demands": ("一、建立全市快递行业计件单价最低标准，派送单价不低于每件1.20元，并设立夜间、恶劣天气等补贴。\n"
-                    "二、公开订单分配规则和考核算法，调整前听取工会意见。\n"
-                    "三、保障快递员休息权利，限制连续在线时长，落实高温津贴和劳动防护。\n"
-                    "四、全员参加职业伤害保障，规范罚款扣款，建立申诉和人工复核机制。"),
+        "demands": (
+            "一、建立全市快递行业计件单价最低标准，派送单价不低于每件1.20元，并设立夜间、恶劣天气等补贴。\n"
+            "二、公开订单分配规则和考核算法，调整前听取工会意见。\n"
+            "三、保障快递员休息权利，限制连续在线时长，落实高温津贴和劳动防护。\n"
+            "四、全员参加职业伤害保障，规范罚款扣款，建立申诉和人工复核机制。"
+        ),
         "meetings": meetings,
-        "draft": {"version": 3, "sha256": sha, "term_start": term_start, "term_end": term_end,
-                  "terms": _XIAN_TERMS, "created_on": "2026-12-01"},
-        "vote": {"held_on": "2026-12-15", "draft_version": 3, "draft_sha256": sha,
-                 "members": 120, "present": 104, "yes": 97, "no": 4, "abstain": 3,
-                 "quorum_met": True, "majority_met": True,
-                 "per_enterprise": [
-                     {"enterprise": name, "members": m, "present": p, "yes": y, "no": n, "abstain": a,
-                      "quorum_met": p * 3 >= m * 2, "majority_met": y * 2 > m}
-                     for name, m, p, y, n, a in tallies]},
-        "signatures": [{"side": "worker", "signatory": "张建国", "signed_on": "2026-12-18"},
-                       {"side": "employer", "signatory": "陈志强", "signed_on": "2026-12-18"}],
+        "draft": {
+            "version": 3,
+            "sha256": sha,
+            "term_start": term_start,
+            "term_end": term_end,
+            "terms": _XIAN_TERMS,
+            "created_on": "2026-12-01",
+        },
+        "vote": {
+            "held_on": "2026-12-15",
+            "draft_version": 3,
+            "draft_sha256": sha,
+            "members": 120,
+            "present": 104,
+            "yes": 97,
+            "no": 4,
+            "abstain": 3,
+            "quorum_met": True,
+            "majority_met": True,
+            "per_enterprise": [
+                {
+                    "enterprise": name,
+                    "members": m,
+                    "present": p,
+                    "yes": y,
+                    "no": n,
+                    "abstain": a,
+                    "quorum_met": p * 3 >= m * 2,
+                    "majority_met": y * 2 > m,
+                }
+                for name, m, p, y, n, a in tallies
+            ],
+        },
+        "signatures": [
+            {"side": "worker", "signatory": "张建国", "signed_on": "2026-12-18"},
+            {"side": "employer", "signatory": "陈志强", "signed_on": "2026-12-18"},
+        ],
         "filing": {"filed_on": "2026-12-22", "receipt_no": "西人社集备〔2026〕118号"},
         "publication": {"published_on": "2027-01-20", "channels": ["notice_board", "app", "wechat"]},
     }
@@ -144,40 +208,79 @@ def _xian_express() -> dict[str, Any]:
 
 def _minimal_wage() -> dict[str, Any]:
     """A small wage-only case outside Shaanxi whose vote failed: exercises the other branches."""
-    terms = {"piece_rates": [{"service": "food_delivery", "unit": "order", "rate_cny": "4.50",
-                              "supplements": []}],
-             "expected_units_per_hour": "5",
-             "pay_method": {"cycle": "weekly", "pay_day": 3, "max_commission_pct": "18.5",
-                            "itemised_statement": False}}
+    terms = {
+        "piece_rates": [{"service": "food_delivery", "unit": "order", "rate_cny": "4.50", "supplements": []}],
+        "expected_units_per_hour": "5",
+        "pay_method": {"cycle": "weekly", "pay_day": 3, "max_commission_pct": "18.5", "itemised_statement": False},
+    }
     sha = _sha256_of_terms(terms, "2027-03-01", "2028-02-29")
     return {
         "case": {
-            "case_id": "SZ-WM-2027-0007", "title": "苏州市外卖配送行业工资专项集体合同",
-            "level": "regional", "sector": "food_delivery", "region_code": "320500", "kind": "wage",
-            "parties": {"union": "苏州市外卖配送行业工会", "employer_body": "苏州市餐饮外卖平台企业协会",
-                        "bureau": "苏州市人力资源和社会保障局", "covered_enterprises": ["苏州某配送服务有限公司"]},
+            "case_id": "SZ-WM-2027-0007",
+            "title": "苏州市外卖配送行业工资专项集体合同",
+            "level": "regional",
+            "sector": "food_delivery",
+            "region_code": "320500",
+            "kind": "wage",
+            "parties": {
+                "union": "苏州市外卖配送行业工会",
+                "employer_body": "苏州市餐饮外卖平台企业协会",
+                "bureau": "苏州市人力资源和社会保障局",
+                "covered_enterprises": ["苏州某配送服务有限公司"],
+            },
             "worker_representatives": [
                 {"name": "吴晓东", "title": "工会主席", "is_chief": True},
-                {"name": "郑敏", "title": "配送员"}, {"name": "钱伟", "title": "配送员"}],
+                {"name": "郑敏", "title": "配送员"},
+                {"name": "钱伟", "title": "配送员"},
+            ],
             "employer_representatives": [
                 {"name": "冯立", "title": "法定代表人", "is_chief": True},
-                {"name": "褚红", "title": "人事经理"}, {"name": "卫东", "title": "财务经理"}],
+                {"name": "褚红", "title": "人事经理"},
+                {"name": "卫东", "title": "财务经理"},
+            ],
             "topics": ["piece_rates", "pay_method"],
             "rules": _rules("wage", "320500"),
         },
         "served_on": "2027-01-05",
         "demands": "提高每单配送费。",
-        "meetings": [{"number": 1, "held_on": "2027-01-20", "location": "协会会议室",
-                      "chair_side": "employer", "recorder": "沈洁", "summary": "双方交换意见。",
-                      "positions": [{"topic": "piece_rates", "worker_position": "每单4.50元",
-                                     "employer_position": "每单4.00元", "agreed": False}]}],
-        "draft": {"version": 1, "sha256": sha, "term_start": "2027-03-01", "term_end": "2028-02-29",
-                  "terms": terms, "created_on": "2027-02-01"},
-        "vote": {"held_on": "2027-02-10", "draft_version": 1, "draft_sha256": sha,
-                 "members": 30, "present": 24, "yes": 19, "no": 3, "abstain": 2,
-                 "quorum_met": True, "majority_met": True, "per_enterprise": []},
-        "signatures": [{"side": "worker", "signatory": "吴晓东", "signed_on": "2027-02-12"},
-                       {"side": "employer", "signatory": "冯立", "signed_on": "2027-02-13"}],
+        "meetings": [
+            {
+                "number": 1,
+                "held_on": "2027-01-20",
+                "location": "协会会议室",
+                "chair_side": "employer",
+                "recorder": "沈洁",
+                "summary": "双方交换意见。",
+                "positions": [
+                    {"topic": "piece_rates", "worker_position": "每单4.50元", "employer_position": "每单4.00元", "agreed": False}
+                ],
+            }
+        ],
+        "draft": {
+            "version": 1,
+            "sha256": sha,
+            "term_start": "2027-03-01",
+            "term_end": "2028-02-29",
+            "terms": terms,
+            "created_on": "2027-02-01",
+        },
+        "vote": {
+            "held_on": "2027-02-10",
+            "draft_version": 1,
+            "draft_sha256": sha,
+            "members": 30,
+            "present": 24,
+            "yes": 19,
+            "no": 3,
+            "abstain": 2,
+            "quorum_met": True,
+            "majority_met": True,
+            "per_enterprise": [],
+        },
+        "signatures": [
+            {"side": "worker", "signatory": "吴晓东", "signed_on": "2027-02-12"},
+            {"side": "employer", "signatory": "冯立", "signed_on": "2027-02-13"},
+        ],
         "filing": {"filed_on": "2027-02-14"},
         "publication": {"published_on": "2027-03-10", "channels": ["app"]},
     }
@@ -223,12 +326,17 @@ def sample_context(kind: str, sample: str = "xian_express") -> DocumentContext:
 def sample_attachments(kind: str, sample: str = "xian_express") -> dict[str, bytes]:
     """Return the attachments the engine would pass for a sample document (terms.json, audit.json)."""
     data = sample_data(sample)
-    audit = [{"seq": 1, "event": "create", "case_id": data["case"]["case_id"]},
-             {"seq": 2, "event": kind, "at": "2026-12-18T10:00:00+08:00"}]
+    audit = [
+        {"seq": 1, "event": "create", "case_id": data["case"]["case_id"]},
+        {"seq": 2, "event": kind, "at": "2026-12-18T10:00:00+08:00"},
+    ]
     files = {"audit.json": json.dumps(audit, ensure_ascii=False, indent=1).encode("utf-8")}
     if kind not in ("proposal", "minutes"):
-        terms = {"term_start": data["draft"]["term_start"], "term_end": data["draft"]["term_end"],
-                 "terms": data["draft"]["terms"]}
+        terms = {
+            "term_start": data["draft"]["term_start"],
+            "term_end": data["draft"]["term_end"],
+            "terms": data["draft"]["terms"],
+        }
         files["terms.json"] = json.dumps(terms, ensure_ascii=False, indent=1).encode("utf-8")
     return files
 

@@ -126,7 +126,9 @@ def _vote(vote: Vote, profile: Profile, names: dict[int, str]) -> dict[str, Any]
         "held_on": vote.held_on,
         "draft_version": vote.draft_version,
         "draft_sha256": vote.draft_sha256,
-        "per_enterprise": [{**tally(t), "enterprise": names.get(t["enterprise_id"], str(t["enterprise_id"]))} for t in vote.per_enterprise],
+        "per_enterprise": [
+            {**tally(t), "enterprise": names.get(t["enterprise_id"], str(t["enterprise_id"]))} for t in vote.per_enterprise
+        ],
     }
 
 
@@ -148,7 +150,12 @@ def _audit_json(chain: Sequence[AuditEvent], upto_seq: int) -> bytes:
 
 
 def _terms_json(draft: Draft) -> bytes:
-    data = {"term_start": draft.term_start.isoformat(), "term_end": draft.term_end.isoformat(), "terms": draft.terms, "sha256": draft.sha256}
+    data = {
+        "term_start": draft.term_start.isoformat(),
+        "term_end": draft.term_end.isoformat(),
+        "terms": draft.terms,
+        "sha256": draft.sha256,
+    }
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
 
@@ -174,7 +181,9 @@ def plan_for_draft(uow: UnitOfWork, case: NegotiationCase, draft: Draft, chain: 
     """The draft document: from the draft alone, its audit chain up to the draft's creation."""
     facts = _case_facts(uow, case)
     facts.pop("_enterprise_names")
-    made_at = next((e.seq for e in chain if e.event == "add_draft" and (e.data or {}).get("version") == draft.version), len(chain))
+    made_at = next(
+        (e.seq for e in chain if e.event == "add_draft" and (e.data or {}).get("version") == draft.version), len(chain)
+    )
     context = _build("draft", {"case": facts, "draft": _draft(draft)})
     attachments = {"terms.json": _terms_json(draft), "audit.json": _audit_json(chain, made_at)}
     return PlannedDocument("draft", context, attachments, draft.version)
@@ -218,7 +227,9 @@ def plan_for_event(
     return [PlannedDocument(kind, _build(kind, fields), attachments, draft.version)]
 
 
-def plan_for_meeting(uow: UnitOfWork, case: NegotiationCase, meeting: Meeting, chain: Sequence[AuditEvent]) -> list[PlannedDocument]:
+def plan_for_meeting(
+    uow: UnitOfWork, case: NegotiationCase, meeting: Meeting, chain: Sequence[AuditEvent]
+) -> list[PlannedDocument]:
     """The minutes of a meeting just recorded."""
     assert case.id is not None
     facts = _case_facts(uow, case)
@@ -252,7 +263,11 @@ def check_legibility(uow: UnitOfWork, case: NegotiationCase, draft: Draft | None
     for path, text in texts.items():
         for char, index in docs.illegible_characters(text):
             found.append(
-                violation("legibility", f"字符「{char}」（U+{ord(char):04X}）在任何字体中都无法显示，请改用可显示的字符", f"{path}[{index}]")
+                violation(
+                    "legibility",
+                    f"字符「{char}」（U+{ord(char):04X}）在任何字体中都无法显示，请改用可显示的字符",
+                    f"{path}[{index}]",
+                )
             )
     if found:
         raise rule_violation(found)
@@ -284,7 +299,14 @@ def store_all(uow: UnitOfWork, case: NegotiationCase, made: Sequence[MadeDocumen
         if (m.planned.kind, m.sha256) in stored:
             continue  # a draft submitted again after changes were requested: the same bytes, kept once
         store.put(m.pdf)
-        row = Document(case_id=case.id, kind=m.planned.kind, draft_version=m.planned.draft_version, sha256=m.sha256, size=len(m.pdf), created_at=at)
+        row = Document(
+            case_id=case.id,
+            kind=m.planned.kind,
+            draft_version=m.planned.draft_version,
+            sha256=m.sha256,
+            size=len(m.pdf),
+            created_at=at,
+        )
         uow.repo.add(row)
         uow.repo.flush()
         previous = earlier.get(m.planned.kind)
@@ -292,8 +314,6 @@ def store_all(uow: UnitOfWork, case: NegotiationCase, made: Sequence[MadeDocumen
             previous.superseded_by = row.id
         rows.append(row)
     return rows
-
-
 
 
 def draft_pdf(uow: UnitOfWork, case: NegotiationCase, draft: Draft) -> tuple[bytes, str]:

@@ -17,7 +17,7 @@ from negotiation.rules import profile_for_region, rule_violation
 from negotiation.service_layer import documents as docs
 from negotiation.service_layer.access import Actor, can_see, parties_of
 from negotiation.service_layer.clock import now_iso, today
-from negotiation.service_layer.unit_of_work import UnitOfWork
+from negotiation.service_layer.unit_of_work import StaleRead, UnitOfWork
 from negotiation.service_layer.views import case_view
 from negotiation.states.guards import representative_violations
 from negotiation.states.machine import allowed_events, can_fire
@@ -86,7 +86,9 @@ def record_change(
     if bump:
         case.version += 1
         case.updated_at = at
-    link = audit.append_event(case, at=at, actor=actor, event=event, from_state=from_state, to_state=case.state, data=data)
+    link = audit.append_event(
+        case, at=at, actor=actor, event=event, from_state=from_state, to_state=case.state, data=data, make=uow.repo.new_link
+    )
     uow.repo.case_changed(case, link)
     return link
 
@@ -117,7 +119,9 @@ def create_user(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
                 message = f"角色 {cmd.role} 不能属于类型为 {org.kind} 的组织"
                 raise ValidationFailed(message, [Violation(None, message, None, "organization_id")])
         token = secrets.token_urlsafe(32)
-        user = User(name=cmd.name, role=cmd.role, organization_id=cmd.organization_id, token_hash=hash_token(token), created_at=now_iso())
+        user = User(
+            name=cmd.name, role=cmd.role, organization_id=cmd.organization_id, token_hash=hash_token(token), created_at=now_iso()
+        )
         uow.repo.add(user)
         uow.repo.flush()
         result = {"id": user.id, "name": user.name, "role": user.role, "organization_id": user.organization_id, "token": token}
@@ -129,7 +133,9 @@ def ensure_admin(uow: UnitOfWork, *, token: str) -> None:
     """The admin user for NEGOTIATION_ADMIN_TOKEN exists (idempotent)."""
     with uow:
         if uow.repo.user_by_token_hash(hash_token(token)) is None:
-            uow.repo.add(User(name="admin", role="admin", organization_id=None, token_hash=hash_token(token), created_at=now_iso()))
+            uow.repo.add(
+                User(name="admin", role="admin", organization_id=None, token_hash=hash_token(token), created_at=now_iso())
+            )
             uow.commit()
 
 
@@ -168,7 +174,14 @@ def _amended_violations(uow: UnitOfWork, actor: Actor, cmd: CaseCreate) -> list[
     if earlier is None or not can_see(actor, earlier) or earlier.union_org_id != cmd.union_org_id:
         return [Violation(None, f"未找到本工会的案件 {cmd.amends_case_id}", None, "amends_case_id")]
     if earlier.state not in IN_FORCE_STATES:
-        return [Violation(None, f"案件 {cmd.amends_case_id} 的集体合同尚未生效（当前状态「{earlier.state}」），不能续订或变更", None, "amends_case_id")]
+        return [
+            Violation(
+                None,
+                f"案件 {cmd.amends_case_id} 的集体合同尚未生效（当前状态「{earlier.state}」），不能续订或变更",
+                None,
+                "amends_case_id",
+            )
+        ]
     return []
 
 
@@ -235,9 +248,12 @@ def _check_event(case: NegotiationCase, actor: Actor, envelope: EventEnvelope) -
         raise Forbidden(f"您所在的一方无权触发事件 {event}")
     if envelope.expected_version != case.version:
         raise VersionConflict(envelope.expected_version, case.version)
+    fireable = can_fire(case, event)
+    if fireable and event not in ONCE_PER_ORGANIZATION:
+        return parties
     allowed = allowed_events(case, parties, actor.organization_id)
-    if not can_fire(case, event) or (event in ONCE_PER_ORGANIZATION and event not in allowed):
-        already = "您所在的组织已就当前草案做过此操作；" if can_fire(case, event) else ""
+    if not fireable or event not in allowed:
+        already = "您所在的组织已就当前草案做过此操作；" if fireable else ""
         raise InvalidTransition(
             f"{already}案件当前状态为「{case.state}」，不能触发 {event}；当前允许的事件：{'、'.join(allowed) or '无'}"
         )
@@ -283,6 +299,8 @@ def fire_event(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dic
 
     An event that makes a document is first applied in a read-only unit of work to build the document,
     which is rendered with no lock held; the write transaction then applies the same facts and stores it.
+    Any other event on SQLite is first tried in an optimistic unit of work, which holds the writer queue only for
+    its writes; if the case moved meanwhile, it is done again in an ordinary one (see UnitOfWork).
     """
     at, day = now_iso(), today()
     made: list[docs.MadeDocument] = []
@@ -290,6 +308,15 @@ def fire_event(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dic
         with uow.reader() as reader:
             _case, planned = _fire(reader, actor, case_id, body, at, day, planning=True)
         made = docs.render_all(planned)
+    elif uow.can_be_optimistic:
+        try:
+            with uow.optimistic() as attempt:
+                case, _ = _fire(attempt, actor, case_id, body, at, day, planning=False)
+                result = case_view(case, actor)
+                attempt.commit(result)
+            return result
+        except StaleRead:
+            pass  # the case moved between the read and the write: the same work again, in the writer queue
     with uow:
         case, _ = _fire(uow, actor, case_id, body, at, day, planning=False)
         docs.store_all(uow, case, made, at)

@@ -17,7 +17,14 @@ from negotiation.adapters.repository import Repository
 from negotiation.adapters.statements import Statements
 from negotiation.errors import VersionConflict
 
-__all__ = ["IdempotencyClaim", "UnitOfWork", "UnitOfWorkFactory"]
+__all__ = ["IdempotencyClaim", "StaleRead", "UnitOfWork", "UnitOfWorkFactory"]
+
+
+class StaleRead(Exception):
+    """An optimistic unit of work found its case changed between its read and its write: nothing was written.
+
+    Not an answer to the caller: the handler does the same work again in an ordinary, locked unit of work.
+    """
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,14 @@ class UnitOfWork:
     negotiation/adapters/database.py). The repository sends the case aggregate's statements on that connection's
     driver connection and opens an ORM ``Session`` on the same connection only when something mapped is read or
     written, so an event that touches only its case pays for no session.
+
+    An *optimistic* unit of work (``optimistic()``, SQLite only) reads without taking the writer queue (each read
+    a statement of its own), and at ``commit`` takes the queue, begins the write transaction and writes what
+    was staged with the same version-checked ``UPDATE`` (the case's version *and* audit head as they were read):
+    so the queue is held for the few statements of the write, not for the reads and the checks of the event. If the
+    case moved in between, nothing is written and ``StaleRead`` is raised, and the caller runs the work again in an
+    ordinary unit of work, holding the queue throughout: the answer is always the one a fully serialised run gives.
+    Only for work that stages changes and flushes nothing before ``commit`` (events that make no document).
     """
 
     connection: Connection
@@ -52,8 +67,10 @@ class UnitOfWork:
         reader: Engine | None = None,
         archive_dir: Path = Path("var/archive"),
         lock: WriterLock | None = None,
+        optimistic: bool = False,
     ) -> None:
         self._engine = engine
+        self._optimistic = optimistic and lock is not None
         self._statements = statements
         self._lock = lock
         self._locked = False
@@ -65,22 +82,37 @@ class UnitOfWork:
         """A read-only sibling, for work done before the write transaction (rendering documents)."""
         return UnitOfWork(self._reader, self._statements, archive_dir=self.archive_dir)
 
+    def optimistic(self) -> UnitOfWork:
+        """A sibling that reads without the writer queue and takes it only for its writes (see the class)."""
+        return UnitOfWork(
+            self._engine, self._statements, self.idempotency, reader=self._reader, archive_dir=self.archive_dir,
+            lock=self._lock, optimistic=True,
+        )  # fmt: skip
+
+    @property
+    def can_be_optimistic(self) -> bool:
+        """Whether optimistic() reads outside the writer queue (SQLite); elsewhere it would gain nothing."""
+        return self._lock is not None
+
     def __enter__(self) -> UnitOfWork:
-        if self._lock is not None:
+        if self._lock is not None and not self._optimistic:
             self._lock.acquire()  # queue behind other writers here rather than in SQLite's polling busy handler
             self._locked = True
         try:
             self.connection = self._engine.connect()
-            self.connection.begin()
+            if self._optimistic:
+                # No transaction yet: each read is a statement of its own (the case and its deadlines are one); an
+                # ORM read would begin a read-only one (BEGIN, not BEGIN IMMEDIATE). The write checks what was read.
+                self.connection.execution_options(read_only=True)
+            else:
+                self.connection.begin()
         except BaseException:
             self._release()
             raise
         self.repo = Repository(self.connection, self._statements)
         return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         try:
             self.repo.close()
             if self.connection.in_transaction():
@@ -97,6 +129,8 @@ class UnitOfWork:
     def commit(self, response: Any = None) -> None:
         """Commit (with the response stored under the idempotency key, if any); a lost race is a version conflict."""
         claim = self.idempotency
+        if self._optimistic:
+            self._begin_writing()
         try:
             self.repo.save_changes()  # the changed cases (version-checked UPDATE), their deadlines, the audit links
             if claim is not None:
@@ -109,6 +143,8 @@ class UnitOfWork:
             self._release()
         except StaleDataError as exc:
             self.rollback()
+            if self._optimistic:
+                raise StaleRead() from exc
             raise VersionConflict() from exc
         except IntegrityError as exc:
             self.rollback()
@@ -119,6 +155,18 @@ class UnitOfWork:
         except OperationalError:
             self.rollback()
             raise
+
+    def _begin_writing(self) -> None:
+        # End the read, queue for the write, begin it on the same connection (BEGIN IMMEDIATE on SQLite).
+        assert self._lock is not None
+        self.repo.suspend()
+        if self.connection.in_transaction():
+            self.connection.rollback()
+        self.connection.execution_options(read_only=False)
+        self._lock.acquire()
+        self._locked = True
+        self.connection.begin()
+        self.repo.resume()
 
     def rollback(self) -> None:
         """Undo everything since the transaction began."""

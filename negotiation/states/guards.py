@@ -79,9 +79,7 @@ def _side_violations(side: str, reps: list[Representative], profile: Profile) ->
     cap = profile.number("external_max_fraction")
     externals = sum(1 for r in reps if r.is_external)
     if reps and Fraction(externals, len(reps)) > cap.fraction:
-        found.append(
-            violation("R3", f"{label}外聘代表 {externals} 人，超过本方代表人数的{cap.value}", side, cap.citation)
-        )
+        found.append(violation("R3", f"{label}外聘代表 {externals} 人，超过本方代表人数的{cap.value}", side, cap.citation))
     return found
 
 
@@ -108,7 +106,9 @@ def vote_violations(members: int, present: int, yes: int, no: int, abstain: int,
     if present > members:
         found.append(Violation(None, f"出席人数 {present} 不能多于应到人数 {members}", None, f"{path}.present"))
     if yes + no + abstain > present:
-        found.append(Violation(None, f"赞成、反对、弃权合计 {yes + no + abstain} 票，多于出席人数 {present}", None, f"{path}.yes"))
+        found.append(
+            Violation(None, f"赞成、反对、弃权合计 {yes + no + abstain} 票，多于出席人数 {present}", None, f"{path}.yes")
+        )
     if members == 0:
         found.append(Violation(None, "应到人数须大于零", None, f"{path}.members"))
     return found

@@ -9,7 +9,7 @@ from transitions import EventData, Machine, MachineError
 from negotiation.model import NegotiationCase
 from negotiation.states.guards import GUARDS
 from negotiation.states.state import CaseState
-from negotiation.states.table import ONCE_PER_ORGANIZATION, TRANSITIONS, Party, sources
+from negotiation.states.table import ONCE_PER_ORGANIZATION, TRANSITIONS, Party, Transition, sources
 
 __all__ = ["allowed_events", "can_fire", "fire"]
 
@@ -45,6 +45,12 @@ MACHINE = Machine(
 )
 
 
+# The transitions out of each state, in the table's order (what allowed_events looks through).
+_FROM: dict[str, tuple[Transition, ...]] = {
+    state.value: tuple(t for t in TRANSITIONS if state in t.sources) for state in CaseState
+}
+
+
 def fire(case: NegotiationCase, event: str) -> CaseState:
     """Move the case by an event whose checks already passed; returns the new state."""
     case.state = CaseState(case.state).value
@@ -71,10 +77,10 @@ def allowed_events(case: NegotiationCase, parties: frozenset[Party], organizatio
     if Party.EMPLOYER_BODY in parties and "employer" in signed_sides:
         done.add("sign")
     result: list[str] = []
-    for t in TRANSITIONS:
+    for t in _FROM.get(case.state, ()):
         if t.event in result or t.event in done or Party.SYSTEM in t.fired_by:
             continue
-        if case.state in t.sources and parties & t.fired_by:
+        if parties & t.fired_by:
             result.append(t.event)
     assert all(e in ONCE_PER_ORGANIZATION or e not in done for e in result)
     return result

@@ -80,11 +80,19 @@ SYSTEM_EVENTS = frozenset(t.event for t in TRANSITIONS if t.fired_by == SYSTEM)
 ONCE_PER_ORGANIZATION = frozenset({"approve_draft", "sign"})
 
 
+_FIRED_BY: dict[str, frozenset[Party]] = {}
+for _t in TRANSITIONS:
+    _FIRED_BY.setdefault(_t.event, _t.fired_by)
+_SOURCES: dict[str, frozenset[S]] = {
+    event: frozenset(s for t in TRANSITIONS if t.event == event for s in t.sources) for event in EVENTS
+}
+
+
 def fired_by(event: str) -> frozenset[Party]:
-    """The parties that may fire an event."""
-    return next(t.fired_by for t in TRANSITIONS if t.event == event)
+    """The parties that may fire an event (KeyError for an event not in the table)."""
+    return _FIRED_BY[event]
 
 
 def sources(event: str) -> frozenset[S]:
-    """The states an event may be fired from."""
-    return frozenset(s for t in TRANSITIONS if t.event == event for s in t.sources)
+    """The states an event may be fired from (KeyError for an event not in the table)."""
+    return _SOURCES[event]

@@ -35,8 +35,7 @@ def render_sample_pdf(kind: str, sample: str = "xian_express") -> RenderedSample
     attachments = sample_attachments(kind, sample)
     rendered = render_pdf(kind, sample_context(kind, sample), attachments)
     reader = pypdf.PdfReader(io.BytesIO(rendered.pdf))
-    return RenderedSample(kind, sample, attachments, rendered, reader,
-                          [page.extract_text() for page in reader.pages])
+    return RenderedSample(kind, sample, attachments, rendered, reader, [page.extract_text() for page in reader.pages])
 
 
 _CACHE: dict[tuple[str, str], RenderedSample] = {}
@@ -56,8 +55,11 @@ def xian() -> Callable[[str], RenderedSample]:
     return lambda kind: cached_sample(kind, "xian_express")
 
 
-@pytest.fixture(scope="module", params=[(k, s) for s in ("xian_express", "minimal_wage") for k in DOCUMENT_KINDS],
-                ids=lambda p: f"{p[1]}-{p[0]}")
+@pytest.fixture(
+    scope="module",
+    params=[(k, s) for s in ("xian_express", "minimal_wage") for k in DOCUMENT_KINDS],
+    ids=lambda p: f"{p[1]}-{p[0]}",
+)
 def every_sample(request: pytest.FixtureRequest) -> RenderedSample:
     """Every document kind of every sample, rendered once."""
     kind, sample = request.param

@@ -31,7 +31,8 @@ HOSTILE_LINES = [
 def _hostile_proposal() -> ProposalContext:
     data = sample_data("xian_express")
     return ProposalContext.model_validate(
-        {"case": data["case"], "served_on": data["served_on"], "demands": "\n".join(HOSTILE_LINES)})
+        {"case": data["case"], "served_on": data["served_on"], "demands": "\n".join(HOSTILE_LINES)}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +78,9 @@ def _text_boxes(box: Any) -> Any:
 def test_long_unbroken_strings_stay_inside_the_margins() -> None:
     renderer = _renderer(TEMPLATE_ROOT)
     html = render_html("proposal", _hostile_proposal(), standalone=False)
-    document = weasyprint.HTML(string=html, base_url=TEMPLATE_ROOT.as_uri() + "/",
-                               url_fetcher=renderer.fetcher).render(
-        stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
+    document = weasyprint.HTML(string=html, base_url=TEMPLATE_ROOT.as_uri() + "/", url_fetcher=renderer.fetcher).render(
+        stylesheets=[renderer.stylesheet], font_config=renderer.font_config
+    )
     checked = 0
     for page in document.pages:
         page_box = page._page_box
@@ -105,7 +106,8 @@ def test_illegible_characters_names_each_character_and_where_it_stands() -> None
 def test_strict_render_refuses_text_no_font_can_draw() -> None:
     data = sample_data("xian_express")
     context = ProposalContext.model_validate(
-        {"case": data["case"], "served_on": data["served_on"], "demands": "私用区字符\ue000"})
+        {"case": data["case"], "served_on": data["served_on"], "demands": "私用区字符\ue000"}
+    )
     with pytest.raises(IllegibleTextError) as caught:
         render_pdf("proposal", context, {}, strict_glyphs=True)
     assert caught.value.characters == ("\ue000",)

@@ -27,20 +27,27 @@ def _topic_figures() -> dict[str, list[str]]:
     rates += [figures(s["amount_cny"]) for r in TERMS["piece_rates"] for s in r["supplements"]]
     return {
         "piece_rates": rates,
-        "order_allocation": [f"{TERMS['order_allocation']['change_notice_days']}日",
-                             f"{TERMS['order_allocation']['refusals_without_penalty_per_day']}单"],
+        "order_allocation": [
+            f"{TERMS['order_allocation']['change_notice_days']}日",
+            f"{TERMS['order_allocation']['refusals_without_penalty_per_day']}单",
+        ],
         "pay_method": [f"{TERMS['pay_method']['pay_day']}日前", f"{TERMS['pay_method']['max_commission_pct']}%"],
-        "working_hours": [f"{TERMS['working_hours']['max_continuous_minutes']}分钟",
-                          f"{TERMS['working_hours']['min_break_minutes']}分钟",
-                          f"{TERMS['working_hours']['max_daily_hours']}小时"],
-        "rest_leave": [f"{TERMS['rest_leave']['rest_days_per_month']}日",
-                       f"{TERMS['rest_leave']['holiday_pay_multiplier']}倍"],
-        "labour_protection": [figures(TERMS["labour_protection"]["heat_allowance_cny_month"]),
-                              f"{TERMS['labour_protection']['safety_training_hours_year']}学时",
-                              *TERMS["labour_protection"]["equipment"]],
+        "working_hours": [
+            f"{TERMS['working_hours']['max_continuous_minutes']}分钟",
+            f"{TERMS['working_hours']['min_break_minutes']}分钟",
+            f"{TERMS['working_hours']['max_daily_hours']}小时",
+        ],
+        "rest_leave": [f"{TERMS['rest_leave']['rest_days_per_month']}日", f"{TERMS['rest_leave']['holiday_pay_multiplier']}倍"],
+        "labour_protection": [
+            figures(TERMS["labour_protection"]["heat_allowance_cny_month"]),
+            f"{TERMS['labour_protection']['safety_training_hours_year']}学时",
+            *TERMS["labour_protection"]["equipment"],
+        ],
         "insurance_welfare": [figures(TERMS["insurance_welfare"]["accident_cover_cny"])],
-        "rewards_penalties": [figures(TERMS["rewards_penalties"]["max_deduction_cny"]),
-                              f"{TERMS['rewards_penalties']['appeal_days']}日内"],
+        "rewards_penalties": [
+            figures(TERMS["rewards_penalties"]["max_deduction_cny"]),
+            f"{TERMS['rewards_penalties']['appeal_days']}日内",
+        ],
     }
 
 
@@ -70,8 +77,15 @@ def test_contract_numbers_chapters_for_the_case_topics_only() -> None:
     minimal = sample_context("contract", "minimal_wage")
     rendered = render_pdf("contract", minimal, sample_attachments("contract", "minimal_wage"))
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(rendered.pdf)).pages).replace("\n", "")
-    chapters = ["第一章　总则", "第二章　行业计件单价", "第三章　报酬支付办法", "第四章　期限",
-                "第五章　变更和解除", "第六章　争议处理", "第七章　附则"]
+    chapters = [
+        "第一章　总则",
+        "第二章　行业计件单价",
+        "第三章　报酬支付办法",
+        "第四章　期限",
+        "第五章　变更和解除",
+        "第六章　争议处理",
+        "第七章　附则",
+    ]
     positions = [text.index(c) for c in chapters]
     assert positions == sorted(positions)
     for other in ("订单分配", "工作时间", "休息休假", "劳动保护", "保险福利", "奖惩制度"):
@@ -117,8 +131,7 @@ def test_resolution_states_the_counts_the_outcome_and_the_draft_hash(xian: Xian)
 
 def test_failed_vote_resolution_says_so() -> None:
     data = sample_data("minimal_wage")
-    vote = {**data["vote"], "present": 18, "yes": 14, "no": 3, "abstain": 1,
-            "quorum_met": False, "majority_met": False}
+    vote = {**data["vote"], "present": 18, "yes": 14, "no": 3, "abstain": 1, "quorum_met": False, "majority_met": False}
     context = ResolutionContext.model_validate({"case": data["case"], "draft": data["draft"], "vote": vote})
     rendered = render_pdf("resolution", context, {})
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(rendered.pdf)).pages).replace("\n", "")
@@ -146,7 +159,10 @@ def test_filing_pack_holds_letter_contract_resolution_representatives_minutes_wi
     assert titles[0].startswith("关于报送")
     assert titles[1:4] == ["综合集体合同", "职工代表大会决议", "双方协商代表名单"]
     assert [t for t in titles if t.endswith("会议纪要")] == [
-        "第一次集体协商会议纪要", "第二次集体协商会议纪要", "第三次集体协商会议纪要"]
+        "第一次集体协商会议纪要",
+        "第二次集体协商会议纪要",
+        "第三次集体协商会议纪要",
+    ]
     nested = [item for item in pack.reader.outline if isinstance(item, list)]
     assert any(getattr(child, "title", "") == "第一章　总则" for group in nested for child in group)
     assert "王堃" in pack.text  # the rare character comes through the fallback font

@@ -55,8 +55,7 @@ def test_list_items_keep_their_markers_under_the_narrowed_user_agent_stylesheet(
 
 
 def test_footnotes_with_the_footnote_class_keep_their_call_numbers() -> None:
-    html = ('<html><body><p>正文<span class="footnote" style="float: footnote">注释内容</span></p>'
-            "</body></html>")
+    html = '<html><body><p>正文<span class="footnote" style="float: footnote">注释内容</span></p></body></html>'
     text = _pdf_text(html)
     assert "注释内容" in text
     assert re.search(r"正文\s*1", text) is not None
@@ -90,11 +89,11 @@ def _run_python(code: str) -> list[str]:
     return done.stdout.strip().splitlines()
 
 
-@pytest.mark.parametrize("name", ["gobject-2.0", "pango-1.0", "pangoft2-1.0", "harfbuzz", "fontconfig",
-                                  "libpango-1.0-0", "no-such-library-anywhere"])
+@pytest.mark.parametrize(
+    "name", ["gobject-2.0", "pango-1.0", "pangoft2-1.0", "harfbuzz", "fontconfig", "libpango-1.0-0", "no-such-library-anywhere"]
+)
 def test_ldconfig_listing_finds_each_library_as_find_library_does(name: str) -> None:
-    listing = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, check=True,
-                             env={"LC_ALL": "C", "LANG": "C"}).stdout
+    listing = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, check=True, env={"LC_ALL": "C", "LANG": "C"}).stdout
     assert listing_lookup(listing)(name) == ctypes.util.find_library(name)
 
 
@@ -109,7 +108,8 @@ def test_a_cold_import_of_the_renderer_starts_one_process_not_one_per_library_na
         "subprocess.Popen.__init__ = counting\n"
         "from negotiation.documents.native import renderer_module\n"
         "renderer_module().warm_up()\n"
-        "print(started)\n")
+        "print(started)\n"
+    )
     assert output[-1] == "['/sbin/ldconfig']"
 
 
@@ -119,7 +119,8 @@ def test_renderer_imports_even_when_the_listing_lacks_its_libraries() -> None:
         "import negotiation.documents.native as native\n"
         "native._ldconfig_listing = lambda: b'\\tlibunrelated.so.1 (libc6,x86-64) => /nowhere\\n'\n"
         "module = native.renderer_module()\n"
-        "print(module.__name__, 'weasyprint.text.ffi' in sys.modules, callable(module.render_pdf))\n")
+        "print(module.__name__, 'weasyprint.text.ffi' in sys.modules, callable(module.render_pdf))\n"
+    )
     assert output[-1] == "negotiation.documents.pdf True True"
 
 
@@ -139,7 +140,8 @@ def test_a_failed_quick_import_is_forgotten_and_redone_the_ordinary_way() -> Non
         "    return real_import(name)\n"
         "importlib.import_module = first_attempt_fails\n"
         "module = native.renderer_module()\n"
-        "print(len(attempts), module.__name__, callable(module.render_pdf))\n")
+        "print(len(attempts), module.__name__, callable(module.render_pdf))\n"
+    )
     assert output[-1] == "2 negotiation.documents.pdf True"
 
 
@@ -160,16 +162,19 @@ def test_every_template_reads_as_xml_into_the_tree_the_html_parser_builds(kind: 
         assert _tree(tree) == _tree(tinyhtml5.parse(html, namespace_html_elements=False))
 
 
-@pytest.mark.parametrize("markup", [
-    "<html><head></head><body><p>一<div>二</div></p></body></html>",
-    "<html><head></head><body><p>一<br>二</p></body></html>",
-    '<html><head><meta name="author" content="甲\n乙"/></head><body><p>一</p></body></html>',
-    "<html><head></head><body><table>一<tr><td>二</td></tr></table></body></html>",
-    "<html><head></head><body><table><tr>一<td>二</td></tr></table></body></html>",
-    "<html><head></head><body><p>一\x01二</p></body></html>",
-    "<html><head></head><body><p>R&D</p></body></html>",
-    "<html><body><p>一</p></body></html>",
-])
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<html><head></head><body><p>一<div>二</div></p></body></html>",
+        "<html><head></head><body><p>一<br>二</p></body></html>",
+        '<html><head><meta name="author" content="甲\n乙"/></head><body><p>一</p></body></html>',
+        "<html><head></head><body><table>一<tr><td>二</td></tr></table></body></html>",
+        "<html><head></head><body><table><tr>一<td>二</td></tr></table></body></html>",
+        "<html><head></head><body><p>一\x01二</p></body></html>",
+        "<html><head></head><body><p>R&D</p></body></html>",
+        "<html><body><p>一</p></body></html>",
+    ],
+)
 def test_markup_xml_would_read_otherwise_than_html_is_left_to_the_html_parser(markup: str) -> None:
     assert parse_well_formed(markup) is None
 

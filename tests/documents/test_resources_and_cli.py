@@ -17,14 +17,17 @@ from negotiation.documents.render_cli import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd",
-    "http://example.com/logo.png",
-    "https://example.com/x.css",
-    "data:text/css,body{}",
-    (TEMPLATE_ROOT / ".." / "pyproject.toml").as_uri(),
-    "file://remote-host/contract_templates/_base/print.css",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://example.com/logo.png",
+        "https://example.com/x.css",
+        "data:text/css,body{}",
+        (TEMPLATE_ROOT / ".." / "pyproject.toml").as_uri(),
+        "file://remote-host/contract_templates/_base/print.css",
+    ],
+)
 def test_fetcher_refuses_everything_outside_templates_and_fonts(url: str) -> None:
     with pytest.raises(ForbiddenResourceError):
         TemplateURLFetcher((TEMPLATE_ROOT, FONT_DIR)).fetch(url)
@@ -50,11 +53,22 @@ def test_render_cli_writes_standalone_html(tmp_path: Path) -> None:
 
 def test_render_cli_runs_as_a_cold_process_without_a_database(tmp_path: Path) -> None:
     out = tmp_path / "minutes.pdf"
-    subprocess.run([sys.executable, "-m", "negotiation.documents.render_cli", "minutes",
-                    "--format", "pdf", "--out", str(out)], cwd=ROOT, check=True, timeout=120,
-                   env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    subprocess.run(
+        [sys.executable, "-m", "negotiation.documents.render_cli", "minutes", "--format", "pdf", "--out", str(out)],
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
     reader = pypdf.PdfReader(out)
     assert "集体协商会议纪要" in reader.pages[0].extract_text()
-    assert "sqlalchemy" not in subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import negotiation.documents.render_cli"],
-        cwd=ROOT, capture_output=True, text=True, check=True).stderr
+    assert (
+        "sqlalchemy"
+        not in subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", "import negotiation.documents.render_cli"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+    )

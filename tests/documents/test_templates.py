@@ -47,8 +47,7 @@ def test_a_template_syntax_error_fails_loudly(template_copy: Path) -> None:
 
 def test_an_unknown_template_variable_fails_loudly(template_copy: Path) -> None:
     page = template_copy / "proposal" / "document.html"
-    page.write_text(page.read_text(encoding="utf-8").replace("doc.demands", "doc.wishes"),
-                    encoding="utf-8")
+    page.write_text(page.read_text(encoding="utf-8").replace("doc.demands", "doc.wishes"), encoding="utf-8")
     with pytest.raises(jinja2.UndefinedError):
         render_html("proposal", sample_context("proposal"), root=template_copy)
     with pytest.raises(TemplateCheckError):

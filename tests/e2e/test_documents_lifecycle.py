@@ -31,7 +31,19 @@ def _run_to_in_force(world: World) -> Flow:
     for who in APPROVERS:
         flow.event(who, "approve_draft")
     flow.event("union", "open_vote")
-    flow.event("union", "record_vote", {"draft_version": draft["version"], "members": 30, "present": 25, "yes": 20, "no": 3, "abstain": 2, "held_on": "2026-12-01"})
+    flow.event(
+        "union",
+        "record_vote",
+        {
+            "draft_version": draft["version"],
+            "members": 30,
+            "present": 25,
+            "yes": 20,
+            "no": 3,
+            "abstain": 2,
+            "held_on": "2026-12-01",
+        },
+    )
     flow.event("union", "sign", {"signed_on": "2026-12-02", "signatory": "李建国"})
     flow.event("employer_body", "sign", {"signed_on": "2026-12-03", "signatory": "张伟"})
     flow.event("union", "file", {"filed_on": "2026-12-08"})
@@ -64,7 +76,12 @@ def test_in_force_case_has_every_document_downloadable_and_verified(world: World
             terms = json.loads(attachments["terms.json"][0])
             assert terms["terms"]["piece_rates"][0]["rate_cny"] == "1.50"
     contract = next(d for d in listing if d["kind"] == "contract")
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(world.client.get(f"/api/v1/documents/{contract['id']}/content", headers=world.h("union")).content)).pages)
+    text = "".join(
+        p.extract_text()
+        for p in PdfReader(
+            io.BytesIO(world.client.get(f"/api/v1/documents/{contract['id']}/content", headers=world.h("union")).content)
+        ).pages
+    )
     assert "西安市快递行业工会联合会" in text and "壹元伍角" in text
 
 
@@ -83,7 +100,9 @@ def test_uncovered_enterprise_cannot_download_a_document(world: World) -> None:
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
 
 
-def test_a_corrupted_archive_file_is_an_integrity_error_and_an_audit_alert_never_the_bytes(world: World, services: Services) -> None:
+def test_a_corrupted_archive_file_is_an_integrity_error_and_an_audit_alert_never_the_bytes(
+    world: World, services: Services
+) -> None:
     flow = _run_to_in_force(world)
     doc = world.client.get(f"/api/v1/cases/{flow.id}/documents", headers=world.h("union")).json()[-1]
     path = next(Path(services.settings.archive_dir).rglob(doc["sha256"]))

@@ -31,7 +31,9 @@ def test_a_sector_contract_survives_changes_a_failed_vote_and_an_objection_befor
         assert r.status_code == 201, r.text
     flow.draft()
     flow.event("union", "submit_draft", {"draft_version": 1})
-    world.client.post(f"/api/v1/cases/{flow.id}/drafts/1/comments", json={"clause": "piece_rates", "body": "单价过高"}, headers=world.h("ent2"))
+    world.client.post(
+        f"/api/v1/cases/{flow.id}/drafts/1/comments", json={"clause": "piece_rates", "body": "单价过高"}, headers=world.h("ent2")
+    )
     flow.event("ent2", "request_changes", {"comment": "请下调计件单价"})
     flow.draft(terms(rate="1.45"))
     diff = world.client.get(f"/api/v1/cases/{flow.id}/drafts/2/diff?against=1", headers=world.h("ent2")).json()["changes"]
@@ -40,7 +42,9 @@ def test_a_sector_contract_survives_changes_a_failed_vote_and_an_objection_befor
     for who in ("employer_body", "ent1", "ent2"):
         flow.event(who, "approve_draft")
     flow.event("union", "open_vote")
-    assert flow.event("union", "record_vote", {"draft_version": 2, **VOTE, "yes": 20})["state"] == "consulting"  # 20 of 40: not more than half
+    assert (
+        flow.event("union", "record_vote", {"draft_version": 2, **VOTE, "yes": 20})["state"] == "consulting"
+    )  # 20 of 40: not more than half
     flow.event("union", "submit_draft", {"draft_version": 2})
     for who in ("ent1", "ent2", "employer_body"):
         flow.event(who, "approve_draft")
@@ -70,7 +74,11 @@ def test_a_sector_contract_survives_changes_a_failed_vote_and_an_objection_befor
     assert len(audit) == case["version"] + 1  # one comment: audited without a version
     verify = world.client.get("/api/v1/audit/verify", headers=world.h("admin")).json()
     assert verify["ok"] is True and verify["events_checked"] == len(audit)
-    contracts = [d for d in world.client.get(f"/api/v1/cases/{flow.id}/documents", headers=world.h("union")).json() if d["kind"] == "contract"]
+    contracts = [
+        d
+        for d in world.client.get(f"/api/v1/cases/{flow.id}/documents", headers=world.h("union")).json()
+        if d["kind"] == "contract"
+    ]
     assert [d["draft_version"] for d in contracts] == [2, 3]
     assert contracts[0]["superseded_by"] == contracts[1]["id"] and contracts[1]["superseded_by"] is None
     for who in ("outsider", "other_union", "other_bureau"):
@@ -122,7 +130,11 @@ def test_the_served_api_answers_health_admin_set_up_and_refuses_oversized_bodies
                       headers=admin).json()  # fmt: skip
     union = {"Authorization": f"Bearer {user['token']}"}
     assert httpx.get(f"{served}/api/v1/cases", headers=union).json() == {"items": [], "next_cursor": None}
-    big = httpx.post(f"{served}/api/v1/cases", content=b"{" + b" " * (1024 * 1024) + b"}", headers={**union, "Content-Type": "application/json"})
+    big = httpx.post(
+        f"{served}/api/v1/cases",
+        content=b"{" + b" " * (1024 * 1024) + b"}",
+        headers={**union, "Content-Type": "application/json"},
+    )
     assert big.status_code == 413 and big.json()["error"]["code"] == "payload_too_large"
     tick = httpx.post(f"{served}/api/v1/admin/tick", json={"as_of": "2027-01-01"}, headers=admin)
     assert tick.status_code == 200 and tick.json() == {"fired": []}

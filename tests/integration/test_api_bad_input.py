@@ -65,7 +65,9 @@ def test_malformed_or_non_object_json_is_a_validation_error_on_every_post(
 def test_malformed_representatives_json_is_a_validation_error(world: World, services: Services) -> None:
     flow = new_flow(world)
     with nothing_changes(services.engine):
-        r = world.client.put(f"/api/v1/cases/{flow.id}/representatives", content=b'{"expected_version": 1,', headers=world.h("union"))
+        r = world.client.put(
+            f"/api/v1/cases/{flow.id}/representatives", content=b'{"expected_version": 1,', headers=world.h("union")
+        )
     expect_error(r, 422, "validation_error")
 
 
@@ -95,12 +97,18 @@ def test_bodies_over_one_mib_are_413(world: World, services: Services, consultin
 
         r = world.client.post("/api/v1/cases", content=chunks(), headers={**world.h("union"), "Content-Type": "application/json"})
         expect_error(r, 413, "payload_too_large")
-        r = world.client.put(f"/api/v1/cases/{consulting.id}/representatives", content=b"[" + b" " * MIB + b"]", headers=world.h("union"))
+        r = world.client.put(
+            f"/api/v1/cases/{consulting.id}/representatives", content=b"[" + b" " * MIB + b"]", headers=world.h("union")
+        )
         expect_error(r, 413, "payload_too_large")
 
 
 def test_a_body_just_under_one_mib_is_read(world: World, consulting: Flow) -> None:
-    body = {"event": "suspend", "expected_version": consulting.refresh()["version"], "data": {"reason": "", "resume_on": "2027-01-01"}}
+    body = {
+        "event": "suspend",
+        "expected_version": consulting.refresh()["version"],
+        "data": {"reason": "", "resume_on": "2027-01-01"},
+    }
     padding = MIB - len(json.dumps(body).encode()) - 100
     body["data"]["reason"] = "a" * padding
     r = _post(world, f"/api/v1/cases/{consulting.id}/events", body)
@@ -173,7 +181,9 @@ def test_newlines_and_tabs_are_allowed_in_free_text(world: World, consulting: Fl
 @pytest.mark.parametrize("rate", ["-1", "1e9", "NaN", 1.2, "Infinity", "1.234", "01.20", "", "+1.20", " 1.20", "1,20", "1000000000000", None, 2],
                          ids=["negative", "exponent", "nan", "float", "infinity", "three_places", "leading_zero", "empty", "plus",
                               "space", "comma", "thirteen_digits", "null", "integer"])  # fmt: skip
-def test_an_absurd_piece_rate_is_a_validation_error_at_its_path(world: World, services: Services, consulting: Flow, rate: Any) -> None:
+def test_an_absurd_piece_rate_is_a_validation_error_at_its_path(
+    world: World, services: Services, consulting: Flow, rate: Any
+) -> None:
     t = copy.deepcopy(TERMS)
     t["piece_rates"][0]["rate_cny"] = rate
     body = {"term_start": "2027-01-01", "term_end": "2028-12-31", "terms": t}
@@ -205,7 +215,9 @@ def test_a_term_of_the_wrong_type_or_range_is_a_validation_error_at_its_path(
      ("sector", "s" * 10_000), ("union_org_id", BIG), ("covered_enterprise_ids", [BIG]), ("covered_enterprise_ids", "1,2"),
      ("topics", "piece_rates"), ("bureau_org_id", "3"), ("unknown", "x")],
 )  # fmt: skip
-def test_a_case_with_empty_huge_or_control_character_fields_is_refused(world: World, services: Services, field: str, value: Any) -> None:
+def test_a_case_with_empty_huge_or_control_character_fields_is_refused(
+    world: World, services: Services, field: str, value: Any
+) -> None:
     body = world.case_body(**{field: value})
     if value is None:
         body.pop(field)
@@ -216,7 +228,9 @@ def test_a_case_with_empty_huge_or_control_character_fields_is_refused(world: Wo
 
 
 @pytest.mark.parametrize("name", ["", "名" * 10_000, "张\x00伟", "张\x1f伟", 7, None])
-def test_a_representative_with_an_empty_huge_or_control_character_name_is_refused(world: World, services: Services, name: Any) -> None:
+def test_a_representative_with_an_empty_huge_or_control_character_name_is_refused(
+    world: World, services: Services, name: Any
+) -> None:
     flow = new_flow(world)
     workers = copy.deepcopy(WORKERS)
     workers[1]["name"] = name
@@ -234,7 +248,9 @@ def test_organisations_and_users_with_bad_names_are_refused(world: World, servic
     with nothing_changes(services.engine):
         r = _post(world, "/api/v1/organizations", {"name": name, "kind": "union", "region_code": "610100"}, "admin")
         expect_error(r, 422, "validation_error", paths={"name"})
-        r = _post(world, "/api/v1/users", {"name": name, "role": "union_negotiator", "organization_id": world.orgs["union"]}, "admin")
+        r = _post(
+            world, "/api/v1/users", {"name": name, "role": "union_negotiator", "organization_id": world.orgs["union"]}, "admin"
+        )
         expect_error(r, 422, "validation_error", paths={"name"})
         r = _post(world, "/api/v1/users", {"name": "某人", "role": "union_negotiator", "organization_id": 2**63}, "admin")
         expect_error(r, 422, "validation_error", paths={"organization_id"})
@@ -265,13 +281,19 @@ def test_names_are_nfc_normalised_and_trimmed(world: World) -> None:
     [{"members": BIG}, {"present": -1}, {"yes": 1.5}, {"no": "3"}, {"members": 2**70}],
     ids=["members_2_31", "negative", "float", "string", "members_2_70"],
 )
-def test_vote_counts_beyond_32_bits_or_of_the_wrong_type_are_refused(world: World, services: Services, tally: dict[str, Any]) -> None:
+def test_vote_counts_beyond_32_bits_or_of_the_wrong_type_are_refused(
+    world: World, services: Services, tally: dict[str, Any]
+) -> None:
     flow = new_flow(world)
     flow.to_agreed(("employer_body", "ent1", "ent2"))
     flow.event("union", "open_vote")
     data = {"draft_version": 1, "members": 30, "present": 25, "yes": 20, "no": 3, "abstain": 2, **tally}
     with nothing_changes(services.engine):
-        r = _post(world, f"/api/v1/cases/{flow.id}/events", {"event": "record_vote", "expected_version": flow.refresh()["version"], "data": data})
+        r = _post(
+            world,
+            f"/api/v1/cases/{flow.id}/events",
+            {"event": "record_vote", "expected_version": flow.refresh()["version"], "data": data},
+        )
     expect_error(r, 422, "validation_error", paths={f"data.{next(iter(tally))}"})
 
 
@@ -287,7 +309,9 @@ def test_a_stale_expected_version_is_a_conflict_and_changes_nothing(world: World
     version = consulting.refresh()["version"]
     consulting.draft()
     with nothing_changes(services.engine):
-        r = _post(world, f"/api/v1/cases/{consulting.id}/events", {"event": "suspend", "expected_version": version, "data": SUSPEND})
+        r = _post(
+            world, f"/api/v1/cases/{consulting.id}/events", {"event": "suspend", "expected_version": version, "data": SUSPEND}
+        )
     expect_error(r, 409, "version_conflict")
 
 
@@ -312,7 +336,9 @@ def test_the_same_key_and_body_replays_the_first_response_and_changes_nothing(wo
     assert titles.count("幂等案件") == 1
 
 
-def test_a_replayed_event_changes_nothing_even_after_the_case_moved_on(world: World, services: Services, consulting: Flow) -> None:
+def test_a_replayed_event_changes_nothing_even_after_the_case_moved_on(
+    world: World, services: Services, consulting: Flow
+) -> None:
     version = consulting.refresh()["version"]
     body = {"event": "suspend", "expected_version": version, "data": SUSPEND}
     first = _post(world, f"/api/v1/cases/{consulting.id}/events", body, **{"Idempotency-Key": "k-suspend"})
@@ -327,7 +353,12 @@ def test_a_replayed_event_changes_nothing_even_after_the_case_moved_on(world: Wo
 def test_a_reused_key_with_another_body_is_refused(world: World, services: Services, consulting: Flow) -> None:
     version = consulting.refresh()["version"]
     path = f"/api/v1/cases/{consulting.id}/events"
-    assert _post(world, path, {"event": "suspend", "expected_version": version, "data": SUSPEND}, **{"Idempotency-Key": "k1"}).status_code == 200
+    assert (
+        _post(
+            world, path, {"event": "suspend", "expected_version": version, "data": SUSPEND}, **{"Idempotency-Key": "k1"}
+        ).status_code
+        == 200
+    )
     rows = _idempotency_rows(services)
     with nothing_changes(services.engine):
         r = _post(world, path, {"event": "resume", "expected_version": version + 1, "data": {}}, **{"Idempotency-Key": "k1"})

@@ -75,7 +75,9 @@ def test_a_case_body_that_does_not_fit_the_schema_is_refused_naming_the_field(
 @pytest.mark.parametrize(
     ("field", "org"), [("employer_org_id", "union"), ("bureau_org_id", "ent1"), ("covered_enterprise_ids", "bureau")]
 )
-def test_a_case_naming_an_organisation_of_the_wrong_kind_is_refused(world: World, services: Services, field: str, org: str) -> None:
+def test_a_case_naming_an_organisation_of_the_wrong_kind_is_refused(
+    world: World, services: Services, field: str, org: str
+) -> None:
     value: Any = [world.orgs[org]] if field == "covered_enterprise_ids" else world.orgs[org]
     with nothing_changes(services.engine):
         r = world.client.post("/api/v1/cases", json=world.case_body(**{field: value}), headers=world.h("union"))
@@ -106,7 +108,10 @@ def test_the_case_list_filters_by_state_sector_region_and_title(world: World) ->
     assert _titles(world, "union", "?sector=food_delivery") == ["西安外卖骑手工时协商"]
     assert _titles(world, "union", "?region_code=610400") == ["咸阳网约车协商"]
     assert _titles(world, "union", "?q=西安") == ["西安快递计件单价协商", "西安外卖骑手工时协商", "西安货运协商"]
-    assert _titles(world, "union", "?q=协商&state=drafting&region_code=610100") == ["西安快递计件单价协商", "西安外卖骑手工时协商"]
+    assert _titles(world, "union", "?q=协商&state=drafting&region_code=610100") == [
+        "西安快递计件单价协商",
+        "西安外卖骑手工时协商",
+    ]
     assert _titles(world, "union", "?q=100%") == []
     assert _titles(world, "union", "?state=in_force") == []
 
@@ -197,7 +202,9 @@ def test_a_hidden_case_and_a_missing_case_answer_the_same(world: World) -> None:
     missing = world.client.get("/api/v1/cases/987654", headers=world.h("outsider"))
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json()["error"]["code"] == missing.json()["error"]["code"] == "not_found"
-    assert hidden.json()["error"]["message"].replace(str(flow.id), "N") == missing.json()["error"]["message"].replace("987654", "N")
+    assert hidden.json()["error"]["message"].replace(str(flow.id), "N") == missing.json()["error"]["message"].replace(
+        "987654", "N"
+    )
 
 
 @pytest.mark.parametrize("who", ["union", "employer_body", "ent1", "ent2", "bureau", "admin"])

@@ -36,7 +36,9 @@ def _race(calls: list[Callable[[], Response]]) -> list[Response]:
     return results
 
 
-def _fire(world: World, flow: Flow, who: str, event: str, version: int, data: dict[str, Any], key: str | None = None) -> Callable[[], Response]:
+def _fire(
+    world: World, flow: Flow, who: str, event: str, version: int, data: dict[str, Any], key: str | None = None
+) -> Callable[[], Response]:
     headers = {**world.h(who), **({"Idempotency-Key": key} if key else {})}
     body = {"event": event, "expected_version": version, "data": data}
     return lambda: world.client.post(f"/api/v1/cases/{flow.id}/events", json=body, headers=headers)

@@ -102,7 +102,10 @@ def test_a_draft_exactly_at_the_floors_is_accepted(world: World, t: dict[str, An
     ("t", "path"),
     [
         ({k: v for k, v in TERMS.items() if k != "rest_leave"}, "terms.rest_leave"),
-        ({**TERMS, "working_hours": {"max_continuous_minutes": 240, "min_break_minutes": 20, "max_daily_hours": 8}}, "terms.working_hours"),
+        (
+            {**TERMS, "working_hours": {"max_continuous_minutes": 240, "min_break_minutes": 20, "max_daily_hours": 8}},
+            "terms.working_hours",
+        ),
         ({k: v for k, v in TERMS.items() if k != "expected_units_per_hour"}, "terms.expected_units_per_hour"),
     ],
     ids=["topic_missing", "topic_not_of_the_case", "units_missing"],
@@ -189,7 +192,9 @@ def test_the_diff_shows_a_changed_term_end(world: World) -> None:
     assert changes == [{"path": "term_end", "before": "2028-12-31", "after": "2029-12-31"}]
 
 
-def _comment(world: World, flow: Flow, who: str, clause: str = "piece_rates", body: str = "单价应与里程挂钩", version: int = 1) -> Any:
+def _comment(
+    world: World, flow: Flow, who: str, clause: str = "piece_rates", body: str = "单价应与里程挂钩", version: int = 1
+) -> Any:
     return world.client.post(
         f"/api/v1/cases/{flow.id}/drafts/{version}/comments", json={"clause": clause, "body": body}, headers=world.h(who)
     )

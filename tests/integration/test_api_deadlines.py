@@ -37,8 +37,13 @@ def test_propose_opens_the_r6_reply_deadline_20_days_from_served_on_rolled_past_
     flow = _proposed(world, "2026-11-02")
     reply = _deadline(flow.case, "reply")
     assert reply == {
-        "kind": "reply", "rule": "R6", "citation": "《集体合同规定》第三十二条", "trigger_on": "2026-11-02",
-        "due_on": "2026-11-23", "status": "open", "calendar": "statutory",
+        "kind": "reply",
+        "rule": "R6",
+        "citation": "《集体合同规定》第三十二条",
+        "trigger_on": "2026-11-02",
+        "due_on": "2026-11-23",
+        "status": "open",
+        "calendar": "statutory",
     }  # fmt: skip  (2026-11-22 is a Sunday)
 
 
@@ -97,7 +102,9 @@ def test_withdraw_cancels_every_open_deadline(world: World) -> None:
 
 
 @pytest.mark.parametrize(("kind", "due_on"), [("comprehensive", "2026-12-14"), ("wage", "2026-12-10")])
-def test_the_second_signature_opens_the_r13_filing_deadline_10_days_or_7_for_wage_contracts(world: World, kind: str, due_on: str) -> None:
+def test_the_second_signature_opens_the_r13_filing_deadline_10_days_or_7_for_wage_contracts(
+    world: World, kind: str, due_on: str
+) -> None:
     flow = new_flow(world, kind=kind)
     flow.to_signed(APPROVERS)  # signed on 2026-12-02 and 2026-12-03
     filing = _deadline(flow.case, "filing")

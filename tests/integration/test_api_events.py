@@ -227,13 +227,17 @@ def test_a_second_sign_by_the_same_side_is_an_invalid_transition_and_both_sides_
 
 def test_a_failed_vote_returns_the_case_to_consulting(world: World) -> None:
     flow = _flow_at(world, "ratifying")
-    case = flow.event("union", "record_vote", {"draft_version": 1, "members": 30, "present": 25, "yes": 15, "no": 8, "abstain": 2})
+    case = flow.event(
+        "union", "record_vote", {"draft_version": 1, "members": 30, "present": 25, "yes": 15, "no": 8, "abstain": 2}
+    )
     assert case["state"] == "consulting"  # 15 of 30 is not more than half of all members (R11)
 
 
 def test_a_vote_without_quorum_fails_even_if_all_present_vote_yes(world: World) -> None:
     flow = _flow_at(world, "ratifying")
-    case = flow.event("union", "record_vote", {"draft_version": 1, "members": 30, "present": 19, "yes": 19, "no": 0, "abstain": 0})
+    case = flow.event(
+        "union", "record_vote", {"draft_version": 1, "members": 30, "present": 19, "yes": 19, "no": 0, "abstain": 0}
+    )
     assert case["state"] == "consulting"  # 19 of 30 present is below 2/3 (R10)
 
 
@@ -344,5 +348,7 @@ def test_withdraw_is_refused_once_signed(world: World, services: Services, state
 
 
 def test_an_event_on_a_missing_case_is_not_found(world: World) -> None:
-    r = world.client.post("/api/v1/cases/424242/events", json={"event": "propose", "expected_version": 1, "data": {}}, headers=world.h("union"))
+    r = world.client.post(
+        "/api/v1/cases/424242/events", json={"event": "propose", "expected_version": 1, "data": {}}, headers=world.h("union")
+    )
     expect_error(r, 404, "not_found")

@@ -56,7 +56,9 @@ SCALARS = (
     st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False)
     | st.text(max_size=30) | st.sampled_from(["\x00", "2026-02-30", "1e9", "NaN", "-1", "", "propose", "1.20", "2026-11-02"])
 )  # fmt: skip
-JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
+JSON = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12
+)
 EVENTS = st.sampled_from(["propose", "accept", "decline", "suspend", "resume", "submit_draft", "request_changes", "approve_draft",
                           "open_vote", "record_vote", "sign", "file", "record_receipt", "object", "approve", "publish", "settle",
                           "withdraw", "reply_overdue", "deemed_effective"])  # fmt: skip
@@ -69,7 +71,12 @@ def _envelope(event: str, version: Any, data: Any) -> dict[str, Any]:
 @given(
     who=st.sampled_from(["union", "employer_body", "ent1", "bureau", "admin", "outsider"]),
     body=st.one_of(
-        st.builds(_envelope, EVENTS, st.integers(min_value=1, max_value=12) | JSON, st.dictionaries(st.text(max_size=12), JSON, max_size=5)),
+        st.builds(
+            _envelope,
+            EVENTS,
+            st.integers(min_value=1, max_value=12) | JSON,
+            st.dictionaries(st.text(max_size=12), JSON, max_size=5),
+        ),
         JSON,
     ),
 )
@@ -87,7 +94,10 @@ def _terms(patch: dict[str, Any]) -> dict[str, Any]:
     body=st.one_of(
         st.fixed_dictionaries(
             {"term_start": JSON | st.just("2027-01-01"), "term_end": JSON | st.just("2028-12-31")},
-            optional={"terms": st.dictionaries(st.sampled_from(list(TERMS)), JSON, max_size=3).map(_terms), "expected_version": JSON},
+            optional={
+                "terms": st.dictionaries(st.sampled_from(list(TERMS)), JSON, max_size=3).map(_terms),
+                "expected_version": JSON,
+            },
         ),
         JSON,
     )
@@ -106,7 +116,9 @@ def test_random_draft_and_representatives_bodies_never_get_a_5xx(world: World, l
     query=st.text(max_size=20),
 )
 @SETTINGS
-def test_random_bodies_and_queries_on_every_case_endpoint_never_get_a_5xx(world: World, live_case: int, path: str, body: Any, query: str) -> None:
+def test_random_bodies_and_queries_on_every_case_endpoint_never_get_a_5xx(
+    world: World, live_case: int, path: str, body: Any, query: str
+) -> None:
     r = world.client.post(f"/api/v1/cases/{live_case}{path}", json=body, headers=world.h("union"))
     assert r.status_code < 500, (path, body, r.text)
     r = world.client.get("/api/v1/cases", params={"q": query, "state": query, "cursor": query}, headers=world.h("union"))

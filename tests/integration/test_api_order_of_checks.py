@@ -126,7 +126,9 @@ def test_drafts_follow_the_same_order_of_checks(world: World, services: Services
         expect_error(_draft(world, flow, "union", terms=low), 422, "rule_violation", rules={"R22"})
 
 
-def _reps(world: World, flow: Flow, who: str, version: int | None = None, workers: Any = WORKERS, employers: Any = EMPLOYERS) -> Any:
+def _reps(
+    world: World, flow: Flow, who: str, version: int | None = None, workers: Any = WORKERS, employers: Any = EMPLOYERS
+) -> Any:
     body: dict[str, Any] = {"worker_side": workers, "employer_side": employers}
     if version is not None:
         body["expected_version"] = version

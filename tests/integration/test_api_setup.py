@@ -21,7 +21,9 @@ ADMIN = bearer(ADMIN_TOKEN)
 
 
 def test_admin_creates_an_organization_and_gets_it_back(client: TestClient) -> None:
-    r = client.post("/api/v1/organizations", json={"name": "西安市外卖行业工会", "kind": "union", "region_code": "610100"}, headers=ADMIN)
+    r = client.post(
+        "/api/v1/organizations", json={"name": "西安市外卖行业工会", "kind": "union", "region_code": "610100"}, headers=ADMIN
+    )
     assert r.status_code == 201
     body = r.json()
     assert set(body) == {"id", "name", "kind", "region_code"}
@@ -31,7 +33,14 @@ def test_admin_creates_an_organization_and_gets_it_back(client: TestClient) -> N
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("kind", "trade_union"), ("region_code", "61010"), ("region_code", "061000"), ("region_code", 610100), ("name", ""), ("name", "  ")],
+    [
+        ("kind", "trade_union"),
+        ("region_code", "61010"),
+        ("region_code", "061000"),
+        ("region_code", 610100),
+        ("name", ""),
+        ("name", "  "),
+    ],
 )
 def test_organization_with_a_bad_field_is_a_validation_error_naming_it(
     client: TestClient, services: Services, field: str, value: object
@@ -88,14 +97,18 @@ def test_a_user_whose_role_does_not_fit_its_organizations_kind_is_refused(
     world: World, services: Services, role: str, org: str
 ) -> None:
     with nothing_changes(services.engine):
-        r = world.client.post("/api/v1/users", json={"name": "错配用户", "role": role, "organization_id": world.orgs[org]}, headers=ADMIN)
+        r = world.client.post(
+            "/api/v1/users", json={"name": "错配用户", "role": role, "organization_id": world.orgs[org]}, headers=ADMIN
+        )
     expect_error(r, 422, "validation_error", paths={"organization_id"})
 
 
 def test_enterprise_reps_may_belong_to_an_employer_body_or_an_enterprise(world: World) -> None:
     for org in ("employer_body", "ent2"):
         r = world.client.post(
-            "/api/v1/users", json={"name": "企业代表", "role": "enterprise_rep", "organization_id": world.orgs[org]}, headers=ADMIN
+            "/api/v1/users",
+            json={"name": "企业代表", "role": "enterprise_rep", "organization_id": world.orgs[org]},
+            headers=ADMIN,
         )
         assert r.status_code == 201, r.text
 
@@ -108,9 +121,16 @@ def test_a_user_of_a_missing_organization_is_refused(world: World, services: Ser
     expect_error(r, 422, "validation_error", paths={"organization_id"})
 
 
-@pytest.mark.parametrize("header", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic dXNlcjpwdw=="}, {"Authorization": "Bearer "}])
+@pytest.mark.parametrize(
+    "header", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic dXNlcjpwdw=="}, {"Authorization": "Bearer "}]
+)
 def test_calls_without_a_valid_token_are_unauthenticated(client: TestClient, header: dict[str, str]) -> None:
-    for method, path in (("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/1"), ("POST", "/api/v1/cases"), ("GET", "/api/v1/audit/verify")):
+    for method, path in (
+        ("GET", "/api/v1/cases"),
+        ("GET", "/api/v1/cases/1"),
+        ("POST", "/api/v1/cases"),
+        ("GET", "/api/v1/audit/verify"),
+    ):
         r = client.request(method, path, headers=header, json={})
         expect_error(r, 401, "unauthenticated")
 

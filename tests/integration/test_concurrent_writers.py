@@ -84,7 +84,9 @@ def test_writers_of_two_processes_on_one_database_queue_for_the_write_lock_and_n
                 body = {"event": event, "expected_version": version, "data": data}
                 version = handlers.fire_event(svc.uow(), actor=actor, case_id=case_id, body=body)["version"]
 
-        outcomes = _run_together([lambda s=svc, c=c: alternate(s, c) for c, svc in zip(cases, [services, other] * 3, strict=True)])
+        outcomes = _run_together(
+            [lambda s=svc, c=c: alternate(s, c) for c, svc in zip(cases, [services, other] * 3, strict=True)]
+        )
 
         assert outcomes == [None] * len(cases)
         assert {c: _version(services, c) for c in cases} == {c: start[c] + rounds for c in cases}

@@ -49,7 +49,14 @@ from tests.flows import XIAN_ORGANIZATIONS
 
 PG_URL = os.environ.get("NEGOTIATION_TEST_DATABASE_URL")
 ADMIN = Actor(user_id=0, name="admin", role="admin", organization_id=None)
-RATIFIED_ON = {CaseState.RATIFIED, CaseState.SIGNED, CaseState.FILED, CaseState.IN_REVIEW, CaseState.EFFECTIVE, CaseState.IN_FORCE}
+RATIFIED_ON = {
+    CaseState.RATIFIED,
+    CaseState.SIGNED,
+    CaseState.FILED,
+    CaseState.IN_REVIEW,
+    CaseState.EFFECTIVE,
+    CaseState.IN_FORCE,
+}
 START = date(2026, 11, 2)
 TERM_START = date(2027, 1, 1)
 UNITS_PER_HOUR = Decimal(15)
@@ -90,7 +97,6 @@ DETOURS = {
     "under_review": ("ent1", "request_changes"),
     "in_review": ("bureau", "object"),
 }
-
 
 
 def _reachable() -> set[str]:
@@ -152,7 +158,6 @@ def stand_in_pdf(kind: str, context: Any, attachments: Any = None, **_: Any) -> 
     return RenderedDocument(kind=kind, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), html="", page_count=1)
 
 
-
 class Backend:
     """Hands each example a fresh, migrated database: a new SQLite file, or a reset PostgreSQL schema."""
 
@@ -190,9 +195,13 @@ class CaseLifecycle(RuleBasedStateMachine):
         self.org: dict[str, int] = {}
         self.actors: dict[str, Actor] = {}
         for key, name, kind in ORGS:
-            self.org[key] = handlers.create_organization(self.uow(), actor=ADMIN, body={"name": name, "kind": kind, "region_code": "610100"})["id"]
+            self.org[key] = handlers.create_organization(
+                self.uow(), actor=ADMIN, body={"name": name, "kind": kind, "region_code": "610100"}
+            )["id"]
         for key, role in ROLES.items():
-            user = handlers.create_user(self.uow(), actor=ADMIN, body={"name": f"{key}用户", "role": role, "organization_id": self.org[key]})
+            user = handlers.create_user(
+                self.uow(), actor=ADMIN, body={"name": f"{key}用户", "role": role, "organization_id": self.org[key]}
+            )
             self.actors[key] = Actor(user_id=user["id"], name=user["name"], role=role, organization_id=self.org[key])
         self.cases: list[CaseModel] = []
         self.day = START
@@ -387,7 +396,9 @@ class CaseLifecycle(RuleBasedStateMachine):
             else:
                 assert isinstance(exc, ValidationFailed | RuleViolation), (event, who, case.state, exc)
                 # good data fails only where the case itself is not ready: no valid representatives, no draft yet
-                may_fail = (event == "propose" and not case.reps_valid) or (event == "submit_draft" and case.current_draft is None)
+                may_fail = (event == "propose" and not case.reps_valid) or (
+                    event == "submit_draft" and case.current_draft is None
+                )
                 assert not good or may_fail, (event, body_data, exc, exc.violations)
             return False
         assert expected is None, f"{event} by {who} in {from_state} accepted, expected {expected}"
@@ -570,7 +581,13 @@ class CaseLifecycle(RuleBasedStateMachine):
         elif clause == "working_hours":  # not a topic of the case
             expected = ValidationFailed
         try:
-            drafting.add_comment(self.uow(), actor=self.actors[who], case_id=case.id, version=version, body={"clause": clause, "body": "建议提高夜间补贴"})
+            drafting.add_comment(
+                self.uow(),
+                actor=self.actors[who],
+                case_id=case.id,
+                version=version,
+                body={"clause": clause, "body": "建议提高夜间补贴"},
+            )
         except NegotiationError as exc:
             assert type(exc) is expected, (exc, expected)
             return
@@ -583,7 +600,9 @@ class CaseLifecycle(RuleBasedStateMachine):
     def tick(self, days: int) -> None:
         as_of = self.day + timedelta(days=days)
         due = {
-            c.id: [d for d in self.view(c, "admin")["deadlines"] if d["status"] == "open" and date.fromisoformat(d["due_on"]) < as_of]
+            c.id: [
+                d for d in self.view(c, "admin")["deadlines"] if d["status"] == "open" and date.fromisoformat(d["due_on"]) < as_of
+            ]
             for c in self.cases
         }
         fired = sweeper.tick(self.uow, as_of=as_of)

@@ -25,8 +25,13 @@ def chain(n: int = 5) -> tuple[NegotiationCase, list[AuditEvent]]:
     states = ["drafting", "drafting", "proposed", "preparing", "consulting", "under_review", "agreed"]
     links = [
         append_event(
-            case, at=f"2026-11-0{i + 1}T09:00:00.000+08:00", actor="user:1:工会", event=f"event{i}",
-            from_state=states[i], to_state=states[i + 1], data={"n": i, "备注": "提高计件单价"},
+            case,
+            at=f"2026-11-0{i + 1}T09:00:00.000+08:00",
+            actor="user:1:工会",
+            event=f"event{i}",
+            from_state=states[i],
+            to_state=states[i + 1],
+            data={"n": i, "备注": "提高计件单价"},
         )
         for i in range(n)
     ]

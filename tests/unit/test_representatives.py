@@ -13,7 +13,9 @@ from negotiation.states.guards import representative_violations
 XIAN = profile_for_region("610100")
 
 
-def rep(name: str, title: str = "代表", *, chief: bool = False, external: bool = False, delegated: bool = False) -> Representative:
+def rep(
+    name: str, title: str = "代表", *, chief: bool = False, external: bool = False, delegated: bool = False
+) -> Representative:
     return Representative(name=name, title=title, is_chief=chief, is_external=external, delegated_in_writing=delegated)
 
 

@@ -138,7 +138,9 @@ def test_in_force_has_no_outgoing_event_in_this_issue() -> None:
         (S.EFFECTIVE, {U}, ["publish"]),
     ],
 )
-def test_allowed_events_are_those_of_the_state_that_the_callers_party_may_fire(state: S, parties: set[Party], expected: list[str]) -> None:
+def test_allowed_events_are_those_of_the_state_that_the_callers_party_may_fire(
+    state: S, parties: set[Party], expected: list[str]
+) -> None:
     assert allowed_events(case_in(state), frozenset(parties), 1) == expected
 
 

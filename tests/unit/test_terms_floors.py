@@ -247,7 +247,9 @@ def test_terms_matching_the_case_topics_exactly_have_no_topic_violations() -> No
 MONEY = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")
 
 
-@pytest.mark.parametrize("bad", ["-1", "1e9", "NaN", "Infinity", "1.234", "01", "", " 1", "1.", ".5", "+1", "1,5", "１", "1000000000000"])
+@pytest.mark.parametrize(
+    "bad", ["-1", "1e9", "NaN", "Infinity", "1.234", "01", "", " 1", "1.", ".5", "+1", "1,5", "１", "1000000000000"]
+)
 def test_money_in_any_other_form_than_an_unsigned_decimal_string_with_two_places_is_refused(bad: str) -> None:
     assert refused_paths(terms(piece_rates__0__rate_cny=bad)) == ["terms.piece_rates[0].rate_cny"]
 
@@ -257,7 +259,9 @@ def test_money_given_as_a_json_number_or_other_type_is_refused(bad: Any) -> None
     assert refused_paths(terms(piece_rates__0__rate_cny=bad)) == ["terms.piece_rates[0].rate_cny"]
 
 
-@pytest.mark.parametrize(("good", "value"), [("0", Decimal(0)), ("1.20", Decimal("1.20")), ("999999999999.99", Decimal("999999999999.99"))])
+@pytest.mark.parametrize(
+    ("good", "value"), [("0", Decimal(0)), ("1.20", Decimal("1.20")), ("999999999999.99", Decimal("999999999999.99"))]
+)
 def test_money_as_an_unsigned_decimal_string_is_read_exactly_as_decimal(good: str, value: Decimal) -> None:
     parsed = parse(Terms, terms(piece_rates__0__supplements__0__amount_cny=good), "terms")
     assert parsed.piece_rates is not None
@@ -287,7 +291,10 @@ def test_money_is_accepted_exactly_when_it_matches_the_api_pattern(text: str) ->
 
 
 def test_counts_are_integers_up_to_two_to_the_31_minus_one() -> None:
-    raw = {**terms(), "labour_protection": {"equipment": [], "heat_allowance_cny_month": "300", "safety_training_hours_year": MAX_INT}}
+    raw = {
+        **terms(),
+        "labour_protection": {"equipment": [], "heat_allowance_cny_month": "300", "safety_training_hours_year": MAX_INT},
+    }
     assert parse(Terms, raw, "terms").labour_protection is not None
     raw["labour_protection"]["safety_training_hours_year"] = MAX_INT + 1
     assert refused_paths(raw) == ["terms.labour_protection.safety_training_hours_year"]

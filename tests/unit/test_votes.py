@@ -199,7 +199,9 @@ def test_r12_an_enterprise_tally_of_an_enterprise_the_case_does_not_cover_is_ref
 def test_r12_an_impossible_enterprise_tally_names_its_index() -> None:
     case = ratifying_case()
     with pytest.raises(ValidationFailed) as caught:
-        record(case, members=30, present=24, yes=20, no=4, abstain=0, per_enterprise=[tally(ENT1, 10, 8, 6), tally(ENT2, 5, 6, 6)])
+        record(
+            case, members=30, present=24, yes=20, no=4, abstain=0, per_enterprise=[tally(ENT1, 10, 8, 6), tally(ENT2, 5, 6, 6)]
+        )
     assert [v.path for v in caught.value.violations] == ["data.per_enterprise[1].present"]
 
 
