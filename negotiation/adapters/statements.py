@@ -40,9 +40,8 @@ class Prepared:
             (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
         ]
         selected = getattr(statement, "selected_columns", None)
-        self._results: list[Processor] = (
-            [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected] if selected is not None else []
-        )
+        processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected or ()]
+        self._results: list[tuple[int, Callable[[Any], Any]]] = [(i, p) for i, p in enumerate(processors) if p is not None]
         self._returning = bool(compiled.effective_returning)
 
     def _params(self, values: Mapping[str, Any]) -> Any:
@@ -62,13 +61,23 @@ class Prepared:
 
     def rows(self, driver: Any, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run a SELECT; each row with its columns converted as SQLAlchemy converts them."""
+        return [self.convert(row) for row in self.raw_rows(driver, values)]
+
+    def raw_rows(self, driver: Any, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run a SELECT; the rows as the driver gives them (convert() them, or the columns needed)."""
         cursor = self._execute(driver, values)
         try:
-            raw = cursor.fetchall()
+            return list(cursor.fetchall())
         finally:
             cursor.close()
-        procs = self._results
-        return [tuple(p(v) if p else v for p, v in zip(procs, row, strict=True)) for row in raw]
+
+    def convert(self, row: Sequence[Any], start: int = 0, stop: int | None = None) -> tuple[Any, ...]:
+        """The columns start…stop of a raw row, converted as SQLAlchemy converts them."""
+        values = list(row[start:stop])
+        for i, proc in self._results:
+            if start <= i and (stop is None or i < stop):
+                values[i - start] = proc(values[i - start])
+        return tuple(values)
 
     def rowcount(self, driver: Any, values: Mapping[str, Any]) -> int:
         """Run an UPDATE or DELETE; the number of rows it matched."""

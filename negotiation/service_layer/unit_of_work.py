@@ -74,6 +74,7 @@ class UnitOfWork:
         self._statements = statements
         self._lock = lock
         self._locked = False
+        self._driver_transaction = False
         self._reader = reader or engine
         self.idempotency = idempotency
         self.archive_dir = archive_dir
@@ -115,6 +116,9 @@ class UnitOfWork:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         try:
             self.repo.close()
+            if self._driver_transaction:
+                self._driver_transaction = False
+                self.repo.end_driver_transaction(commit=False)
             if self.connection.in_transaction():
                 self.connection.rollback()
             self.connection.close()
@@ -139,7 +143,7 @@ class UnitOfWork:
                     status_code=claim.status_code, body=json.dumps(response, ensure_ascii=False), at=claim.at,
                 )  # fmt: skip
             self.repo.flush()  # new and changed mapped objects (drafts, votes, documents…)
-            self.connection.commit()  # the next writer may go
+            self._commit_transaction()  # the next writer may go
             self._release()
         except StaleDataError as exc:
             self.rollback()
@@ -157,20 +161,35 @@ class UnitOfWork:
             raise
 
     def _begin_writing(self) -> None:
-        # End the read, queue for the write, begin it on the same connection (BEGIN IMMEDIATE on SQLite).
+        # End the read, queue for the write, begin it on the same connection (BEGIN IMMEDIATE on SQLite). With no
+        # mapped object to write, the transaction is the driver's own: only prepared statements run in it.
         assert self._lock is not None
         self.repo.suspend()
         if self.connection.in_transaction():
             self.connection.rollback()
-        self.connection.execution_options(read_only=False)
         self._lock.acquire()
         self._locked = True
-        self.connection.begin()
-        self.repo.resume()
+        if self.repo.has_pending:
+            self.connection.execution_options(read_only=False)
+            self.connection.begin()
+            self.repo.resume()
+        else:
+            self._driver_transaction = True
+            self.repo.begin_driver_transaction()
+
+    def _commit_transaction(self) -> None:
+        if self._driver_transaction:
+            self._driver_transaction = False
+            self.repo.end_driver_transaction(commit=True)
+        else:
+            self.connection.commit()
 
     def rollback(self) -> None:
         """Undo everything since the transaction began."""
         self.repo.discard()
+        if self._driver_transaction:
+            self._driver_transaction = False
+            self.repo.end_driver_transaction(commit=False)
         if self.connection.in_transaction():
             self.connection.rollback()
 
