@@ -120,7 +120,7 @@ class Repository:
 
     def __init__(self, connection: Connection, statements: Statements) -> None:
         self.connection = connection
-        self._driver = connection.connection.driver_connection  # the driver's connection, in this transaction
+        self._driver: Any = connection.connection.driver_connection  # the driver's connection, in this transaction
         self._statements = statements
         self._session: Session | None = None
         self._pending: list[object] = []
