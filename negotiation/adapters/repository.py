@@ -91,7 +91,8 @@ def _new(cls: type[Any], values: Any) -> Any:
 
 
 def _deadline_values(d: model.Deadline) -> tuple[Any, ...]:
-    return tuple(getattr(d, k) for k in _DEADLINE_KEYS)
+    values = d.__dict__  # the column values as loaded or assigned (read past the mapping's attribute events)
+    return tuple(values.get(k) for k in _DEADLINE_KEYS)
 
 
 class _Tracked:
@@ -242,7 +243,8 @@ class Repository:
             # JSON values are replaced whole, never changed in place — see NegotiationCase.record).
             changes = instance_state(case).committed_state
             keys = [k for k in _CASE_VALUE_KEYS if k in changes]
-            params = {k: getattr(case, k) for k in keys}
+            values = case.__dict__
+            params = {k: values[k] for k in keys}
             params["_id"] = case.id
             params["_loaded_version"] = tracked.version
             params["_loaded_seq"] = tracked.audit_seq
@@ -255,7 +257,7 @@ class Repository:
             tracked.changed = False
         insert_link = self._statements.get(_INSERT_AUDIT, _AUDIT_KEYS)
         for link in self._links:
-            link.id = insert_link.insert(driver, {k: getattr(link, k) for k in _AUDIT_KEYS})
+            link.id = insert_link.insert(driver, link.__dict__)  # every field was given when the link was made
         self._links.clear()
 
     def _save_deadlines(self, tracked: _Tracked) -> None:

@@ -100,12 +100,12 @@ class UnitOfWork:
             self._lock.acquire()  # queue behind other writers here rather than in SQLite's polling busy handler
             self._locked = True
         try:
-            self.connection = self._engine.connect()
             if self._optimistic:
                 # No transaction yet: each read is a statement of its own (the case and its deadlines are one); an
                 # ORM read would begin a read-only one (BEGIN, not BEGIN IMMEDIATE). The write checks what was read.
-                self.connection.execution_options(read_only=True)
+                self.connection = self._reader.connect()
             else:
+                self.connection = self._engine.connect()
                 self.connection.begin()
         except BaseException:
             self._release()
