@@ -18,7 +18,7 @@ from negotiation.bootstrap import Services
 from negotiation.errors import IdempotencyKeyReused, NegotiationError, ValidationFailed, Violation
 from negotiation.service_layer.access import Actor
 from negotiation.service_layer.clock import now_iso
-from negotiation.service_layer.unit_of_work import IdempotencyClaim, UnitOfWork
+from negotiation.service_layer.unit_of_work import IdempotencyClaim, StaleRead, UnitOfWork
 from negotiation.validation import Malformed
 
 __all__ = ["run_command", "run_write"]
@@ -112,5 +112,13 @@ async def run_write(
     statements wait on the network and on row locks, still go to the pool).
     """
     if quick and services.uow.serialized_writes:
-        return run_command(request, services, actor, body, fn, status_code)
+        with services.uow.deferring() as deferred:
+            response = run_command(request, services, actor, body, fn, status_code)
+        if not deferred.staged:
+            return response
+        try:
+            await deferred.committed()  # with the writes other requests of this worker staged meanwhile
+        except StaleRead:
+            return run_command(request, services, actor, body, fn, status_code)  # nothing was written: again, queued
+        return response
     return await run_in_threadpool(run_command, request, services, actor, body, fn, status_code)

@@ -21,8 +21,9 @@ __all__ = ["Checkpointer", "WriterLock", "begin_immediate", "make_engine", "writ
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# A process asks for a WAL checkpoint after this many of its own write transactions: with two workers and 4–6 pages
-# per event, about every 1,000 WAL pages, the cadence of SQLite's own automatic checkpoint (wal_autocheckpoint 1000).
+# A process asks for a WAL checkpoint after this many of its own write transactions: 500–1,500 WAL pages with two
+# workers (5 pages for a transaction of one event, 10–20 for a group transaction of several), about the cadence of
+# SQLite's own automatic checkpoint (wal_autocheckpoint default: 1,000 pages).
 CHECKPOINT_EVERY_WRITES = 100
 # The automatic checkpoint stays on as a safety net, at 4× the usual size, for when the checkpointer falls behind.
 WAL_AUTOCHECKPOINT_PAGES = 4_000

@@ -17,6 +17,7 @@ the same object; nothing is kept across units of work.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -31,7 +32,7 @@ from negotiation.adapters import orm
 from negotiation.adapters.database import begin_immediate
 from negotiation.adapters.statements import Statements
 
-__all__ = ["Repository"]
+__all__ = ["ChangeSet", "IdempotencyRecord", "Repository", "write_changes", "write_idempotency_record"]
 
 _CASE_COLUMNS = list(orm.cases.columns)
 _CASE_KEYS = [c.key for c in _CASE_COLUMNS]
@@ -108,6 +109,69 @@ class _Tracked:
         self.changed = False
 
 
+@dataclass
+class ChangeSet:
+    """What one unit of work changed: its changed cases (each with the version and audit head it was read at, and
+    its deadlines as read) and its new audit links, in the order write_changes writes them."""
+
+    cases: list[_Tracked]
+    links: list[model.AuditEvent]
+
+    def __bool__(self) -> bool:
+        return bool(self.cases or self.links)
+
+
+def write_changes(driver: Any, statements: Statements, changes: ChangeSet) -> None:
+    """Write a change set on a driver connection inside a transaction: each case with one version-checked UPDATE
+    (no row: StaleDataError, nothing of the case written), its deadlines, then the audit links."""
+    for tracked in changes.cases:
+        case = tracked.case
+        # The columns assigned since the case was loaded (the ORM's own record of changes, as its flush uses it;
+        # JSON values are replaced whole, never changed in place — see NegotiationCase.record).
+        assigned = instance_state(case).committed_state
+        keys = [k for k in _CASE_VALUE_KEYS if k in assigned]
+        values = case.__dict__
+        params = {k: values[k] for k in keys}
+        params["_id"] = case.id
+        params["_loaded_version"] = tracked.version
+        params["_loaded_seq"] = tracked.audit_seq
+        if statements.get(_UPDATE_CASE, keys).rowcount(driver, params) != 1:
+            raise StaleDataError(f"case {case.id} is no longer at version {tracked.version}, audit link {tracked.audit_seq}")
+        _write_deadlines(driver, statements, tracked)
+        assigned.clear()
+        tracked.version = case.version
+        tracked.audit_seq = case.audit_seq
+    insert_link = statements.get(_INSERT_AUDIT, _AUDIT_KEYS)
+    for link in changes.links:
+        link.id = insert_link.insert(driver, link.__dict__)  # every field was given when the link was made
+
+
+def _write_deadlines(driver: Any, statements: Statements, tracked: _Tracked) -> None:
+    case = tracked.case
+    current: dict[int, tuple[Any, ...]] = {}
+    for d in case.deadlines:
+        if d.id is None:
+            d.case_id = case.id
+            values = {k: getattr(d, k) for k in _DEADLINE_VALUE_KEYS}
+            d.id = statements.get(_INSERT_DEADLINE, _DEADLINE_VALUE_KEYS).insert(driver, values)
+        row = _deadline_values(d)
+        if d.id in tracked.deadlines and tracked.deadlines[d.id] != row:
+            values = {"_id": d.id, **{k: getattr(d, k) for k in _DEADLINE_VALUE_KEYS}}
+            statements.get(_UPDATE_DEADLINE, _DEADLINE_VALUE_KEYS).rowcount(driver, values)
+        current[d.id] = row
+    for gone in tracked.deadlines.keys() - current.keys():
+        statements.get(_DELETE_DEADLINE).rowcount(driver, {"_id": gone})
+    tracked.deadlines = current
+
+
+def write_idempotency_record(
+    driver: Any, statements: Statements, *, user_id: int, key: str, request_hash: str, status_code: int, body: str, at: str
+) -> None:
+    """Store the response given to an idempotency key (in the transaction of the change it answered)."""
+    values = {"user_id": user_id, "key": key, "request_hash": request_hash, "status_code": status_code, "body": body}
+    statements.get(_INSERT_IDEMPOTENCY, _IDEMPOTENCY_KEYS).run(driver, {**values, "created_at": at})
+
+
 class IdempotencyRecord(NamedTuple):
     """The response stored for an idempotency key."""
 
@@ -151,6 +215,11 @@ class Repository:
         for obj in self._pending:
             self.session.add(obj)
         self._pending = []
+
+    @property
+    def stages_mapped_objects(self) -> bool:
+        """Whether mapped objects (a vote, a draft…) were added in this unit of work: written by the ORM session."""
+        return self._session is not None and bool(self._session.new)
 
     @property
     def has_pending(self) -> bool:
@@ -232,50 +301,17 @@ class Repository:
 
     def save_changes(self) -> None:
         """Write the changed cases (version-checked), their deadlines and the audit links, in this transaction."""
-        if not self._links:
-            return
-        driver = self._driver
-        for tracked in self._cases.values():
-            if not tracked.changed:
-                continue
-            case = tracked.case
-            # The columns assigned since the case was loaded (the ORM's own record of changes, as its flush uses it;
-            # JSON values are replaced whole, never changed in place — see NegotiationCase.record).
-            changes = instance_state(case).committed_state
-            keys = [k for k in _CASE_VALUE_KEYS if k in changes]
-            values = case.__dict__
-            params = {k: values[k] for k in keys}
-            params["_id"] = case.id
-            params["_loaded_version"] = tracked.version
-            params["_loaded_seq"] = tracked.audit_seq
-            if self._statements.get(_UPDATE_CASE, keys).rowcount(driver, params) != 1:
-                raise StaleDataError(f"case {case.id} is no longer at version {tracked.version}, audit link {tracked.audit_seq}")
-            self._save_deadlines(tracked)
-            changes.clear()
-            tracked.version = case.version
-            tracked.audit_seq = case.audit_seq
-            tracked.changed = False
-        insert_link = self._statements.get(_INSERT_AUDIT, _AUDIT_KEYS)
-        for link in self._links:
-            link.id = insert_link.insert(driver, link.__dict__)  # every field was given when the link was made
-        self._links.clear()
+        changes = self.take_changes()
+        if changes:
+            write_changes(self._driver, self._statements, changes)
 
-    def _save_deadlines(self, tracked: _Tracked) -> None:
-        case, driver, statements = tracked.case, self._driver, self._statements
-        current: dict[int, tuple[Any, ...]] = {}
-        for d in case.deadlines:
-            if d.id is None:
-                d.case_id = case.id
-                values = {k: getattr(d, k) for k in _DEADLINE_VALUE_KEYS}
-                d.id = statements.get(_INSERT_DEADLINE, _DEADLINE_VALUE_KEYS).insert(driver, values)
-            row = _deadline_values(d)
-            if d.id in tracked.deadlines and tracked.deadlines[d.id] != row:
-                values = {"_id": d.id, **{k: getattr(d, k) for k in _DEADLINE_VALUE_KEYS}}
-                statements.get(_UPDATE_DEADLINE, _DEADLINE_VALUE_KEYS).rowcount(driver, values)
-            current[d.id] = row
-        for gone in tracked.deadlines.keys() - current.keys():
-            statements.get(_DELETE_DEADLINE).rowcount(driver, {"_id": gone})
-        tracked.deadlines = current
+    def take_changes(self) -> ChangeSet:
+        """The changes staged in this unit of work (to be written by write_changes), no longer staged here."""
+        changes = ChangeSet([t for t in self._cases.values() if t.changed], self._links)
+        for tracked in changes.cases:
+            tracked.changed = False
+        self._links = []
+        return changes
 
     def add_case_parties(self, case: model.NegotiationCase) -> None:
         """Index who may see the case."""
@@ -426,5 +462,7 @@ class Repository:
 
     def add_idempotency_record(self, *, user_id: int, key: str, request_hash: str, status_code: int, body: str, at: str) -> None:
         """Store the response given to a key."""
-        values = {"user_id": user_id, "key": key, "request_hash": request_hash, "status_code": status_code, "body": body}
-        self._statements.get(_INSERT_IDEMPOTENCY, _IDEMPOTENCY_KEYS).run(self._driver, {**values, "created_at": at})
+        write_idempotency_record(
+            self._driver, self._statements, user_id=user_id, key=key, request_hash=request_hash, status_code=status_code,
+            body=body, at=at,
+        )  # fmt: skip

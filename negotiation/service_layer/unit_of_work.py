@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -13,11 +14,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from negotiation.adapters.database import WriterLock, writer_lock
-from negotiation.adapters.repository import Repository
+from negotiation.adapters.group_commit import GroupCommitter
+from negotiation.adapters.repository import ChangeSet, Repository
 from negotiation.adapters.statements import Statements
 from negotiation.errors import VersionConflict
 
-__all__ = ["IdempotencyClaim", "StaleRead", "UnitOfWork", "UnitOfWorkFactory"]
+__all__ = ["DeferredWrite", "IdempotencyClaim", "StaleRead", "UnitOfWork", "UnitOfWorkFactory"]
 
 
 class StaleRead(Exception):
@@ -25,6 +27,55 @@ class StaleRead(Exception):
 
     Not an answer to the caller: the handler does the same work again in an ordinary, locked unit of work.
     """
+
+
+class DeferredWrite:
+    """A request's optimistic write, staged to be committed with others of this worker (group commit, see
+    negotiation/adapters/group_commit.py) before the request is answered.
+
+    While the block runs, the optimistic unit of work of an event stages its writes here instead of writing them;
+    ``committed()`` then waits for the group transaction. If the write could not be made (the case moved since it
+    was read, the idempotency key was taken meanwhile…), nothing of it was written and ``StaleRead`` is raised: the
+    caller runs the command again in an ordinary unit of work.
+    """
+
+    def __init__(self, committer: GroupCommitter | None) -> None:
+        self._committer = committer
+        self._token: Token[DeferredWrite | None] | None = None
+        self.changes: ChangeSet | None = None
+        self.idempotency: dict[str, Any] | None = None
+
+    def __enter__(self) -> DeferredWrite:
+        if self._committer is not None:
+            self._token = _deferring.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _deferring.reset(self._token)
+            self._token = None
+
+    @property
+    def staged(self) -> bool:
+        """Whether a write was staged and is still to be committed."""
+        return self.changes is not None
+
+    def stage(self, changes: ChangeSet, idempotency: dict[str, Any] | None) -> None:
+        """Keep a unit of work's writes for the group transaction (one write per request)."""
+        if self.changes is not None:
+            raise RuntimeError("one deferred write per request")
+        self.changes, self.idempotency = changes, idempotency
+
+    async def committed(self) -> None:
+        """Wait until the staged write is committed; StaleRead if it was not written."""
+        assert self._committer is not None and self.changes is not None
+        try:
+            await self._committer.submit(self.changes, self.idempotency)
+        except (StaleDataError, IntegrityError, OperationalError) as exc:
+            raise StaleRead() from exc
+
+
+_deferring: ContextVar[DeferredWrite | None] = ContextVar("deferring", default=None)
 
 
 @dataclass(frozen=True)
@@ -68,9 +119,11 @@ class UnitOfWork:
         archive_dir: Path = Path("var/archive"),
         lock: WriterLock | None = None,
         optimistic: bool = False,
+        deferred: DeferredWrite | None = None,
     ) -> None:
         self._engine = engine
         self._optimistic = optimistic and lock is not None
+        self._deferred = deferred if self._optimistic else None
         self._statements = statements
         self._lock = lock
         self._locked = False
@@ -87,7 +140,7 @@ class UnitOfWork:
         """A sibling that reads without the writer queue and takes it only for its writes (see the class)."""
         return UnitOfWork(
             self._engine, self._statements, self.idempotency, reader=self._reader, archive_dir=self.archive_dir,
-            lock=self._lock, optimistic=True,
+            lock=self._lock, optimistic=True, deferred=_deferring.get(),
         )  # fmt: skip
 
     @property
@@ -133,6 +186,15 @@ class UnitOfWork:
     def commit(self, response: Any = None) -> None:
         """Commit (with the response stored under the idempotency key, if any); a lost race is a version conflict."""
         claim = self.idempotency
+        if self._deferred is not None and not self.repo.stages_mapped_objects:
+            record = None
+            if claim is not None:
+                record = {
+                    "user_id": claim.user_id, "key": claim.key, "request_hash": claim.request_hash,
+                    "status_code": claim.status_code, "body": json.dumps(response, ensure_ascii=False), "at": claim.at,
+                }  # fmt: skip
+            self._deferred.stage(self.repo.take_changes(), record)
+            return
         if self._optimistic:
             self._begin_writing()
         try:
@@ -203,6 +265,16 @@ class UnitOfWorkFactory:
         self._lock = writer_lock(engine)
         self._statements = Statements(engine.dialect)
         self._read = engine.execution_options(read_only=True)
+        self._committer = GroupCommitter(engine, self._statements, self._lock) if self._lock is not None else None
+
+    def deferring(self) -> DeferredWrite:
+        """A block in which an event's optimistic write is staged for a group commit (SQLite; elsewhere it does nothing)."""
+        return DeferredWrite(self._committer)
+
+    @property
+    def group_commits(self) -> GroupCommitter | None:
+        """The group committer of this process's writes (SQLite), for tests and the bench."""
+        return self._committer
 
     @property
     def serialized_writes(self) -> bool:
