@@ -104,12 +104,14 @@ async def run_write(
 ) -> JSONResponse:
     """run_command from an async route: on the event loop for a quick write on SQLite, else in the thread pool.
 
-    On SQLite every write of every worker process already waits its turn in one queue (the unit of work's writer
-    lock) and then runs a transaction of a few hundred microseconds that never waits for the network; running it
-    on the loop saves the hop to a pool thread and back (and its GIL hand-overs), about a third of the HTTP side's
-    cost. The loop is then busy for that transaction and for the wait for the previous writer's commit, which is
-    never longer than one such transaction (writes that render a document first, quick=False, and PostgreSQL, whose
-    statements wait on the network and on row locks, still go to the pool).
+    On SQLite every write of every worker process waits its turn in one queue (the unit of work's writer lock) and
+    never waits for the network; running the command on the loop saves the hop to a pool thread and back (and its
+    GIL hand-overs). An event's reads and checks run without the queue (optimistic unit of work) and its writes are
+    staged: the worker writes the writes its requests staged meanwhile in one group transaction (one savepoint each,
+    negotiation/adapters/group_commit.py), and this request is answered only once that COMMIT has returned. A staged
+    write that could not be made (its case moved since it was read) left nothing behind, and the command runs again
+    in an ordinary unit of work, in the queue. Writes that render a document first (quick=False) and everything on
+    PostgreSQL, whose statements wait on the network and on row locks, go to the thread pool.
     """
     if quick and services.uow.serialized_writes:
         with services.uow.deferring() as deferred:

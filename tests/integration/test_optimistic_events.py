@@ -1,14 +1,17 @@
-"""Events read outside the SQLite writer queue and write inside it; a case that moved in between is redone in the queue."""
+"""Events read outside the SQLite writer queue and write inside it, grouped per worker; a write whose case moved is redone."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 
 from api.deps import actor_for_token
+from api.main import create_app
 from negotiation.bootstrap import Services
 from negotiation.errors import VersionConflict
 from negotiation.service_layer import handlers
@@ -166,3 +169,77 @@ def test_when_the_case_moves_before_the_write_the_event_is_answered_as_a_seriali
     assert result["state"] == "consulting" and result["version"] == version + 2
     assert _row(services, case_id) == (version + 2, "consulting", seq + 3)
     assert verify_audit(services.uow.reading(), actor=None)["ok"] is True
+
+
+# Group commit: requests served together on one worker's event loop ------------------------------------------------
+
+
+def _asgi_events(services: Services, requests: list[tuple[int, dict[str, Any], dict[str, str]]]) -> list[httpx.Response]:
+    """Send the event requests at once to the app on one event loop (as one uvicorn worker serves them)."""
+    app = create_app(services, sweeper=False)
+
+    async def send_all() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return list(
+                await asyncio.gather(
+                    *(client.post(f"/api/v1/cases/{cid}/events", json=body, headers=headers) for cid, body, headers in requests)
+                )
+            )
+
+    return asyncio.run(send_all())
+
+
+def test_events_sent_together_are_written_in_fewer_transactions_each_with_its_audit_link(
+    services: Services, world: World
+) -> None:
+    cases = [_consulting_case(world) for _ in range(6)]
+    before = {cid: _row(services, cid) for cid in cases}
+    committer = services.uow.group_commits
+    assert committer is not None
+    transactions, writes = committer.transactions, committer.writes
+
+    responses = _asgi_events(
+        services,
+        [(cid, {"event": "suspend", "expected_version": before[cid][0], "data": SUSPEND}, world.h("union")) for cid in cases],
+    )
+
+    assert [r.status_code for r in responses] == [200] * 6
+    for cid, response in zip(cases, responses, strict=True):
+        version, _, seq = before[cid]
+        assert response.json()["version"] == version + 1
+        assert _row(services, cid) == (version + 1, "suspended", seq + 1)
+    assert committer.writes - writes == 6
+    assert committer.transactions - transactions < 6  # grouped: fewer transactions than writes
+    assert verify_audit(services.uow.reading(), actor=None)["ok"] is True
+
+
+def test_two_events_on_one_case_in_one_group_one_is_written_and_the_other_redone_gets_a_version_conflict(
+    services: Services, world: World
+) -> None:
+    cid = _consulting_case(world)
+    version, _, seq = _row(services, cid)
+    body = {"event": "suspend", "expected_version": version, "data": SUSPEND}
+
+    responses = _asgi_events(services, [(cid, body, world.h("union")), (cid, body, world.h("union"))])
+
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    conflict = next(r for r in responses if r.status_code == 409)
+    assert conflict.json()["error"]["code"] == "version_conflict"
+    assert _row(services, cid) == (version + 1, "suspended", seq + 1)  # one change, one audit link
+    assert _links(services, cid) == seq + 1
+    assert verify_audit(services.uow.reading(), actor=None)["ok"] is True
+
+
+def test_one_idempotency_key_sent_twice_in_one_group_is_written_once_and_replayed(services: Services, world: World) -> None:
+    cid = _consulting_case(world)
+    version, _, seq = _row(services, cid)
+    body = {"event": "suspend", "expected_version": version, "data": SUSPEND}
+    headers = {**world.h("union"), "Idempotency-Key": "group-commit-1"}
+
+    responses = _asgi_events(services, [(cid, body, headers), (cid, body, headers)])
+
+    assert [r.status_code for r in responses] == [200, 200]
+    assert responses[0].json() == responses[1].json()
+    assert [r.headers.get("Idempotent-Replayed") for r in responses].count("true") == 1
+    assert _row(services, cid) == (version + 1, "suspended", seq + 1)
