@@ -15,7 +15,7 @@ from sqlalchemy import text
 from api.main import create_app
 from negotiation.bootstrap import Services, bootstrap
 from negotiation.config import Settings
-from tests.flows import XIAN_ORGANIZATIONS, seed_parties
+from tests.flows import XIAN_ORGANIZATIONS, Flow, seed_parties
 
 ADMIN_TOKEN = "test-admin-token"
 PG_URL = os.environ.get("NEGOTIATION_TEST_DATABASE_URL")
@@ -93,6 +93,12 @@ class World:
         }
         body.update(overrides)
         return body
+
+    def consulting_case(self) -> int:
+        """A new case of these parties brought to consulting through the API; its id."""
+        flow = Flow(self.client, {k: self.h(k) for k in self.tokens}, self.case_body())
+        flow.to_consulting()
+        return int(flow.id)
 
 
 @pytest.fixture

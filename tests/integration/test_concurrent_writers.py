@@ -13,15 +13,8 @@ from negotiation.errors import VersionConflict
 from negotiation.service_layer import handlers
 from negotiation.service_layer.queries import verify_audit
 from tests.conftest import World
-from tests.flows import Flow
 
 SUSPEND = {"reason": "等待测算数据", "resume_on": "2030-01-07"}
-
-
-def _consulting_case(world: World) -> int:
-    flow = Flow(world.client, {k: world.h(k) for k in world.tokens}, world.case_body())
-    flow.to_consulting()
-    return int(flow.id)
 
 
 def _version(services: Services, case_id: int) -> int:
@@ -51,7 +44,7 @@ def _run_together(jobs: list[Any]) -> list[BaseException | None]:
 def test_the_same_event_sent_eight_times_at_once_with_one_version_succeeds_once_and_conflicts_seven_times(
     services: Services, world: World
 ) -> None:
-    case_id = _consulting_case(world)
+    case_id = world.consulting_case()
     actor = actor_for_token(services, world.tokens["union"])
     version = _version(services, case_id)
     body = {"event": "suspend", "expected_version": version, "data": SUSPEND}
@@ -72,7 +65,7 @@ def test_writers_of_two_processes_on_one_database_queue_for_the_write_lock_and_n
     # A second engine on the same database stands for a second `serve` worker process.
     other = bootstrap(services.settings, migrate=False)
     try:
-        cases = [_consulting_case(world) for _ in range(6)]
+        cases = [world.consulting_case() for _ in range(6)]
         start = {c: _version(services, c) for c in cases}
         rounds = 12
 

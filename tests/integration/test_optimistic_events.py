@@ -15,18 +15,12 @@ from api.main import create_app
 from negotiation.bootstrap import Services
 from negotiation.errors import VersionConflict
 from negotiation.service_layer import handlers
+from negotiation.service_layer.access import Actor
 from negotiation.service_layer.queries import verify_audit
 from negotiation.service_layer.unit_of_work import StaleRead, UnitOfWork
 from tests.conftest import World
-from tests.flows import Flow
 
 SUSPEND = {"reason": "等待测算数据", "resume_on": "2030-01-07"}
-
-
-def _consulting_case(world: World) -> int:
-    flow = Flow(world.client, {k: world.h(k) for k in world.tokens}, world.case_body())
-    flow.to_consulting()
-    return int(flow.id)
 
 
 def _row(services: Services, case_id: int) -> tuple[int, str, int]:
@@ -42,6 +36,22 @@ def _links(services: Services, case_id: int) -> int:
         )
 
 
+def _archive_alert(services: Services, case_id: int) -> None:
+    """What an archive alert writes: one more audit link on the case, its version unchanged."""
+    with services.uow() as other:
+        moved = other.repo.case(case_id)
+        assert moved is not None
+        handlers.record_change(other, moved, "system", "archive_integrity_alert", {}, from_state=moved.state, bump=False)
+        other.commit()
+
+
+def _staged_suspend(attempt: UnitOfWork, actor: Actor, case_id: int) -> None:
+    """Read the case in an optimistic unit of work and stage a suspension of it (not yet written)."""
+    case = handlers.visible_case(attempt, actor, case_id)
+    case.state = "suspended"
+    handlers.record_change(attempt, case, actor.label, "suspend", SUSPEND, from_state="consulting")
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """SQLite only: optimistic units of work exist for SQLite's single writer (PostgreSQL locks rows instead)."""
@@ -49,7 +59,7 @@ def database_url(tmp_path: Path) -> str:
 
 
 def test_an_event_is_written_by_the_optimistic_unit_of_work_with_its_audit_link(services: Services, world: World) -> None:
-    case_id = _consulting_case(world)
+    case_id = world.consulting_case()
     actor = actor_for_token(services, world.tokens["union"])
     version, _, seq = _row(services, case_id)
 
@@ -67,16 +77,14 @@ def test_an_event_is_written_by_the_optimistic_unit_of_work_with_its_audit_link(
 def test_a_case_changed_between_the_read_and_the_write_raises_stale_read_and_nothing_is_written(
     services: Services, world: World
 ) -> None:
-    case_id = _consulting_case(world)
+    case_id = world.consulting_case()
     actor = actor_for_token(services, world.tokens["union"])
     version, _, seq = _row(services, case_id)
     attempt = services.uow().optimistic()
 
     with pytest.raises(StaleRead):
         with attempt:
-            case = handlers.visible_case(attempt, actor, case_id)
-            case.state = "suspended"
-            handlers.record_change(attempt, case, actor.label, "suspend", SUSPEND, from_state="consulting")
+            _staged_suspend(attempt, actor, case_id)
             # Another writer moves the case after this unit of work read it and before it writes.
             handlers.fire_event(
                 services.uow(), actor=actor, case_id=case_id,
@@ -92,20 +100,15 @@ def test_a_case_changed_between_the_read_and_the_write_raises_stale_read_and_not
 def test_a_change_that_bumps_no_version_between_read_and_write_is_caught_by_the_audit_head(
     services: Services, world: World
 ) -> None:
-    case_id = _consulting_case(world)
+    case_id = world.consulting_case()
     actor = actor_for_token(services, world.tokens["union"])
     version, _, seq = _row(services, case_id)
     attempt = services.uow().optimistic()
 
     with pytest.raises(StaleRead):
         with attempt:
-            case = handlers.visible_case(attempt, actor, case_id)
-            handlers.record_change(attempt, case, actor.label, "suspend", SUSPEND, from_state="consulting")
-            with services.uow() as other:  # an archive alert: one more audit link, same version
-                moved = other.repo.case(case_id)
-                assert moved is not None
-                handlers.record_change(other, moved, "system", "archive_integrity_alert", {}, from_state=moved.state, bump=False)
-                other.commit()
+            _staged_suspend(attempt, actor, case_id)
+            _archive_alert(services, case_id)  # one more audit link, same version
             attempt.commit()
 
     assert _row(services, case_id) == (version, "consulting", seq + 1)
@@ -142,7 +145,7 @@ def _raced(services: Services, race: Any) -> UnitOfWork:
 def test_when_the_case_moves_before_the_write_the_event_is_answered_as_a_serialised_run_would_answer_it(
     services: Services, world: World
 ) -> None:
-    case_id = _consulting_case(world)
+    case_id = world.consulting_case()
     actor = actor_for_token(services, world.tokens["union"])
     version, _, seq = _row(services, case_id)
     body = {"event": "suspend", "expected_version": version, "data": SUSPEND}
@@ -156,15 +159,10 @@ def test_when_the_case_moves_before_the_write_the_event_is_answered_as_a_seriali
     assert _row(services, case_id) == (version + 1, "suspended", seq + 1)
 
     # A change that leaves the version alone (an archive alert) makes the redo succeed on the moved audit head.
-    def alert() -> None:
-        with services.uow() as other:
-            moved = other.repo.case(case_id)
-            assert moved is not None
-            handlers.record_change(other, moved, "system", "archive_integrity_alert", {}, from_state=moved.state, bump=False)
-            other.commit()
-
     resume = {"event": "resume", "expected_version": version + 1, "data": {}}
-    result = handlers.fire_event(_raced(services, alert), actor=actor, case_id=case_id, body=resume)
+    result = handlers.fire_event(
+        _raced(services, lambda: _archive_alert(services, case_id)), actor=actor, case_id=case_id, body=resume
+    )
 
     assert result["state"] == "consulting" and result["version"] == version + 2
     assert _row(services, case_id) == (version + 2, "consulting", seq + 3)
@@ -193,7 +191,7 @@ def _asgi_events(services: Services, requests: list[tuple[int, dict[str, Any], d
 def test_events_sent_together_are_written_in_fewer_transactions_each_with_its_audit_link(
     services: Services, world: World
 ) -> None:
-    cases = [_consulting_case(world) for _ in range(6)]
+    cases = [world.consulting_case() for _ in range(6)]
     before = {cid: _row(services, cid) for cid in cases}
     committer = services.uow.group_commits
     assert committer is not None
@@ -217,7 +215,7 @@ def test_events_sent_together_are_written_in_fewer_transactions_each_with_its_au
 def test_two_events_on_one_case_in_one_group_one_is_written_and_the_other_redone_gets_a_version_conflict(
     services: Services, world: World
 ) -> None:
-    cid = _consulting_case(world)
+    cid = world.consulting_case()
     version, _, seq = _row(services, cid)
     body = {"event": "suspend", "expected_version": version, "data": SUSPEND}
 
@@ -232,7 +230,7 @@ def test_two_events_on_one_case_in_one_group_one_is_written_and_the_other_redone
 
 
 def test_one_idempotency_key_sent_twice_in_one_group_is_written_once_and_replayed(services: Services, world: World) -> None:
-    cid = _consulting_case(world)
+    cid = world.consulting_case()
     version, _, seq = _row(services, cid)
     body = {"event": "suspend", "expected_version": version, "data": SUSPEND}
     headers = {**world.h("union"), "Idempotency-Key": "group-commit-1"}
