@@ -186,24 +186,21 @@ class UnitOfWork:
     def commit(self, response: Any = None) -> None:
         """Commit (with the response stored under the idempotency key, if any); a lost race is a version conflict."""
         claim = self.idempotency
+        record: dict[str, Any] | None = None
+        if claim is not None:  # the response, stored under the key in the transaction of the change
+            record = {
+                "user_id": claim.user_id, "key": claim.key, "request_hash": claim.request_hash,
+                "status_code": claim.status_code, "body": json.dumps(response, ensure_ascii=False), "at": claim.at,
+            }  # fmt: skip
         if self._deferred is not None and not self.repo.stages_mapped_objects:
-            record = None
-            if claim is not None:
-                record = {
-                    "user_id": claim.user_id, "key": claim.key, "request_hash": claim.request_hash,
-                    "status_code": claim.status_code, "body": json.dumps(response, ensure_ascii=False), "at": claim.at,
-                }  # fmt: skip
             self._deferred.stage(self.repo.take_changes(), record)
             return
         if self._optimistic:
             self._begin_writing()
         try:
             self.repo.save_changes()  # the changed cases (version-checked UPDATE), their deadlines, the audit links
-            if claim is not None:
-                self.repo.add_idempotency_record(
-                    user_id=claim.user_id, key=claim.key, request_hash=claim.request_hash,
-                    status_code=claim.status_code, body=json.dumps(response, ensure_ascii=False), at=claim.at,
-                )  # fmt: skip
+            if record is not None:
+                self.repo.add_idempotency_record(**record)
             self.repo.flush()  # new and changed mapped objects (drafts, votes, documents…)
             self._commit_transaction()  # the next writer may go
             self._release()
