@@ -1,26 +1,22 @@
 """The review pages (/review): sign-in, my cases, a case, a draft with its diff, comments and the approve/send-back forms.
 
 Server-rendered HTML over the same service layer as the API, with the Actor of the signed session, so that a page
-shows and allows exactly what the API would. Engine errors become Chinese pages here, not JSON.
+shows and allows exactly what the API would. How a page is rendered and how an error becomes a Chinese page is in
+api/review/pages.py; the signed-in viewer and the posted form are in api/review/deps.py.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import parse_qs
 
-import jinja2
-from fastapi import APIRouter, Depends, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api.deps import ServicesDep, actor_for_token
 from api.review import sessions, views
-from api.review.labels import CLAUSE_TITLES, DOCUMENT_KINDS, EVENT_LABELS, STATE_LABELS
+from api.review.deps import FormDep, ViewerDep, int_field, session_actor, signed_session
+from api.review.labels import CLAUSE_TITLES, EVENT_LABELS, STATE_LABELS
+from api.review.pages import DraftReplaced, PageConflict, PageError, ReviewRoute, render, see_other
 from negotiation import errors
 from negotiation.bootstrap import Services
 from negotiation.service_layer import drafting, handlers, queries, review_sessions
@@ -28,10 +24,7 @@ from negotiation.service_layer.access import Actor
 
 __all__ = ["router"]
 
-log = logging.getLogger("negotiation.review")
-API_DIR = Path(__file__).resolve().parent.parent
-STATIC_DIR = API_DIR / "static"
-MAX_FORM_BYTES = 256 * 1024
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 REVIEW_EVENTS = ("approve_draft", "request_changes")
 NOTICES = {
     "signed_in": "登录成功。",
@@ -39,191 +32,8 @@ NOTICES = {
     "approve_draft": "您已批准本版草案，操作已记入审计日志。",
     "request_changes": "您已将草案退回修改，退回理由已记入审计日志。",
 }
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-}
-
-templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(API_DIR / "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-templates.globals.update(
-    STATE_LABELS=STATE_LABELS, EVENT_LABELS=EVENT_LABELS, CLAUSE_TITLES=CLAUSE_TITLES, DOCUMENT_KINDS=DOCUMENT_KINDS
-)
-
-
-class PageError(errors.NegotiationError):
-    """A problem the page itself finds (a draft replaced while the page was open, a form without its fields)."""
-
-    code = "page_error"
-
-
-class DraftReplaced(PageError):
-    code = "draft_replaced"
-
-
-class PageConflict(PageError):
-    code = "version_conflict"
-
-
-class SignedOut(errors.Unauthenticated):
-    """No session on a page that needs one: the browser is sent to sign in."""
-
-
-_STATUS: dict[type[errors.NegotiationError], int] = {
-    errors.Unauthenticated: 401,
-    errors.Forbidden: 403,
-    errors.NotFound: 404,
-    DraftReplaced: 409,
-    PageConflict: 409,
-    errors.VersionConflict: 409,
-    errors.InvalidTransition: 409,
-    PageError: 422,
-    errors.ValidationFailed: 422,
-    errors.RuleViolation: 422,
-    errors.IdempotencyKeyReused: 422,
-    errors.ArchiveIntegrityError: 500,
-}
-_TITLES: dict[str, str] = {
-    "unauthenticated": "需要登录",
-    "forbidden": "无权进行此操作",
-    "csrf_refused": "表单校验未通过",
-    "not_found": "未找到页面",
-    "version_conflict": "案件已被他人更新",
-    "draft_replaced": "草案已被新版本取代",
-    "invalid_transition": "当前不能进行此操作",
-    "validation_error": "提交的内容不符合要求",
-    "rule_violation": "不符合法定规则",
-    "page_error": "提交的内容不符合要求",
-    "archive_integrity_error": "文件校验失败",
-}
-
-
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A page with the security headers every review page carries."""
-    context = {"notice": None, "user": None, **context}
-    html = templates.get_template(f"review/{name}").render(**context)
-    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
-
-
-def error_page(request: Request, exc: errors.NegotiationError, *, back: str | None = None) -> Response:
-    """The Chinese page of an engine or page error; nothing was changed."""
-    if isinstance(exc, SignedOut) and request.method == "GET":
-        return RedirectResponse("/review", status_code=303, headers=SECURITY_HEADERS)
-    status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 500)
-    signed_in = getattr(request.state, "actor", None)
-    response = render(
-        request,
-        "error.html",
-        status_code=status,
-        title=_TITLES.get(exc.code, "无法完成操作"),
-        message=exc.message,
-        violations=exc.violations,
-        code=exc.code,
-        back=back or getattr(request.state, "back", None),
-        user=signed_in,
-        changed_nothing=request.method == "POST",
-    )
-    if isinstance(exc, errors.Unauthenticated):
-        response.delete_cookie(sessions.SESSION_COOKIE, path="/review", httponly=True, samesite="strict")
-    return response
-
-
-class ReviewRoute(APIRoute):
-    """Turns engine errors and malformed addresses into Chinese pages instead of the API's JSON."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def page_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except errors.NegotiationError as exc:
-                return error_page(request, exc)
-            except RequestValidationError:
-                return error_page(request, errors.NotFound("没有这个页面：地址中的编号无效"))
-
-        return page_handler
-
 
 router = APIRouter(prefix="/review", route_class=ReviewRoute, include_in_schema=False)
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-def _session(request: Request, services: Services) -> sessions.Session:
-    cookie = request.cookies.get(sessions.SESSION_COOKIE)
-    if not cookie:
-        raise SignedOut("您尚未登录，或登录已失效，请先用个人令牌登录")
-    return sessions.read_session(services, cookie)
-
-
-def _actor(services: Services, session: sessions.Session) -> Actor:
-    return review_sessions.session_actor(services.uow.reading(), user_id=session.user_id, sid=session.sid)
-
-
-class Viewer:
-    """The signed-in user of a page: the Actor for the service layer, the session for CSRF, names for the header."""
-
-    def __init__(self, services: Services, session: sessions.Session, actor: Actor) -> None:
-        self.session = session
-        self.actor = actor
-        self.csrf = sessions.csrf_token(services, session)
-        self.name = actor.name
-        self.organization = ""
-        if actor.organization_id is not None:
-            self.organization = views.organization_names(services, [actor.organization_id]).get(actor.organization_id, "")
-
-
-def current_viewer(request: Request, services: ServicesDep) -> Viewer:
-    session = _session(request, services)
-    viewer = Viewer(services, session, _actor(services, session))
-    request.state.actor = viewer
-    return viewer
-
-
-ViewerDep = Annotated[Viewer, Depends(current_viewer)]
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    """The url-encoded form, first value of each field; an oversized form is refused."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_FORM_BYTES:
-            raise PageError("提交的内容过长（上限 256 KiB），未做任何更改")
-        chunks.append(chunk)
-    try:
-        parsed = parse_qs(b"".join(chunks).decode("utf-8"), keep_blank_values=True, max_num_fields=50)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise PageError("提交的表单无法解析，未做任何更改") from exc
-    return {k: v[0] for k, v in parsed.items()}
-
-
-FormDep = Annotated[dict[str, str], Depends(read_form)]
-
-
-def _int_field(form: dict[str, str], name: str, label: str) -> int:
-    value = form.get(name, "").strip()
-    if not value.isdigit() or len(value) > 10:
-        raise PageError(f"表单缺少有效的{label}，未做任何更改；请返回页面刷新后重试")
-    return int(value)
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
 
 
 # --- sign-in and sign-out --------------------------------------------------------------------------------------
@@ -247,8 +57,8 @@ def sign_in_page(request: Request, services: ServicesDep) -> Response:
     cookie = request.cookies.get(sessions.SESSION_COOKIE)
     if cookie:
         try:
-            _actor(services, sessions.read_session(services, cookie))
-            return _see_other("/review/cases")
+            session_actor(services, sessions.read_session(services, cookie))
+            return see_other("/review/cases")
         except errors.Unauthenticated as exc:
             return _login_page(request, services, error=exc.message)
     return _login_page(request, services)
@@ -266,7 +76,7 @@ def sign_in(request: Request, services: ServicesDep, form: FormDep) -> Response:
     except errors.Unauthenticated:
         return _login_page(request, services, error="令牌无效：请核对后重新输入（令牌区分大小写）", status_code=401)
     value, _ = sessions.issue_session(services, actor.user_id)
-    response = _see_other("/review/cases")
+    response = see_other("/review/cases")
     response.set_cookie(
         sessions.SESSION_COOKIE, value, max_age=sessions.SESSION_SECONDS, path="/review", httponly=True,
         samesite="strict", secure=request.url.scheme == "https",
@@ -278,10 +88,10 @@ def sign_in(request: Request, services: ServicesDep, form: FormDep) -> Response:
 @router.post("/logout", response_class=HTMLResponse)
 def sign_out(request: Request, services: ServicesDep, form: FormDep) -> Response:
     """End the session on the server and forget it in this browser: a copied cookie is refused from now on."""
-    session = _session(request, services)
+    session = signed_session(request, services)
     sessions.check_csrf(services, session, form.get("csrf"))
     review_sessions.end_session(services.uow(), user_id=session.user_id, sid=session.sid, expires_at=session.expires_at)
-    response = _see_other("/review")
+    response = see_other("/review")
     response.delete_cookie(sessions.SESSION_COOKIE, path="/review", httponly=True, samesite="strict")
     return response
 
@@ -337,7 +147,7 @@ def comment(request: Request, services: ServicesDep, viewer: ViewerDep, form: Fo
     sessions.check_csrf(services, viewer.session, form.get("csrf"))
     body = {"clause": form.get("clause", ""), "body": form.get("body", "")}
     created = drafting.add_comment(services.uow(), actor=viewer.actor, case_id=case_id, version=version, body=body)
-    return _see_other(f"{back}?done=commented#comment-{created['id']}")
+    return see_other(f"{back}?done=commented#comment-{created['id']}")
 
 
 @router.post("/cases/{case_id}/drafts/{version}/events", response_class=HTMLResponse)
@@ -351,7 +161,7 @@ def review_event(
     event = form.get("event", "")
     if event not in REVIEW_EVENTS:
         raise PageError("审阅页面只能批准草案或退回修改")
-    expected = _int_field(form, "expected_version", "案件版本号")
+    expected = int_field(form, "expected_version", "案件版本号")
     case = queries.case(services.uow.reading(), actor=viewer.actor, case_id=case_id)
     current = case["current_draft_version"]
     if current != version:
@@ -371,7 +181,7 @@ def review_event(
         if any(v.path == "data.comment" for v in exc.violations):
             raise PageError("退回修改须填写理由：请说明需要修改的条款和原因。草案未被退回。") from exc
         raise
-    return _see_other(f"/review/cases/{case_id}?done={event}")
+    return see_other(f"/review/cases/{case_id}?done={event}")
 
 
 def _explain_conflict(services: Services, actor: Actor, case_id: int, version: int, event: str) -> errors.NegotiationError:
