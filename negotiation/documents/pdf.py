@@ -1,16 +1,17 @@
-"""PDF/A-3b rendering with WeasyPrint (the only module importing it): fonts, metadata, attachments."""
+"""PDF/A-3b rendering with WeasyPrint (the only module importing it): resources, stylesheets, parsing, attachments.
+
+What the written file carries beyond WeasyPrint's own output (case XMP, fixed dates, objects
+serialised and compressed once) is in ``pdfa.py``; its names are re-exported here.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import functools
 import gc
 import hashlib
 import logging
 import re
 import threading
-import zlib
 from collections.abc import Iterator, Mapping
 from importlib.resources import files
 from pathlib import Path
@@ -19,7 +20,6 @@ from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree as ET
 
 import cssselect2  # type: ignore[import-untyped]
-import pydyf  # type: ignore[import-untyped]
 import weasyprint
 import weasyprint.css
 from weasyprint.css.counters import CounterStyle
@@ -30,16 +30,14 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from negotiation.documents.context import DocumentContext
 from negotiation.documents.fonts import FONT_DIR, ensure_document_font
 from negotiation.documents.html import TEMPLATE_ROOT, base_css, render_html
+from negotiation.documents.pdfa import PDF_VARIANT, finish_pdf, fixed_datetime, with_case_properties, xmp_properties
+from negotiation.documents.pdfa import STREAM_COMPRESSION_LEVEL as STREAM_COMPRESSION_LEVEL
+from negotiation.documents.pdfa import XMP_NAMESPACE as XMP_NAMESPACE
+from negotiation.documents.pdfa import XMP_PREFIX as XMP_PREFIX
 from negotiation.documents.rendered import IllegibleTextError, RenderedDocument
 
-PDF_VARIANT = "pdf/a-3b"
-XMP_NAMESPACE = "https://xieshang.example.org/ns/negotiation/1.0/"
-XMP_PREFIX = "negotiation"
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
 _MISSING_GLYPH = re.compile(r"\.notdef glyph rendered .*\(U\+([0-9A-F]{4,6})\)")
-_CN_TZ = dt.timezone(dt.timedelta(hours=8))
-# zlib level 6 instead of pydyf's 9: glyph outlines barely shrink further and take twice as long.
-STREAM_COMPRESSION_LEVEL = 6
 # A render allocates some 100 000 short-lived objects (boxes, styles, layouts, many in reference
 # cycles). At Python's default generation-0 threshold of 700 the cyclic collector ran ~35 times per
 # contract, each time rescanning the live box tree; while a render runs it waits for this many.
@@ -306,107 +304,7 @@ class _ArchiveMetadata(DocumentMetadata):  # type: ignore[misc]
 
     def generate_rdf_metadata(self, variant: str, version: int, conformance: str) -> bytes:
         """Return the RDF of WeasyPrint with the case properties and their PDF/A schema added."""
-        rdf = ET.fromstring(super().generate_rdf_metadata(variant, version, conformance))
-        rdf_ns = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-        description = ET.SubElement(rdf, f"{{{rdf_ns}}}Description", {f"{{{rdf_ns}}}about": ""})
-        for name, value in self.properties.items():
-            element = ET.SubElement(description, f"{{{XMP_NAMESPACE}}}{name}")
-            if isinstance(value, list):
-                bag = ET.SubElement(element, f"{{{rdf_ns}}}Bag")
-                for item in value:
-                    ET.SubElement(bag, f"{{{rdf_ns}}}li").text = item
-            else:
-                element.text = value
-        rdf.append(_extension_schema(self.properties))
-        serialised: bytes = ET.tostring(rdf, encoding="utf-8")
-        return serialised
-
-
-def _extension_schema(properties: Mapping[str, str | list[str]]) -> ET.Element:
-    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-    ext = "http://www.aiim.org/pdfa/ns/extension/"
-    schema = "http://www.aiim.org/pdfa/ns/schema#"
-    prop = "http://www.aiim.org/pdfa/ns/property#"
-    for prefix, uri in (("pdfaExtension", ext), ("pdfaSchema", schema), ("pdfaProperty", prop), (XMP_PREFIX, XMP_NAMESPACE)):
-        ET.register_namespace(prefix, uri)
-    description = ET.Element(f"{{{rdf}}}Description", {f"{{{rdf}}}about": ""})
-    bag = ET.SubElement(ET.SubElement(description, f"{{{ext}}}schemas"), f"{{{rdf}}}Bag")
-    item = ET.SubElement(bag, f"{{{rdf}}}li", {f"{{{rdf}}}parseType": "Resource"})
-    ET.SubElement(item, f"{{{schema}}}schema").text = "Collective negotiation case"
-    ET.SubElement(item, f"{{{schema}}}namespaceURI").text = XMP_NAMESPACE
-    ET.SubElement(item, f"{{{schema}}}prefix").text = XMP_PREFIX
-    seq = ET.SubElement(ET.SubElement(item, f"{{{schema}}}property"), f"{{{rdf}}}Seq")
-    for name, value in properties.items():
-        entry = ET.SubElement(seq, f"{{{rdf}}}li", {f"{{{rdf}}}parseType": "Resource"})
-        ET.SubElement(entry, f"{{{prop}}}name").text = name
-        ET.SubElement(entry, f"{{{prop}}}valueType").text = "bag Text" if isinstance(value, list) else "Text"
-        ET.SubElement(entry, f"{{{prop}}}category").text = "external"
-        ET.SubElement(entry, f"{{{prop}}}description").text = name
-    return description
-
-
-def _xmp_properties(kind: str, context: DocumentContext) -> dict[str, str | list[str]]:
-    case = context.case
-    props: dict[str, str | list[str]] = {
-        "caseId": case.case_id,
-        "documentKind": kind,
-        "caseTitle": case.title,
-        "parties": [case.parties.union, case.parties.employer_body],
-        "coveredEnterprises": list(case.parties.covered_enterprises),
-    }
-    draft = getattr(context, "draft", None)
-    if draft is not None:
-        props["draftVersion"] = str(draft.version)
-        props["draftSha256"] = draft.sha256
-    return props
-
-
-class _CompressedOnceStream(pydyf.Stream):  # type: ignore[misc]
-    """A finished stream whose compressed bytes are computed once.
-
-    pydyf serialises every object twice when the file has an /ID (once to hash, once to write),
-    which compressed each stream, the font above all, twice at level 9.
-    """
-
-    @functools.cached_property
-    def data(self) -> bytes:
-        stream = b"\n".join(pydyf._to_bytes(item) for item in self.stream)
-        extra = pydyf.Dictionary(self.extra.copy())
-        if self.compress:
-            extra["Filter"] = "/FlateDecode"
-            compressor = zlib.compressobj(level=STREAM_COMPRESSION_LEVEL)
-            stream = compressor.compress(stream) + compressor.flush()
-        extra["Length"] = len(stream)
-        serialised: bytes = b"\n".join((extra.data, b"stream", stream, b"endstream"))
-        return serialised
-
-
-class _SerialisedOnceDictionary(pydyf.Dictionary):  # type: ignore[misc]
-    """A finished dictionary whose bytes are computed once (for the /ID hash and for the file)."""
-
-    @functools.cached_property
-    def data(self) -> bytes:
-        serialised: bytes = pydyf.Dictionary.data.fget(self)
-        return serialised
-
-
-def _finish(document: Any, pdf: Any) -> None:
-    """Fix WeasyPrint 70's doubled /AF entries; serialise and compress each finished object once."""
-    associated = pdf.catalog.get("AF")
-    if associated:
-        unique = list(dict.fromkeys(associated))
-        associated.clear()
-        associated.extend(unique)
-    for obj in pdf.objects:
-        if type(obj) is pydyf.Stream:
-            obj.__class__ = _CompressedOnceStream
-        elif type(obj) is pydyf.Dictionary:
-            obj.__class__ = _SerialisedOnceDictionary
-
-
-def _fixed_datetime(context: DocumentContext) -> dt.datetime:
-    day = context.document_date
-    return dt.datetime(day.year, day.month, day.day, tzinfo=_CN_TZ).astimezone(dt.UTC)
+        return with_case_properties(super().generate_rdf_metadata(variant, version, conformance), self.properties)
 
 
 def render_pdf(
@@ -425,10 +323,10 @@ def render_pdf(
     for name, data in files.items():
         digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
     identifier = digest.hexdigest()[:32].encode("ascii")
-    stamp = _fixed_datetime(context)
+    stamp = fixed_datetime(context)
     with fewer_collections(), collect_weasyprint_warnings() as warnings:
         document = renderer.html(html).render(stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
-        document.metadata = _ArchiveMetadata(document.metadata, _xmp_properties(kind, context))
+        document.metadata = _ArchiveMetadata(document.metadata, xmp_properties(kind, context))
         pdf_attachments = [
             weasyprint.Attachment(
                 string=data, name=name, relationship="Data", created=stamp, modified=stamp, url_fetcher=renderer.fetcher
@@ -436,7 +334,7 @@ def render_pdf(
             for name, data in files.items()
         ]
         pdf = document.write_pdf(
-            pdf_variant=PDF_VARIANT, pdf_identifier=identifier, attachments=pdf_attachments, finisher=_finish
+            pdf_variant=PDF_VARIANT, pdf_identifier=identifier, attachments=pdf_attachments, finisher=finish_pdf
         )
     missing = tuple(dict.fromkeys(chr(int(m.group(1), 16)) for msg in warnings if (m := _MISSING_GLYPH.search(msg))))
     if strict_glyphs and missing:
