@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +186,9 @@ def _asgi_events(services: Services, requests: list[tuple[int, dict[str, Any], d
                 )
             )
 
-    return asyncio.run(send_all())
+    # A thread of its own: the suite's browser tests keep Playwright's event loop running in the main thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(send_all())).result()
 
 
 def test_events_sent_together_are_written_in_fewer_transactions_each_with_its_audit_link(
