@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from api.deps import actor_for_token
 from api.main import create_app
 from negotiation.bootstrap import Services
 from negotiation.errors import VersionConflict
-from negotiation.service_layer import handlers
+from negotiation.model import Meeting
+from negotiation.service_layer import handlers, queries
 from negotiation.service_layer.access import Actor
 from negotiation.service_layer.queries import verify_audit
 from negotiation.service_layer.unit_of_work import StaleRead, UnitOfWork
@@ -114,6 +116,29 @@ def test_a_change_that_bumps_no_version_between_read_and_write_is_caught_by_the_
 
     assert _row(services, case_id) == (version, "consulting", seq + 1)
     assert verify_audit(services.uow.reading(), actor=None)["ok"] is True
+
+
+def test_an_optimistic_write_with_a_mapped_object_writes_it_in_the_same_transaction_as_the_case(
+    services: Services, world: World
+) -> None:
+    case_id = world.consulting_case()
+    actor = actor_for_token(services, world.tokens["union"])
+    version, _, seq = _row(services, case_id)
+    meetings_before = len(queries.meetings(services.uow.reading(), actor=actor, case_id=case_id))
+
+    with services.uow().optimistic() as attempt:
+        _staged_suspend(attempt, actor, case_id)
+        attempt.repo.add(
+            Meeting(
+                case_id=case_id, held_on=date(2026, 12, 1), location="西安市总工会", chair_side="union",
+                recorder="王堃", summary="休会前的最后一次协商", positions=[], created_at="2026-12-01T10:00:00.000+08:00",
+            )
+        )  # fmt: skip
+        attempt.commit()
+
+    assert _row(services, case_id) == (version + 1, "suspended", seq + 1)
+    meetings = queries.meetings(services.uow.reading(), actor=actor, case_id=case_id)
+    assert len(meetings) == meetings_before + 1 and meetings[-1]["summary"] == "休会前的最后一次协商"
 
 
 class _RacedUnitOfWork(UnitOfWork):
