@@ -87,19 +87,20 @@ class GroupCommitter:
                 driver: Any = raw.driver_connection
                 begin_immediate(driver)
                 try:
-                    for item in items:
-                        driver.execute("SAVEPOINT staged_write")
-                        try:
-                            write_changes(driver, self._statements, item.changes)
-                            if item.idempotency is not None:
-                                write_idempotency_record(driver, self._statements, **item.idempotency)
-                        except Exception as exc:  # this write alone is undone; its request is redone on its own
-                            driver.execute("ROLLBACK TO staged_write")
-                            outcomes.append(exc)
-                        else:
-                            outcomes.append(None)
-                        driver.execute("RELEASE staged_write")
-                    driver.commit()
+                    if len(items) == 1:  # alone in its transaction: no savepoint needed
+                        outcomes.append(self._write_one(driver, items[0]))
+                    else:
+                        for item in items:
+                            driver.execute("SAVEPOINT staged_write")
+                            outcome = self._write_one(driver, item)
+                            if outcome is not None:  # this write alone is undone; its request is redone on its own
+                                driver.execute("ROLLBACK TO staged_write")
+                            driver.execute("RELEASE staged_write")
+                            outcomes.append(outcome)
+                    if any(outcome is None for outcome in outcomes):
+                        driver.commit()
+                    else:
+                        driver.rollback()
                 except BaseException:
                     driver.rollback()
                     raise
@@ -108,3 +109,13 @@ class GroupCommitter:
         finally:
             self._lock.release()
         return outcomes
+
+    def _write_one(self, driver: Any, item: _Staged) -> Exception | None:
+        """One staged write's statements; the exception that stopped them, if any."""
+        try:
+            write_changes(driver, self._statements, item.changes)
+            if item.idempotency is not None:
+                write_idempotency_record(driver, self._statements, **item.idempotency)
+        except Exception as exc:
+            return exc
+        return None

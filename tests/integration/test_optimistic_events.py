@@ -269,3 +269,24 @@ def test_one_idempotency_key_sent_twice_in_one_group_is_written_once_and_replaye
     assert responses[0].json() == responses[1].json()
     assert [r.headers.get("Idempotent-Replayed") for r in responses].count("true") == 1
     assert _row(services, cid) == (version + 1, "suspended", seq + 1)
+
+
+def test_a_deferred_write_alone_in_its_group_whose_case_moved_is_not_written(services: Services, world: World) -> None:
+    case_id = world.consulting_case()
+    actor = actor_for_token(services, world.tokens["union"])
+    version, _, seq = _row(services, case_id)
+
+    async def stage_then_commit() -> None:
+        with services.uow.deferring() as deferred:
+            with services.uow().optimistic() as attempt:
+                _staged_suspend(attempt, actor, case_id)
+                attempt.commit()  # staged, not written
+        assert deferred.staged and _row(services, case_id) == (version, "consulting", seq)
+        _archive_alert(services, case_id)  # the audit head moves before the group transaction
+        await deferred.committed()
+
+    with pytest.raises(StaleRead), ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(lambda: asyncio.run(stage_then_commit())).result()
+
+    assert _row(services, case_id) == (version, "consulting", seq + 1)  # the alert only
+    assert verify_audit(services.uow.reading(), actor=None)["ok"] is True
