@@ -77,8 +77,23 @@ def test_an_event_is_written_by_the_optimistic_unit_of_work_with_its_audit_link(
     assert verify_audit(services.uow.reading(), actor=None)["ok"] is True
 
 
-def test_a_case_changed_between_the_read_and_the_write_raises_stale_read_and_nothing_is_written(
-    services: Services, world: World
+def _other_suspend(services: Services, actor: Actor, case_id: int, version: int) -> None:
+    body = {"event": "suspend", "expected_version": version, "data": SUSPEND}
+    handlers.fire_event(services.uow(), actor=actor, case_id=case_id, body=body)
+
+
+@pytest.mark.parametrize(
+    ("competing", "final"),
+    [
+        # another writer's event: the case's version moves
+        (_other_suspend, (1, "suspended")),
+        # an archive alert: one more audit link, the version stays; the audit head catches it
+        (lambda services, actor, case_id, version: _archive_alert(services, case_id), (0, "consulting")),
+    ],
+    ids=["version-moved", "audit-head-moved"],
+)
+def test_a_case_changed_between_the_read_and_the_write_raises_stale_read_and_nothing_of_it_is_written(
+    services: Services, world: World, competing: Any, final: tuple[int, str]
 ) -> None:
     case_id = world.consulting_case()
     actor = actor_for_token(services, world.tokens["union"])
@@ -88,33 +103,11 @@ def test_a_case_changed_between_the_read_and_the_write_raises_stale_read_and_not
     with pytest.raises(StaleRead):
         with attempt:
             _staged_suspend(attempt, actor, case_id)
-            # Another writer moves the case after this unit of work read it and before it writes.
-            handlers.fire_event(
-                services.uow(), actor=actor, case_id=case_id,
-                body={"event": "suspend", "expected_version": version, "data": SUSPEND},
-            )  # fmt: skip
+            competing(services, actor, case_id, version)  # after this unit of work read the case, before it writes
             attempt.commit()
 
-    assert _row(services, case_id) == (version + 1, "suspended", seq + 1)  # only the other writer's change
+    assert _row(services, case_id) == (version + final[0], final[1], seq + 1)  # only the competing change
     assert _links(services, case_id) == seq + 1
-    assert verify_audit(services.uow.reading(), actor=None)["ok"] is True
-
-
-def test_a_change_that_bumps_no_version_between_read_and_write_is_caught_by_the_audit_head(
-    services: Services, world: World
-) -> None:
-    case_id = world.consulting_case()
-    actor = actor_for_token(services, world.tokens["union"])
-    version, _, seq = _row(services, case_id)
-    attempt = services.uow().optimistic()
-
-    with pytest.raises(StaleRead):
-        with attempt:
-            _staged_suspend(attempt, actor, case_id)
-            _archive_alert(services, case_id)  # one more audit link, same version
-            attempt.commit()
-
-    assert _row(services, case_id) == (version, "consulting", seq + 1)
     assert verify_audit(services.uow.reading(), actor=None)["ok"] is True
 
 
