@@ -103,7 +103,10 @@ class UnitOfWork:
     so the queue is held for the few statements of the write, not for the reads and the checks of the event. If the
     case moved in between, nothing is written and ``StaleRead`` is raised, and the caller runs the work again in an
     ordinary unit of work, holding the queue throughout: the answer is always the one a fully serialised run gives.
-    Only for work that stages changes and flushes nothing before ``commit`` (events that make no document).
+    Only for work that stages changes and flushes nothing before ``commit`` (events that make no document). Inside a
+    ``UnitOfWorkFactory.deferring()`` block (an event served on a worker's event loop) its ``commit`` hands the staged
+    writes to the worker's group commit instead (``DeferredWrite``): written with those of other requests in one
+    transaction, one savepoint each, before the request is answered.
     """
 
     connection: Connection
