@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,23 @@ def _links(services: Services, case_id: int) -> int:
         )
 
 
+@dataclass
+class Consulting:
+    """A fresh case in consulting, the union's caller, and the case's version and audit head when the test began."""
+
+    case_id: int
+    actor: Actor
+    version: int
+    seq: int
+
+
+@pytest.fixture
+def consulting(services: Services, world: World) -> Consulting:
+    case_id = world.consulting_case()
+    version, _, seq = _row(services, case_id)
+    return Consulting(case_id, actor_for_token(services, world.tokens["union"]), version, seq)
+
+
 def _archive_alert(services: Services, case_id: int) -> None:
     """What an archive alert writes: one more audit link on the case, its version unchanged."""
     with services.uow() as other:
@@ -61,10 +79,10 @@ def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'negotiation.sqlite3'}"
 
 
-def test_an_event_is_written_by_the_optimistic_unit_of_work_with_its_audit_link(services: Services, world: World) -> None:
-    case_id = world.consulting_case()
-    actor = actor_for_token(services, world.tokens["union"])
-    version, _, seq = _row(services, case_id)
+def test_an_event_is_written_by_the_optimistic_unit_of_work_with_its_audit_link(
+    services: Services, consulting: Consulting
+) -> None:
+    case_id, actor, version, seq = consulting.case_id, consulting.actor, consulting.version, consulting.seq
 
     result = handlers.fire_event(
         services.uow(), actor=actor, case_id=case_id, body={"event": "suspend", "expected_version": version, "data": SUSPEND}
@@ -93,11 +111,9 @@ def _other_suspend(services: Services, actor: Actor, case_id: int, version: int)
     ids=["version-moved", "audit-head-moved"],
 )
 def test_a_case_changed_between_the_read_and_the_write_raises_stale_read_and_nothing_of_it_is_written(
-    services: Services, world: World, competing: Any, final: tuple[int, str]
+    services: Services, consulting: Consulting, competing: Any, final: tuple[int, str]
 ) -> None:
-    case_id = world.consulting_case()
-    actor = actor_for_token(services, world.tokens["union"])
-    version, _, seq = _row(services, case_id)
+    case_id, actor, version, seq = consulting.case_id, consulting.actor, consulting.version, consulting.seq
     attempt = services.uow().optimistic()
 
     with pytest.raises(StaleRead):
@@ -112,11 +128,9 @@ def test_a_case_changed_between_the_read_and_the_write_raises_stale_read_and_not
 
 
 def test_an_optimistic_write_with_a_mapped_object_writes_it_in_the_same_transaction_as_the_case(
-    services: Services, world: World
+    services: Services, consulting: Consulting
 ) -> None:
-    case_id = world.consulting_case()
-    actor = actor_for_token(services, world.tokens["union"])
-    version, _, seq = _row(services, case_id)
+    case_id, actor, version, seq = consulting.case_id, consulting.actor, consulting.version, consulting.seq
     meetings_before = len(queries.meetings(services.uow.reading(), actor=actor, case_id=case_id))
 
     with services.uow().optimistic() as attempt:
@@ -134,27 +148,20 @@ def test_an_optimistic_write_with_a_mapped_object_writes_it_in_the_same_transact
     assert len(meetings) == meetings_before + 1 and meetings[-1]["summary"] == "休会前的最后一次协商"
 
 
-class _RacedUnitOfWork(UnitOfWork):
-    """An optimistic unit of work whose commit is preceded by another writer's event on the same case."""
-
-    race: Any = None
-
-    def commit(self, response: Any = None) -> None:
-        if self.race is not None:
-            race, self.race = self.race, None
-            race()
-        super().commit(response)
-
-
 def _raced(services: Services, race: Any) -> UnitOfWork:
+    """A unit of work whose optimistic sibling lets another writer run (race()) just before it writes."""
     uow = services.uow()
+    make_optimistic = uow.optimistic
 
     def optimistic() -> UnitOfWork:
-        sibling = _RacedUnitOfWork(
-            uow._engine, uow._statements, uow.idempotency, reader=uow._reader, archive_dir=uow.archive_dir,
-            lock=uow._lock, optimistic=True,
-        )  # fmt: skip
-        sibling.race = race
+        sibling = make_optimistic()
+        commit = sibling.commit
+
+        def raced_commit(response: Any = None) -> None:
+            race()
+            commit(response)
+
+        sibling.commit = raced_commit  # type: ignore[method-assign]
         return sibling
 
     uow.optimistic = optimistic  # type: ignore[method-assign]
@@ -162,11 +169,9 @@ def _raced(services: Services, race: Any) -> UnitOfWork:
 
 
 def test_when_the_case_moves_before_the_write_the_event_is_answered_as_a_serialised_run_would_answer_it(
-    services: Services, world: World
+    services: Services, consulting: Consulting
 ) -> None:
-    case_id = world.consulting_case()
-    actor = actor_for_token(services, world.tokens["union"])
-    version, _, seq = _row(services, case_id)
+    case_id, actor, version, seq = consulting.case_id, consulting.actor, consulting.version, consulting.seq
     body = {"event": "suspend", "expected_version": version, "data": SUSPEND}
 
     def other_writer() -> None:
@@ -264,10 +269,8 @@ def test_one_idempotency_key_sent_twice_in_one_group_is_written_once_and_replaye
     assert _row(services, cid) == (version + 1, "suspended", seq + 1)
 
 
-def test_a_deferred_write_alone_in_its_group_whose_case_moved_is_not_written(services: Services, world: World) -> None:
-    case_id = world.consulting_case()
-    actor = actor_for_token(services, world.tokens["union"])
-    version, _, seq = _row(services, case_id)
+def test_a_deferred_write_alone_in_its_group_whose_case_moved_is_not_written(services: Services, consulting: Consulting) -> None:
+    case_id, actor, version, seq = consulting.case_id, consulting.actor, consulting.version, consulting.seq
 
     async def stage_then_commit() -> None:
         with services.uow.deferring() as deferred:
