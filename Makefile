@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := var/.system-packages
 
-.PHONY: run test install system-packages lint unit postgres-tests bench clean
+.PHONY: run test install system-packages venv-interpreter lint unit postgres-tests bench clean
+
 
 run: install
 	$(BIN)/negotiation demo
@@ -24,11 +25,14 @@ negotiation/fonts/XieshangSerif-GB2312.ttf: | $(STAMP)
 system-packages:
 	@bash scripts/install_system_packages.sh
 
-$(STAMP): pyproject.toml | system-packages
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+# .venv is made from the fastest CPython >= 3.11 on the machine (scripts/fastest_python.py; bench/README.md has the
+# figures); `make PYTHON=/path/to/python3.x …` chooses another and remakes .venv when it differs.
+$(STAMP): pyproject.toml | system-packages venv-interpreter
+	PYTHON="$(PYTHON)" bash scripts/make_venv.sh build $(VENV)
 	touch $(STAMP)
+
+venv-interpreter:
+	@PYTHON="$(PYTHON)" bash scripts/make_venv.sh check $(VENV)
 
 lint: install
 	$(BIN)/ruff check negotiation api tests bench
