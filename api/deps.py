@@ -13,7 +13,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from negotiation.bootstrap import Services
-from negotiation.errors import NegotiationError, Unauthenticated
+from negotiation.errors import PayloadTooLarge, Unauthenticated
 from negotiation.service_layer.access import Actor
 from negotiation.service_layer.handlers import hash_token
 from negotiation.validation import Malformed
@@ -23,7 +23,6 @@ __all__ = [
     "MAX_BODY_BYTES",
     "Body",
     "CurrentUser",
-    "PayloadTooLarge",
     "ServicesDep",
     "actor_for_token",
     "case_id_of",
@@ -32,11 +31,6 @@ __all__ = [
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
-
-
-class PayloadTooLarge(NegotiationError):
-    code = "payload_too_large"
-    default_message = "请求内容超过 1 MiB 的上限"
 
 
 async def get_services(request: Request) -> Services:

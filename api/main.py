@@ -13,9 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Route
 
-from api.deps import PayloadTooLarge
 from api.routes import admin, cases, documents, drafts, review
 from api.schemas import extend_openapi
 from negotiation import errors
@@ -25,34 +23,19 @@ from negotiation.service_layer.clock import today
 from negotiation.service_layer.sweeper import tick
 from negotiation.validation import dotted_path, error_message
 
-__all__ = ["HTTP_STATUS", "create_app", "error_response"]
+__all__ = ["create_app", "error_response"]
 
 log = logging.getLogger("negotiation.api")
 
-HTTP_STATUS: dict[type[NegotiationError], int] = {
-    errors.Unauthenticated: 401,
-    errors.Forbidden: 403,
-    errors.NotFound: 404,
-    errors.VersionConflict: 409,
-    errors.InvalidTransition: 409,
-    PayloadTooLarge: 413,
-    errors.ValidationFailed: 422,
-    errors.RuleViolation: 422,
-    errors.IdempotencyKeyReused: 422,
-    errors.ArchiveIntegrityError: 500,
-    errors.DocumentError: 500,
-}
-
 
 def _body(code: str, message: str, violations: list[Violation]) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "violations": [v.as_dict() for v in violations]}}
+    return errors.error_body(code, message, violations)
 
 
 def error_response(exc: NegotiationError) -> JSONResponse:
-    """The api.md error body and status of an engine error."""
-    status = next((s for cls, s in HTTP_STATUS.items() if isinstance(exc, cls)), 500)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(_body(exc.code, exc.message, exc.violations), status_code=status, headers=headers)
+    """The api.md error body and status of an engine error (the one table: each class's `code` and `status`)."""
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
 
 async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
@@ -114,11 +97,9 @@ def create_app(services: Services | None = None, *, sweeper: bool = True) -> Fas
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    # The cases router first: its first route is the events route, the busiest, and routes match in this order.
     for module in (cases, drafts, documents, admin, review):
         app.include_router(module.router)
-    # The busiest route, matched first and called without FastAPI's per-request dependency solving (it reads its
-    # inputs itself, in the same order, see api/deps.command_input); the APIRoute above still documents it.
-    app.router.routes.insert(0, Route(cases.EVENTS_PATH, cases.fire_event, methods=["POST"], include_in_schema=False))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

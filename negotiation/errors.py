@@ -1,35 +1,51 @@
-"""The engine's one exception tree; the API maps each class to an HTTP status in one table.
+"""The engine's one exception tree and its one error table: each class carries its api.md `code` and HTTP `status`.
 
-NegotiationError
-├── Unauthenticated          no or unknown token
-├── NotFound                 no such object, or the caller may not see it
-├── Forbidden                the caller sees the case but its party may not do this
-├── VersionConflict          expected_version is not the current version
-├── InvalidTransition        the event is not allowed in the current state
-├── ValidationFailed         input does not fit the schema (violations with paths)
-├── RuleViolation            a legal or procedural rule fails (violations with rule and citation)
-├── IdempotencyKeyReused     the same key came with another request
-├── ArchiveIntegrityError    a stored document no longer matches its sha256
-└── DocumentError            a document an event makes could not be rendered (the event does not happen)
+The API and the review pages both answer an engine error from these two attributes (api/errors.py); a foreign
+error (SQLAlchemy's, WeasyPrint's, the file system's) is translated into one of these by the adapter that meets it.
+
+NegotiationError                       code                     status
+├── Unauthenticated                    unauthenticated          401   no or unknown token
+├── Forbidden                          forbidden                403   the caller sees the case but its party may not do this
+├── NotFound                           not_found                404   no such object, or the caller may not see it
+├── VersionConflict                    version_conflict         409   expected_version is not the current version
+├── InvalidTransition                  invalid_transition       409   the event is not allowed in the current state
+├── PayloadTooLarge                    payload_too_large        413   a request body over its limit
+├── ValidationFailed                   validation_error         422   input does not fit the schema (violations with paths)
+├── RuleViolation                      rule_violation           422   a legal or procedural rule fails (rule and citation)
+├── IdempotencyKeyReused               idempotency_key_reused   422   the same key came with another request
+├── ArchiveIntegrityError              archive_integrity_error  500   a stored document no longer matches its sha256
+├── DocumentError                      document_error           500   a document an event makes could not be rendered
+└── StorageUnavailable                 storage_unavailable      503   the database could not be reached or stayed locked
+
+WriteNotMade: not an answer to anyone; the adapters tell the unit of work why a write was not made.
+├── CaseMoved                          the case's version or audit head is no longer the one read
+└── IdempotencyKeyTaken                another request stored its answer under the same key first
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "ArchiveIntegrityError",
+    "CaseMoved",
     "DocumentError",
     "Forbidden",
     "IdempotencyKeyReused",
+    "IdempotencyKeyTaken",
     "InvalidTransition",
     "NegotiationError",
     "NotFound",
+    "PayloadTooLarge",
     "RuleViolation",
+    "StorageUnavailable",
     "Unauthenticated",
     "ValidationFailed",
     "VersionConflict",
     "Violation",
+    "WriteNotMade",
+    "error_body",
 ]
 
 
@@ -51,6 +67,7 @@ class NegotiationError(Exception):
     """Base of every error the engine raises on purpose."""
 
     code = "error"
+    status = 500
     default_message = "请求无法处理"
 
     def __init__(self, message: str | None = None, violations: list[Violation] | None = None) -> None:
@@ -58,24 +75,37 @@ class NegotiationError(Exception):
         self.violations = list(violations or [])
         super().__init__(self.message)
 
+    def body(self) -> dict[str, Any]:
+        """The error in api.md's shape."""
+        return error_body(self.code, self.message, self.violations)
+
+
+def error_body(code: str, message: str, violations: list[Violation] | None = None) -> dict[str, Any]:
+    """api.md's error shape: `{"error": {code, message, violations}}`."""
+    return {"error": {"code": code, "message": message, "violations": [v.as_dict() for v in violations or []]}}
+
 
 class Unauthenticated(NegotiationError):
     code = "unauthenticated"
+    status = 401
     default_message = "未登录或令牌无效，请提供有效的访问令牌"
 
 
 class NotFound(NegotiationError):
     code = "not_found"
+    status = 404
     default_message = "未找到该对象，或您无权查看"
 
 
 class Forbidden(NegotiationError):
     code = "forbidden"
+    status = 403
     default_message = "您所在的一方无权进行此操作"
 
 
 class VersionConflict(NegotiationError):
     code = "version_conflict"
+    status = 409
     default_message = "案件已被他人更新，请刷新后重试"
 
     def __init__(self, expected: int | None = None, current: int | None = None) -> None:
@@ -89,29 +119,61 @@ class VersionConflict(NegotiationError):
 
 class InvalidTransition(NegotiationError):
     code = "invalid_transition"
+    status = 409
     default_message = "当前状态下不允许此操作"
 
 
 class ValidationFailed(NegotiationError):
     code = "validation_error"
+    status = 422
     default_message = "提交的内容不符合格式要求"
 
 
 class RuleViolation(NegotiationError):
     code = "rule_violation"
+    status = 422
     default_message = "不符合法定或程序性规则"
 
 
 class IdempotencyKeyReused(NegotiationError):
     code = "idempotency_key_reused"
+    status = 422
     default_message = "该幂等键已用于另一个不同的请求"
 
 
 class ArchiveIntegrityError(NegotiationError):
     code = "archive_integrity_error"
+    status = 500
     default_message = "存档文件与其哈希值不符，已记录告警，文件不予提供"
 
 
 class DocumentError(NegotiationError):
     code = "document_error"
+    status = 500
     default_message = "文书生成失败，本次操作未生效，请稍后重试"
+
+
+class PayloadTooLarge(NegotiationError):
+    code = "payload_too_large"
+    status = 413
+    default_message = "请求内容超过 1 MiB 的上限"
+
+
+class StorageUnavailable(NegotiationError):
+    code = "storage_unavailable"
+    status = 503
+    default_message = "数据库暂时无法访问，本次操作未生效，请稍后重试"
+
+
+class WriteNotMade(Exception):
+    """A write the database did not take, for the unit of work to decide what follows (never shown to a caller)."""
+
+
+class CaseMoved(WriteNotMade):
+    """The version-checked write found the case at another version or audit head than the one read: nothing of it
+    was written. A unit of work that read outside the writer queue runs its work again; one that read in its write
+    transaction answers VersionConflict."""
+
+
+class IdempotencyKeyTaken(WriteNotMade):
+    """Another request stored its answer under this Idempotency-Key first: nothing was written; that answer stands."""

@@ -58,34 +58,23 @@ class PageError(errors.NegotiationError):
     """A problem the page itself finds (a draft replaced while the page was open, a form without its fields)."""
 
     code = "page_error"
+    status = 422
 
 
 class DraftReplaced(PageError):
     code = "draft_replaced"
+    status = 409
 
 
 class PageConflict(PageError):
     code = "version_conflict"
+    status = 409
 
 
 class SignedOut(errors.Unauthenticated):
     """No session on a page that needs one: the browser is sent to sign in."""
 
 
-_STATUS: dict[type[errors.NegotiationError], int] = {
-    errors.Unauthenticated: 401,
-    errors.Forbidden: 403,
-    errors.NotFound: 404,
-    DraftReplaced: 409,
-    PageConflict: 409,
-    errors.VersionConflict: 409,
-    errors.InvalidTransition: 409,
-    PageError: 422,
-    errors.ValidationFailed: 422,
-    errors.RuleViolation: 422,
-    errors.IdempotencyKeyReused: 422,
-    errors.ArchiveIntegrityError: 500,
-}
 _TITLES: dict[str, str] = {
     "unauthenticated": "需要登录",
     "forbidden": "无权进行此操作",
@@ -117,7 +106,7 @@ def error_page(request: Request, exc: errors.NegotiationError, *, back: str | No
     """The Chinese page of an engine or page error; nothing was changed."""
     if isinstance(exc, SignedOut) and request.method == "GET":
         return RedirectResponse("/review", status_code=303, headers=SECURITY_HEADERS)
-    status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 500)
+    status = exc.status  # the one error table: the same status as the API's for the same error
     signed_in = getattr(request.state, "actor", None)
     response = render(
         request,

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.commands import command
 from api.deps import Body, CurrentUser, ServicesDep
-from api.idempotency import run_command
 from api.schemas import AuditVerifyOut, TickOut, body_doc, error_responses
 from negotiation.errors import Forbidden, ValidationFailed, Violation
 from negotiation.service_layer import handlers, queries
@@ -22,15 +22,17 @@ WRITE_ERRORS = error_responses(401, 403, 413, 422)
 
 
 @router.post("/api/v1/organizations", status_code=201, openapi_extra=body_doc("OrganizationCreate"), responses=WRITE_ERRORS)
-def create_organization(request: Request, services: ServicesDep, actor: CurrentUser, body: Body) -> JSONResponse:
+async def create_organization(request: Request, services: ServicesDep, actor: CurrentUser, body: Body) -> JSONResponse:
     """An organisation (admin)."""
-    return run_command(request, services, actor, body, lambda uow: handlers.create_organization(uow, actor=actor, body=body), 201)
+    return await command(
+        request, services, actor, body, lambda uow: handlers.create_organization(uow, actor=actor, body=body), 201
+    )
 
 
 @router.post("/api/v1/users", status_code=201, openapi_extra=body_doc("UserCreate"), responses=WRITE_ERRORS)
-def create_user(request: Request, services: ServicesDep, actor: CurrentUser, body: Body) -> JSONResponse:
+async def create_user(request: Request, services: ServicesDep, actor: CurrentUser, body: Body) -> JSONResponse:
     """A user and its token, shown once (admin)."""
-    return run_command(request, services, actor, body, lambda uow: handlers.create_user(uow, actor=actor, body=body), 201)
+    return await command(request, services, actor, body, lambda uow: handlers.create_user(uow, actor=actor, body=body), 201)
 
 
 def _as_of(body: Any, test_clock: bool) -> date:

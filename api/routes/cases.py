@@ -7,15 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
+from api.commands import command
 from api.deps import CASE_ID_DOC, Body, CurrentUser, ServicesDep, case_id_of, command_input
-from api.idempotency import run_command, run_write
 from api.schemas import AuditEventOut, CaseList, CaseOut, body_doc, error_responses
 from negotiation.service_layer import drafting, handlers, queries
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 WRITE_ERRORS = error_responses(401, 403, 404, 409, 413, 422)
-EVENTS_PATH = "/api/v1/cases/{case_id}/events"
 
 
 # The events route is declared first: it is the busiest, and routes are matched in the order declared.
@@ -28,16 +27,16 @@ async def fire_event(request: Request) -> JSONResponse:
     """Fire an event of the lifecycle."""
     services, actor, body = await command_input(request)
     case_id = case_id_of(request)
-    return await run_write(
+    return await command(
         request, services, actor, body, lambda uow: handlers.fire_event(uow, actor=actor, case_id=case_id, body=body),
-        quick=not handlers.makes_documents(body),
+        blocking=handlers.makes_documents(body),
     )  # fmt: skip
 
 
 @router.post("", status_code=201, openapi_extra=body_doc("CaseCreate"), responses={201: {"model": CaseOut}, **WRITE_ERRORS})
-def create_case(request: Request, services: ServicesDep, actor: CurrentUser, body: Body) -> JSONResponse:
+async def create_case(request: Request, services: ServicesDep, actor: CurrentUser, body: Body) -> JSONResponse:
     """Open a case in drafting (union negotiator)."""
-    return run_command(request, services, actor, body, lambda uow: handlers.create_case(uow, actor=actor, body=body), 201)
+    return await command(request, services, actor, body, lambda uow: handlers.create_case(uow, actor=actor, body=body), 201)
 
 
 @router.get("", responses={200: {"model": CaseList}, **error_responses(401, 422)})
@@ -69,15 +68,20 @@ def get_case(services: ServicesDep, actor: CurrentUser, case_id: CaseId) -> JSON
     openapi_extra=body_doc("RepresentativesPut"),
     responses={200: {"model": CaseOut}, **WRITE_ERRORS},
 )
-def put_representatives(services: ServicesDep, actor: CurrentUser, case_id: CaseId, body: Body) -> JSONResponse:
+async def put_representatives(
+    request: Request, services: ServicesDep, actor: CurrentUser, case_id: CaseId, body: Body
+) -> JSONResponse:
     """Set both sides' representatives (R1–R4)."""
-    return JSONResponse(handlers.put_representatives(services.uow(), actor=actor, case_id=case_id, body=body))
+    return await command(
+        request, services, actor, body,
+        lambda uow: handlers.put_representatives(uow, actor=actor, case_id=case_id, body=body), idempotent=False,
+    )  # fmt: skip
 
 
 @router.post("/{case_id}/meetings", status_code=201, openapi_extra=body_doc("MeetingCreate"), responses=WRITE_ERRORS)
-def add_meeting(request: Request, services: ServicesDep, actor: CurrentUser, case_id: CaseId, body: Body) -> JSONResponse:
+async def add_meeting(request: Request, services: ServicesDep, actor: CurrentUser, case_id: CaseId, body: Body) -> JSONResponse:
     """Record a meeting's minutes (union, in consulting; chairs alternate, R9)."""
-    return run_command(
+    return await command(
         request, services, actor, body, lambda uow: drafting.add_meeting(uow, actor=actor, case_id=case_id, body=body), 201
     )
 

@@ -37,7 +37,7 @@ def document_content(services: ServicesDep, actor: CurrentUser, document_id: Id)
     try:
         data, sha256, kind = queries.document_content(services.uow.reading(), actor=actor, document_id=document_id)
     except ArchiveIntegrityError:
-        handlers.record_archive_alert(services.uow(), document_id=document_id)
+        services.uow.run(lambda uow: handlers.record_archive_alert(uow, document_id=document_id))
         raise
     return _pdf(data, sha256, f"{kind}-{document_id}.pdf")
 

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
+from api.commands import command
 from api.deps import Body, CurrentUser, ServicesDep
-from api.idempotency import run_command
 from api.schemas import DiffOut, DraftOut, body_doc, error_responses
 from negotiation.service_layer import drafting, queries
 
@@ -19,9 +19,9 @@ WRITE_ERRORS = error_responses(401, 403, 404, 409, 413, 422)
 
 
 @router.post("", status_code=201, openapi_extra=body_doc("DraftCreate"), responses={201: {"model": DraftOut}, **WRITE_ERRORS})
-def add_draft(request: Request, services: ServicesDep, actor: CurrentUser, case_id: CaseId, body: Body) -> JSONResponse:
+async def add_draft(request: Request, services: ServicesDep, actor: CurrentUser, case_id: CaseId, body: Body) -> JSONResponse:
     """A new draft version, checked against the legal floors (R18, R22)."""
-    return run_command(
+    return await command(
         request, services, actor, body, lambda uow: drafting.add_draft(uow, actor=actor, case_id=case_id, body=body), 201
     )
 
@@ -53,11 +53,11 @@ def diff_draft(
 
 
 @router.post("/{version}/comments", status_code=201, openapi_extra=body_doc("CommentCreate"), responses=WRITE_ERRORS)
-def add_comment(
+async def add_comment(
     request: Request, services: ServicesDep, actor: CurrentUser, case_id: CaseId, version: Version, body: Body
 ) -> JSONResponse:
     """A comment on a clause of a draft."""
-    return run_command(
+    return await command(
         request,
         services,
         actor,

@@ -90,7 +90,9 @@ def sign_out(request: Request, services: ServicesDep, form: FormDep) -> Response
     """End the session on the server and forget it in this browser: a copied cookie is refused from now on."""
     session = signed_session(request, services)
     sessions.check_csrf(services, session, form.get("csrf"))
-    review_sessions.end_session(services.uow(), user_id=session.user_id, sid=session.sid, expires_at=session.expires_at)
+    services.uow.run(
+        lambda uow: review_sessions.end_session(uow, user_id=session.user_id, sid=session.sid, expires_at=session.expires_at)
+    )
     response = see_other("/review")
     response.delete_cookie(sessions.SESSION_COOKIE, path="/review", httponly=True, samesite="strict")
     return response
@@ -146,7 +148,9 @@ def comment(request: Request, services: ServicesDep, viewer: ViewerDep, form: Fo
     request.state.back = back
     sessions.check_csrf(services, viewer.session, form.get("csrf"))
     body = {"clause": form.get("clause", ""), "body": form.get("body", "")}
-    created = drafting.add_comment(services.uow(), actor=viewer.actor, case_id=case_id, version=version, body=body)
+    created = services.uow.run(
+        lambda uow: drafting.add_comment(uow, actor=viewer.actor, case_id=case_id, version=version, body=body)
+    )
     return see_other(f"{back}?done=commented#comment-{created['id']}")
 
 
@@ -172,9 +176,8 @@ def review_event(
         )
     data = {"comment": form.get("reason", "")} if event == "request_changes" else {}
     try:
-        handlers.fire_event(
-            services.uow(), actor=viewer.actor, case_id=case_id, body={"event": event, "expected_version": expected, "data": data}
-        )
+        body = {"event": event, "expected_version": expected, "data": data}
+        services.uow.run(lambda uow: handlers.fire_event(uow, actor=viewer.actor, case_id=case_id, body=body))
     except errors.VersionConflict as exc:
         raise _explain_conflict(services, viewer.actor, case_id, version, event) from exc
     except errors.ValidationFailed as exc:
@@ -225,7 +228,7 @@ def document_content(services: ServicesDep, viewer: ViewerDep, document_id: int)
             services.uow.reading(), actor=viewer.actor, document_id=_checked_id(document_id)
         )
     except errors.ArchiveIntegrityError:
-        handlers.record_archive_alert(services.uow(), document_id=document_id)
+        services.uow.run(lambda uow: handlers.record_archive_alert(uow, document_id=document_id))
         raise
     return _pdf(data, sha256, f"{kind}-{document_id}.pdf")
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from negotiation.adapters.database import WriterLock, begin_immediate
-from negotiation.adapters.repository import ChangeSet, write_changes, write_idempotency_record
+from negotiation.adapters.repository import ChangeSet, engine_errors, write_changes, write_idempotency_record
 from negotiation.adapters.statements import Statements
 
 __all__ = ["GroupCommitter"]
@@ -62,7 +62,8 @@ class GroupCommitter:
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         items = self._batches.pop(loop).items
         try:
-            outcomes = self._write(items)
+            with engine_errors():
+                outcomes = self._write(items)
         except Exception as exc:  # the transaction itself failed: nothing of the batch was written
             for item in items:
                 if not item.done.done():
@@ -111,11 +112,12 @@ class GroupCommitter:
         return outcomes
 
     def _write_one(self, driver: Any, item: _Staged) -> Exception | None:
-        """One staged write's statements; the exception that stopped them, if any."""
+        """One staged write's statements; the engine error that stopped them (CaseMoved, IdempotencyKeyTaken…), if any."""
         try:
-            write_changes(driver, self._statements, item.changes)
-            if item.idempotency is not None:
-                write_idempotency_record(driver, self._statements, **item.idempotency)
+            with engine_errors():
+                write_changes(driver, self._statements, item.changes)
+                if item.idempotency is not None:
+                    write_idempotency_record(driver, self._statements, **item.idempotency)
         except Exception as exc:
             return exc
         return None

@@ -6,7 +6,7 @@ repository with Core statements prepared once per dialect and sent on the unit o
 *transient* ``NegotiationCase`` that no session ever holds, so the ORM never flushes it; ``record_change`` (the one
 place every change of a case passes, with its audit link) marks it changed, and ``save_changes()`` — called by the
 unit of work's ``commit``, inside the same transaction — writes it with one version-checked
-``UPDATE cases SET … WHERE id = :id AND version = :loaded`` (no row: ``StaleDataError``, a version conflict), the
+``UPDATE cases SET … WHERE id = :id AND version = :loaded`` (no row: ``CaseMoved``, a version conflict), the
 deadlines that were added or changed, and the audit links, in that order. Everything else (drafts, votes, meetings,
 documents, users…) and every list query go through the ORM mapping in negotiation/adapters/orm.py, in a ``Session``
 opened on the same connection the first time one is needed; the mapping of ``NegotiationCase`` stays as it is (same
@@ -16,12 +16,14 @@ the same object; nothing is kept across units of work.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, exists, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.exc import StaleDataError
@@ -31,6 +33,7 @@ from negotiation import model
 from negotiation.adapters import orm
 from negotiation.adapters.database import begin_immediate
 from negotiation.adapters.statements import Statements
+from negotiation.errors import CaseMoved, IdempotencyKeyTaken, StorageUnavailable
 
 __all__ = ["ChangeSet", "IdempotencyRecord", "Repository", "write_changes", "write_idempotency_record"]
 
@@ -121,9 +124,30 @@ class ChangeSet:
         return bool(self.cases or self.links)
 
 
+@contextmanager
+def engine_errors() -> Iterator[None]:
+    """Writes in this block raise the engine's errors, not SQLAlchemy's: a case written by someone else since it was
+    read (the version-checked UPDATE found no row, or another writer took its next audit link first) is CaseMoved;
+    an Idempotency-Key stored by another request first is IdempotencyKeyTaken; a database that cannot be reached or
+    stays locked is StorageUnavailable. Any other integrity error is a bug and is not hidden."""
+    try:
+        yield
+    except StaleDataError as exc:
+        raise CaseMoved(str(exc)) from exc
+    except IntegrityError as exc:
+        reason = str(exc.orig)
+        if "idempotency_keys" in reason:
+            raise IdempotencyKeyTaken(reason) from exc
+        if "audit_events" in reason:
+            raise CaseMoved(reason) from exc
+        raise
+    except OperationalError as exc:
+        raise StorageUnavailable() from exc
+
+
 def write_changes(driver: Any, statements: Statements, changes: ChangeSet) -> None:
     """Write a change set on a driver connection inside a transaction: each case with one version-checked UPDATE
-    (no row: StaleDataError, nothing of the case written), its deadlines, then the audit links."""
+    (no row: CaseMoved, nothing of the case written), its deadlines, then the audit links."""
     for tracked in changes.cases:
         case = tracked.case
         # The columns assigned since the case was loaded (the ORM's own record of changes, as its flush uses it;
@@ -136,7 +160,7 @@ def write_changes(driver: Any, statements: Statements, changes: ChangeSet) -> No
         params["_loaded_version"] = tracked.version
         params["_loaded_seq"] = tracked.audit_seq
         if statements.get(_UPDATE_CASE, keys).rowcount(driver, params) != 1:
-            raise StaleDataError(f"case {case.id} is no longer at version {tracked.version}, audit link {tracked.audit_seq}")
+            raise CaseMoved(f"case {case.id} is no longer at version {tracked.version}, audit link {tracked.audit_seq}")
         _write_deadlines(driver, statements, tracked)
         assigned.clear()
         tracked.version = case.version
@@ -191,6 +215,13 @@ class Repository:
         self._pending: list[object] = []
         self._cases: dict[int, _Tracked] = {}
         self._links: list[model.AuditEvent] = []
+        # Called before a statement that writes ahead of the commit (an INSERT whose id is needed now, a flush): the
+        # unit of work's chance to begin its write transaction first, when it has read outside one (see UnitOfWork).
+        self.before_write: Callable[[], None] | None = None
+
+    def _writing(self) -> None:
+        if self.before_write is not None:
+            self.before_write()
 
     @property
     def session(self) -> Session:
@@ -205,26 +236,30 @@ class Repository:
             self._session.close()
             self._session = None
 
-    def suspend(self) -> None:
-        """Before the connection's transaction ends and another begins: close the ORM session, keep what it staged."""
-        self._pending = list(self._session.new) if self._session is not None else []
-        self.close()
+    def end_read(self) -> None:
+        """Before the read ends and the write transaction begins on the same connection: objects the ORM session
+        staged are kept to be staged again by resume(); objects it loaded stay in it, expired, and are read again in
+        the write transaction. A loaded object already changed would lose its change: the case counts as moved."""
+        self._pending = []
+        if self._session is None:
+            return
+        if self._session.dirty or self._session.deleted:
+            raise CaseMoved("mapped objects were changed before the write transaction began")
+        self._pending = list(self._session.new)
+        self._session.rollback()
 
     def resume(self) -> None:
-        """In the new transaction: stage again in a fresh session what was staged before suspend()."""
+        """In the write transaction: stage again what the ORM session had staged before end_read()."""
         for obj in self._pending:
             self.session.add(obj)
         self._pending = []
 
     @property
     def stages_mapped_objects(self) -> bool:
-        """Whether mapped objects (a vote, a draft…) were added in this unit of work: written by the ORM session."""
-        return self._session is not None and bool(self._session.new)
-
-    @property
-    def has_pending(self) -> bool:
-        """Whether mapped objects are staged (kept by suspend()) to be written by the ORM session."""
-        return bool(self._pending)
+        """Whether mapped objects (a vote, a draft…) were added or changed in this unit of work: the ORM session
+        writes them."""
+        session = self._session
+        return session is not None and bool(session.new or session.dirty or session.deleted)
 
     def begin_driver_transaction(self) -> None:
         """Begin a write transaction on the driver's connection, for prepared statements only (SQLite)."""
@@ -253,8 +288,19 @@ class Repository:
 
     def flush(self) -> None:
         """Send staged mapped objects so that ids are assigned."""
-        if self._session is not None:
-            self._session.flush()
+        if self._session is not None and (self._session.new or self._session.dirty or self._session.deleted):
+            self._writing()
+            with engine_errors():
+                self._session.flush()
+
+    def moved_cases(self) -> list[int]:
+        """The cases read in this unit of work whose version or audit head in the database is no longer the one read."""
+        if not self._cases:
+            return []
+        c = orm.cases.c
+        rows = self.connection.execute(select(c.id, c.version, c.audit_seq).where(c.id.in_(list(self._cases)))).all()
+        now = {row[0]: (row[1], row[2]) for row in rows}
+        return [i for i, t in self._cases.items() if now.get(i) != (t.version, t.audit_seq)]
 
     # cases -------------------------------------------------------------------------------------
 
@@ -280,6 +326,7 @@ class Repository:
     def add_case(self, case: model.NegotiationCase) -> None:
         """Insert a new case row now (its id is needed for its audit chain); later changes go through save_changes."""
         assert case.id is None and not case.deadlines
+        self._writing()
         insert = self._statements.get(_INSERT_CASE, _CASE_VALUE_KEYS)
         case.id = insert.insert(self._driver, {k: getattr(case, k) for k in _CASE_VALUE_KEYS})
         instance_state(case).committed_state.clear()  # the row holds every value now
@@ -303,7 +350,8 @@ class Repository:
         """Write the changed cases (version-checked), their deadlines and the audit links, in this transaction."""
         changes = self.take_changes()
         if changes:
-            write_changes(self._driver, self._statements, changes)
+            with engine_errors():
+                write_changes(self._driver, self._statements, changes)
 
     def take_changes(self) -> ChangeSet:
         """The changes staged in this unit of work (to be written by write_changes), no longer staged here."""
@@ -316,6 +364,7 @@ class Repository:
     def add_case_parties(self, case: model.NegotiationCase) -> None:
         """Index who may see the case."""
         assert case.id is not None
+        self._writing()
         parts = {case.union_org_id: "union", case.employer_org_id: "employer_body", case.bureau_org_id: "labour_bureau"}
         for org_id in case.covered_enterprise_ids:
             parts.setdefault(org_id, "covered_enterprise")
@@ -452,6 +501,7 @@ class Repository:
     def end_session(self, *, sid: str, user_id: int, expires_at: int, at: str) -> None:
         """Record that a review-page session was signed out (once)."""
         if not self.session_ended(sid):
+            self._writing()
             self.session.execute(orm.ended_sessions.insert().values(sid=sid, user_id=user_id, expires_at=expires_at, ended_at=at))
 
     # idempotency ------------------------------------------------------------------------------
@@ -462,7 +512,8 @@ class Repository:
 
     def add_idempotency_record(self, *, user_id: int, key: str, request_hash: str, status_code: int, body: str, at: str) -> None:
         """Store the response given to a key."""
-        write_idempotency_record(
-            self._driver, self._statements, user_id=user_id, key=key, request_hash=request_hash, status_code=status_code,
-            body=body, at=at,
-        )  # fmt: skip
+        with engine_errors():
+            write_idempotency_record(
+                self._driver, self._statements, user_id=user_id, key=key, request_hash=request_hash,
+                status_code=status_code, body=body, at=at,
+            )  # fmt: skip

@@ -17,7 +17,7 @@ from negotiation.rules import profile_for_region, rule_violation
 from negotiation.service_layer import documents as docs
 from negotiation.service_layer.access import Actor, can_see, parties_of
 from negotiation.service_layer.clock import now_iso, today
-from negotiation.service_layer.unit_of_work import StaleRead, UnitOfWork
+from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.service_layer.views import case_view
 from negotiation.states.guards import representative_violations
 from negotiation.states.machine import allowed_events, can_fire
@@ -297,10 +297,8 @@ def makes_documents(body: Any) -> bool:
 def fire_event(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict[str, Any]:
     """Fire one event of api.md's table, in the order of checks of api.md's Precise semantics.
 
-    An event that makes a document is first applied in a read-only unit of work to build the document,
-    which is rendered with no lock held; the write transaction then applies the same facts and stores it.
-    Any other event on SQLite is first tried in an optimistic unit of work, which holds the writer queue only for
-    its writes; if the case moved meanwhile, it is done again in an ordinary one (see UnitOfWork).
+    An event that makes a document is first applied in a read-only unit of work to build the document, which is
+    rendered with no lock held; the write transaction then applies the same facts and stores it.
     """
     at, day = now_iso(), today()
     made: list[docs.MadeDocument] = []
@@ -308,15 +306,6 @@ def fire_event(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dic
         with uow.reader() as reader:
             _case, planned = _fire(reader, actor, case_id, body, at, day, planning=True)
         made = docs.render_all(planned)
-    elif uow.can_be_optimistic:
-        try:
-            with uow.optimistic() as attempt:
-                case, _ = _fire(attempt, actor, case_id, body, at, day, planning=False)
-                result = case_view(case, actor)
-                attempt.commit(result)
-            return result
-        except StaleRead:
-            pass  # the case moved between the read and the write: the same work again, in the writer queue
     with uow:
         case, _ = _fire(uow, actor, case_id, body, at, day, planning=False)
         docs.store_all(uow, case, made, at)

@@ -1,81 +1,53 @@
-"""The unit of work: one connection, one transaction; the only place that commits."""
+"""The unit of work: one connection, one transaction; the only place that commits, and the one write path.
+
+A handler writes ``with uow: …; uow.commit(result)`` and nothing else. How the write is carried is chosen here,
+once, from the database (``UnitOfWorkFactory``):
+
+- **PostgreSQL**: a plain transaction. Each statement runs in it; the version-checked ``UPDATE`` of a case waits
+  for a concurrent writer's row lock and finds the version moved (``409 version_conflict``).
+- **SQLite**, which lets one writer in at a time: the work reads *without* holding the writer queue, and takes the
+  queue only to write — at ``commit``, or at the first statement that must write before it (an ``INSERT`` whose id
+  is needed now). The write is checked against what was read: every case read must still be at the version and
+  audit head it was read at. If one moved, nothing is written and the work is run again from the start with the
+  queue held throughout (``UnitOfWorkFactory.run``), so the answer is the one a fully serialised run gives.
+  Served on a worker's event loop (``run_on_loop``), a write that is only the case's own statements is handed to
+  the worker's group commit (negotiation/adapters/group_commit.py): written with the writes other requests staged
+  meanwhile in one transaction, one savepoint each, before the request is answered.
+
+A unit of work made by calling the factory (``factory()``) holds the queue from the start: tests, the CLI and the
+sweeper use it as it is. The API and the pages go through ``run`` / ``run_on_loop``, which try the cheaper way first.
+"""
 
 from __future__ import annotations
 
-import json
-from contextvars import ContextVar, Token
+import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio.to_thread
+import orjson
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 
 from negotiation.adapters.database import WriterLock, writer_lock
 from negotiation.adapters.group_commit import GroupCommitter
 from negotiation.adapters.repository import ChangeSet, Repository
 from negotiation.adapters.statements import Statements
-from negotiation.errors import VersionConflict
+from negotiation.errors import CaseMoved, VersionConflict
 
-__all__ = ["DeferredWrite", "IdempotencyClaim", "StaleRead", "UnitOfWork", "UnitOfWorkFactory"]
+__all__ = ["IdempotencyClaim", "UnitOfWork", "UnitOfWorkFactory", "Writing"]
 
-
-class StaleRead(Exception):
-    """An optimistic unit of work found its case changed between its read and its write: nothing was written.
-
-    Not an answer to the caller: the handler does the same work again in an ordinary, locked unit of work.
-    """
+T = TypeVar("T")
 
 
-class DeferredWrite:
-    """A request's optimistic write, staged to be committed with others of this worker (group commit, see
-    negotiation/adapters/group_commit.py) before the request is answered.
+class Writing(enum.Enum):
+    """How a unit of work writes (chosen by its factory, never by a handler)."""
 
-    While the block runs, the optimistic unit of work of an event stages its writes here instead of writing them;
-    ``committed()`` then waits for the group transaction. If the write could not be made (the case moved since it
-    was read, the idempotency key was taken meanwhile…), nothing of it was written and ``StaleRead`` is raised: the
-    caller runs the command again in an ordinary unit of work.
-    """
-
-    def __init__(self, committer: GroupCommitter | None) -> None:
-        self._committer = committer
-        self._token: Token[DeferredWrite | None] | None = None
-        self.changes: ChangeSet | None = None
-        self.idempotency: dict[str, Any] | None = None
-
-    def __enter__(self) -> DeferredWrite:
-        if self._committer is not None:
-            self._token = _deferring.set(self)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._token is not None:
-            _deferring.reset(self._token)
-            self._token = None
-
-    @property
-    def staged(self) -> bool:
-        """Whether a write was staged and is still to be committed."""
-        return self.changes is not None
-
-    def stage(self, changes: ChangeSet, idempotency: dict[str, Any] | None) -> None:
-        """Keep a unit of work's writes for the group transaction (one write per request)."""
-        if self.changes is not None:
-            raise RuntimeError("one deferred write per request")
-        self.changes, self.idempotency = changes, idempotency
-
-    async def committed(self) -> None:
-        """Wait until the staged write is committed; StaleRead if it was not written."""
-        assert self._committer is not None and self.changes is not None
-        try:
-            await self._committer.submit(self.changes, self.idempotency)
-        except (StaleDataError, IntegrityError, OperationalError) as exc:
-            raise StaleRead() from exc
-
-
-_deferring: ContextVar[DeferredWrite | None] = ContextVar("deferring", default=None)
+    QUEUED = "queued"  # the transaction begins at the start (SQLite: after the writer queue, BEGIN IMMEDIATE)
+    OPTIMISTIC = "optimistic"  # SQLite: reads outside the queue; takes it to write, checking what it read
+    GROUPED = "grouped"  # SQLite on an event loop: as optimistic, but the case's statements join the group commit
 
 
 @dataclass(frozen=True)
@@ -90,24 +62,7 @@ class IdempotencyClaim:
 
 
 class UnitOfWork:
-    """A transaction over the repository; leaving the block without commit rolls back.
-
-    The transaction is one SQLAlchemy ``Connection``'s (``BEGIN IMMEDIATE`` for a writer on SQLite, see
-    negotiation/adapters/database.py). The repository sends the case aggregate's statements on that connection's
-    driver connection and opens an ORM ``Session`` on the same connection only when something mapped is read or
-    written, so an event that touches only its case pays for no session.
-
-    An *optimistic* unit of work (``optimistic()``, SQLite only) reads without taking the writer queue (each read
-    a statement of its own), and at ``commit`` takes the queue, begins the write transaction and writes what
-    was staged with the same version-checked ``UPDATE`` (the case's version *and* audit head as they were read):
-    so the queue is held for the few statements of the write, not for the reads and the checks of the event. If the
-    case moved in between, nothing is written and ``StaleRead`` is raised, and the caller runs the work again in an
-    ordinary unit of work, holding the queue throughout: the answer is always the one a fully serialised run gives.
-    Only for work that stages changes and flushes nothing before ``commit`` (events that make no document). Inside a
-    ``UnitOfWorkFactory.deferring()`` block (an event served on a worker's event loop) its ``commit`` hands the staged
-    writes to the worker's group commit instead (``DeferredWrite``): written with those of other requests in one
-    transaction, one savepoint each, before the request is answered.
-    """
+    """A transaction over the repository; leaving the block without commit rolls back (see the module)."""
 
     connection: Connection
     repo: Repository
@@ -121,17 +76,17 @@ class UnitOfWork:
         reader: Engine | None = None,
         archive_dir: Path = Path("var/archive"),
         lock: WriterLock | None = None,
-        optimistic: bool = False,
-        deferred: DeferredWrite | None = None,
+        writing: Writing = Writing.QUEUED,
     ) -> None:
         self._engine = engine
-        self._optimistic = optimistic and lock is not None
-        self._deferred = deferred if self._optimistic else None
         self._statements = statements
         self._lock = lock
+        self._writing = writing if lock is not None else Writing.QUEUED
         self._locked = False
+        self._in_write = False  # the write transaction has begun (at once when queued)
         self._driver_transaction = False
         self._reader = reader or engine
+        self.staged: tuple[ChangeSet, dict[str, Any] | None] | None = None  # a grouped write, for the group commit
         self.idempotency = idempotency
         self.archive_dir = archive_dir
 
@@ -139,34 +94,25 @@ class UnitOfWork:
         """A read-only sibling, for work done before the write transaction (rendering documents)."""
         return UnitOfWork(self._reader, self._statements, archive_dir=self.archive_dir)
 
-    def optimistic(self) -> UnitOfWork:
-        """A sibling that reads without the writer queue and takes it only for its writes (see the class)."""
-        return UnitOfWork(
-            self._engine, self._statements, self.idempotency, reader=self._reader, archive_dir=self.archive_dir,
-            lock=self._lock, optimistic=True, deferred=_deferring.get(),
-        )  # fmt: skip
-
-    @property
-    def can_be_optimistic(self) -> bool:
-        """Whether optimistic() reads outside the writer queue (SQLite); elsewhere it would gain nothing."""
-        return self._lock is not None
-
     def __enter__(self) -> UnitOfWork:
-        if self._lock is not None and not self._optimistic:
+        queued = self._writing is Writing.QUEUED
+        if queued and self._lock is not None:
             self._lock.acquire()  # queue behind other writers here rather than in SQLite's polling busy handler
             self._locked = True
         try:
-            if self._optimistic:
-                # No transaction yet: each read is a statement of its own (the case and its deadlines are one); an
-                # ORM read would begin a read-only one (BEGIN, not BEGIN IMMEDIATE). The write checks what was read.
-                self.connection = self._reader.connect()
-            else:
+            if queued:
                 self.connection = self._engine.connect()
                 self.connection.begin()
+                self._in_write = True
+            else:
+                # No transaction yet: each Core read is a statement of its own; the write checks what was read.
+                self.connection = self._reader.connect()
         except BaseException:
             self._release()
             raise
         self.repo = Repository(self.connection, self._statements)
+        if not queued:
+            self.repo.before_write = self._write_early
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -193,13 +139,14 @@ class UnitOfWork:
         if claim is not None:  # the response, stored under the key in the transaction of the change
             record = {
                 "user_id": claim.user_id, "key": claim.key, "request_hash": claim.request_hash,
-                "status_code": claim.status_code, "body": json.dumps(response, ensure_ascii=False), "at": claim.at,
+                "status_code": claim.status_code, "body": orjson.dumps(response, option=orjson.OPT_NON_STR_KEYS).decode(),
+                "at": claim.at,
             }  # fmt: skip
-        if self._deferred is not None and not self.repo.stages_mapped_objects:
-            self._deferred.stage(self.repo.take_changes(), record)
+        if self._writing is Writing.GROUPED and not self._in_write and not self.repo.stages_mapped_objects:
+            self.staged = (self.repo.take_changes(), record)  # written by the group commit before the answer
             return
-        if self._optimistic:
-            self._begin_writing()
+        if not self._in_write:
+            self._begin_writing(session=self.repo.stages_mapped_objects)
         try:
             self.repo.save_changes()  # the changed cases (version-checked UPDATE), their deadlines, the audit links
             if record is not None:
@@ -207,31 +154,36 @@ class UnitOfWork:
             self.repo.flush()  # new and changed mapped objects (drafts, votes, documents…)
             self._commit_transaction()  # the next writer may go
             self._release()
-        except StaleDataError as exc:
+        except CaseMoved as exc:
             self.rollback()
-            if self._optimistic:
-                raise StaleRead() from exc
-            raise VersionConflict() from exc
-        except IntegrityError as exc:
-            self.rollback()
-            if "audit_events" in str(exc.orig):
-                # Another writer appended this case's next audit link first (PostgreSQL flushes it before the version check).
+            if self._writing is Writing.QUEUED:
                 raise VersionConflict() from exc
             raise
-        except OperationalError:
+        except BaseException:
             self.rollback()
             raise
 
-    def _begin_writing(self) -> None:
-        # End the read, queue for the write, begin it on the same connection (BEGIN IMMEDIATE on SQLite). With no
-        # mapped object to write, the transaction is the driver's own: only prepared statements run in it.
+    def _write_early(self) -> None:
+        """Before a statement that writes ahead of commit: begin the write transaction, then check what was read."""
+        if self._in_write:
+            return
+        self._begin_writing(session=True)
+        moved = self.repo.moved_cases()
+        if moved:
+            raise CaseMoved(f"cases {moved} changed after they were read")
+
+    def _begin_writing(self, *, session: bool) -> None:
+        # End the read, queue for the write, begin it on the same connection (BEGIN IMMEDIATE on SQLite). Mapped
+        # objects the ORM session staged or loaded stay in it (loaded ones are read again in the write transaction).
+        # With no mapped object to write, the transaction is the driver's own: only prepared statements run in it.
         assert self._lock is not None
-        self.repo.suspend()
+        self.repo.end_read()
         if self.connection.in_transaction():
             self.connection.rollback()
         self._lock.acquire()
         self._locked = True
-        if self.repo.has_pending:
+        self._in_write = True
+        if session:
             self.connection.execution_options(read_only=False)
             self.connection.begin()
             self.repo.resume()
@@ -257,35 +209,57 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    """Makes units of work for writing and for reading on one engine."""
+    """Makes units of work on one engine, and runs work through them the way this database needs (see the module)."""
 
     def __init__(self, engine: Engine, archive_dir: Path = Path("var/archive")) -> None:
         self.engine = engine
         self.archive_dir = archive_dir
-        self._lock = writer_lock(engine)
+        self._lock = writer_lock(engine)  # SQLite's writer queue; None on PostgreSQL
         self._statements = Statements(engine.dialect)
         self._read = engine.execution_options(read_only=True)
         self._committer = GroupCommitter(engine, self._statements, self._lock) if self._lock is not None else None
 
-    def deferring(self) -> DeferredWrite:
-        """A block in which an event's optimistic write is staged for a group commit (SQLite; elsewhere it does nothing)."""
-        return DeferredWrite(self._committer)
+    @property
+    def runs_on_loop(self) -> bool:
+        """Whether quick work may run on an event loop (SQLite: its writes wait for no network, only for the queue)."""
+        return self._committer is not None
 
     @property
     def group_commits(self) -> GroupCommitter | None:
         """The group committer of this process's writes (SQLite), for tests and the bench."""
         return self._committer
 
-    @property
-    def serialized_writes(self) -> bool:
-        """True on SQLite: writers queue one at a time (in and across processes) before BEGIN IMMEDIATE."""
-        return self._lock is not None
-
-    def __call__(self, idempotency: IdempotencyClaim | None = None) -> UnitOfWork:
+    def __call__(self, idempotency: IdempotencyClaim | None = None, *, writing: Writing = Writing.QUEUED) -> UnitOfWork:
         return UnitOfWork(
-            self.engine, self._statements, idempotency, reader=self._read, archive_dir=self.archive_dir, lock=self._lock
-        )
+            self.engine, self._statements, idempotency, reader=self._read, archive_dir=self.archive_dir,
+            lock=self._lock, writing=writing,
+        )  # fmt: skip
 
     def reading(self) -> UnitOfWork:
         """A unit of work that only reads (no write lock on SQLite)."""
         return UnitOfWork(self._read, self._statements, archive_dir=self.archive_dir)
+
+    def run(self, work: Callable[[UnitOfWork], T], idempotency: IdempotencyClaim | None = None) -> T:
+        """Do the work (a handler given its unit of work) once, in a thread; on SQLite reading outside the queue
+        first, and again in the queue if a case moved under it."""
+        if self._lock is None:
+            return work(self(idempotency))
+        try:
+            return work(self(idempotency, writing=Writing.OPTIMISTIC))
+        except CaseMoved:
+            return work(self(idempotency))  # nothing was written: the same work again, in the writer queue
+
+    async def run_on_loop(self, work: Callable[[UnitOfWork], T], idempotency: IdempotencyClaim | None = None) -> T:
+        """``run`` from an event loop, for quick work: on SQLite on the loop itself (its writes never wait for the
+        network), its case statements joining the worker's group commit; the result is returned once that COMMIT
+        has returned. On PostgreSQL in a thread."""
+        if self._committer is None:
+            return await anyio.to_thread.run_sync(self.run, work, idempotency)
+        attempt = self(idempotency, writing=Writing.GROUPED)
+        try:
+            result = work(attempt)
+            if attempt.staged is not None:
+                await self._committer.submit(*attempt.staged)
+            return result
+        except CaseMoved:
+            return work(self(idempotency))
