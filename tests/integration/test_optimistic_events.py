@@ -1,4 +1,5 @@
-"""Events read outside the SQLite writer queue and write inside it, grouped per worker; a write whose case moved is redone."""
+"""On SQLite, work reads outside the writer queue and writes inside it (grouped per worker on an event loop); a write
+whose case moved is not made, and the work is redone in the queue (UnitOfWorkFactory.run / run_on_loop)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,12 @@ from sqlalchemy import text
 from api.deps import actor_for_token
 from api.main import create_app
 from negotiation.bootstrap import Services
-from negotiation.errors import VersionConflict
+from negotiation.errors import CaseMoved, VersionConflict
 from negotiation.model import Meeting
 from negotiation.service_layer import handlers, queries
 from negotiation.service_layer.access import Actor
 from negotiation.service_layer.queries import verify_audit
-from negotiation.service_layer.unit_of_work import StaleRead, UnitOfWork
+from negotiation.service_layer.unit_of_work import UnitOfWork, Writing
 from tests.conftest import World
 
 SUSPEND = {"reason": "等待测算数据", "resume_on": "2030-01-07"}
@@ -84,11 +85,16 @@ def test_an_event_is_written_by_the_optimistic_unit_of_work_with_its_audit_link(
 ) -> None:
     case_id, actor, version, seq = consulting.case_id, consulting.actor, consulting.version, consulting.seq
 
-    result = handlers.fire_event(
-        services.uow(), actor=actor, case_id=case_id, body={"event": "suspend", "expected_version": version, "data": SUSPEND}
-    )
+    body = {"event": "suspend", "expected_version": version, "data": SUSPEND}
+    tried: list[UnitOfWork] = []
 
-    assert services.uow().can_be_optimistic
+    def work(uow: UnitOfWork) -> dict[str, Any]:
+        tried.append(uow)
+        return handlers.fire_event(uow, actor=actor, case_id=case_id, body=body)
+
+    result = services.uow.run(work)
+
+    assert len(tried) == 1 and tried[0]._writing is Writing.OPTIMISTIC  # written at the first try, read outside the queue
     assert result["state"] == "suspended" and result["version"] == version + 1
     assert _row(services, case_id) == (version + 1, "suspended", seq + 1)
     assert _links(services, case_id) == seq + 1
@@ -110,13 +116,13 @@ def _other_suspend(services: Services, actor: Actor, case_id: int, version: int)
     ],
     ids=["version-moved", "audit-head-moved"],
 )
-def test_a_case_changed_between_the_read_and_the_write_raises_stale_read_and_nothing_of_it_is_written(
+def test_a_case_changed_between_the_read_and_the_write_raises_case_moved_and_nothing_of_it_is_written(
     services: Services, consulting: Consulting, competing: Any, final: tuple[int, str]
 ) -> None:
     case_id, actor, version, seq = consulting.case_id, consulting.actor, consulting.version, consulting.seq
-    attempt = services.uow().optimistic()
+    attempt = services.uow(writing=Writing.OPTIMISTIC)
 
-    with pytest.raises(StaleRead):
+    with pytest.raises(CaseMoved):
         with attempt:
             _staged_suspend(attempt, actor, case_id)
             competing(services, actor, case_id, version)  # after this unit of work read the case, before it writes
@@ -133,7 +139,7 @@ def test_an_optimistic_write_with_a_mapped_object_writes_it_in_the_same_transact
     case_id, actor, version, seq = consulting.case_id, consulting.actor, consulting.version, consulting.seq
     meetings_before = len(queries.meetings(services.uow.reading(), actor=actor, case_id=case_id))
 
-    with services.uow().optimistic() as attempt:
+    with services.uow(writing=Writing.OPTIMISTIC) as attempt:
         _staged_suspend(attempt, actor, case_id)
         attempt.repo.add(
             Meeting(
@@ -148,24 +154,67 @@ def test_an_optimistic_write_with_a_mapped_object_writes_it_in_the_same_transact
     assert len(meetings) == meetings_before + 1 and meetings[-1]["summary"] == "休会前的最后一次协商"
 
 
-def _raced(services: Services, race: Any) -> UnitOfWork:
-    """A unit of work whose optimistic sibling lets another writer run (race()) just before it writes."""
-    uow = services.uow()
-    make_optimistic = uow.optimistic
+def _meeting(case_id: int, summary: str) -> Meeting:
+    return Meeting(
+        case_id=case_id, held_on=date(2026, 12, 1), location="西安市总工会", chair_side="worker",
+        recorder="王堃", summary=summary, positions=[], created_at="2026-12-01T10:00:00.000+08:00",
+    )  # fmt: skip
 
-    def optimistic() -> UnitOfWork:
-        sibling = make_optimistic()
-        commit = sibling.commit
 
-        def raced_commit(response: Any = None) -> None:
-            race()
-            commit(response)
+@pytest.mark.parametrize("competing", [_other_suspend, lambda s, a, c, v: _archive_alert(s, c)], ids=["version", "audit-head"])
+def test_an_early_write_after_the_case_moved_raises_case_moved_and_writes_nothing(
+    services: Services, consulting: Consulting, competing: Any
+) -> None:
+    case_id, actor, version = consulting.case_id, consulting.actor, consulting.version
+    meetings_before = len(queries.meetings(services.uow.reading(), actor=actor, case_id=case_id))
 
-        sibling.commit = raced_commit  # type: ignore[method-assign]
-        return sibling
+    with pytest.raises(CaseMoved), services.uow(writing=Writing.OPTIMISTIC) as attempt:
+        handlers.visible_case(attempt, actor, case_id)
+        competing(services, actor, case_id, version)  # after the read, before the first write
+        attempt.repo.add(_meeting(case_id, "不应写入"))
+        attempt.repo.flush()  # a write before commit: the write transaction begins here and checks what was read
 
-    uow.optimistic = optimistic  # type: ignore[method-assign]
-    return uow
+    assert len(queries.meetings(services.uow.reading(), actor=actor, case_id=case_id)) == meetings_before
+    assert verify_audit(services.uow.reading(), actor=None)["ok"] is True
+
+
+def test_an_early_write_on_an_unmoved_case_goes_on_in_the_write_transaction(services: Services, consulting: Consulting) -> None:
+    case_id, actor, version, seq = consulting.case_id, consulting.actor, consulting.version, consulting.seq
+
+    with services.uow(writing=Writing.OPTIMISTIC) as attempt:
+        _staged_suspend(attempt, actor, case_id)
+        meeting = _meeting(case_id, "先写入纪要再提交")
+        attempt.repo.add(meeting)
+        attempt.repo.flush()
+        assert meeting.id is not None  # the id is there before the commit, as in a queued unit of work
+        attempt.commit()
+
+    assert _row(services, case_id) == (version + 1, "suspended", seq + 1)
+    summaries = [m["summary"] for m in queries.meetings(services.uow.reading(), actor=actor, case_id=case_id)]
+    assert "先写入纪要再提交" in summaries
+
+
+def _run_raced(services: Services, race: Any, actor: Actor, case_id: int, body: dict[str, Any]) -> tuple[Any, int]:
+    """services.uow.run over fire_event, letting another writer run (race()) just before the first try writes;
+    the result and how many tries it took."""
+    tries: list[UnitOfWork] = []
+
+    def work(uow: UnitOfWork) -> dict[str, Any]:
+        tries.append(uow)
+        if len(tries) == 1:
+            commit = uow.commit
+
+            def raced_commit(response: Any = None) -> None:
+                race()
+                commit(response)
+
+            uow.commit = raced_commit  # type: ignore[method-assign]
+        return handlers.fire_event(uow, actor=actor, case_id=case_id, body=body)
+
+    try:
+        return services.uow.run(work), len(tries)
+    finally:
+        assert len(tries) == 2  # the first try wrote nothing and the work was done again in the writer queue
 
 
 def test_when_the_case_moves_before_the_write_the_event_is_answered_as_a_serialised_run_would_answer_it(
@@ -179,14 +228,12 @@ def test_when_the_case_moves_before_the_write_the_event_is_answered_as_a_seriali
 
     # Redone in the writer queue, the same request now finds version + 1: a version conflict, nothing written twice.
     with pytest.raises(VersionConflict):
-        handlers.fire_event(_raced(services, other_writer), actor=actor, case_id=case_id, body=body)
+        _run_raced(services, other_writer, actor, case_id, body)
     assert _row(services, case_id) == (version + 1, "suspended", seq + 1)
 
     # A change that leaves the version alone (an archive alert) makes the redo succeed on the moved audit head.
     resume = {"event": "resume", "expected_version": version + 1, "data": {}}
-    result = handlers.fire_event(
-        _raced(services, lambda: _archive_alert(services, case_id)), actor=actor, case_id=case_id, body=resume
-    )
+    result, _ = _run_raced(services, lambda: _archive_alert(services, case_id), actor, case_id, resume)
 
     assert result["state"] == "consulting" and result["version"] == version + 2
     assert _row(services, case_id) == (version + 2, "consulting", seq + 3)
@@ -269,19 +316,20 @@ def test_one_idempotency_key_sent_twice_in_one_group_is_written_once_and_replaye
     assert _row(services, cid) == (version + 1, "suspended", seq + 1)
 
 
-def test_a_deferred_write_alone_in_its_group_whose_case_moved_is_not_written(services: Services, consulting: Consulting) -> None:
+def test_a_grouped_write_alone_in_its_group_whose_case_moved_is_not_written(services: Services, consulting: Consulting) -> None:
     case_id, actor, version, seq = consulting.case_id, consulting.actor, consulting.version, consulting.seq
+    committer = services.uow.group_commits
+    assert committer is not None
 
     async def stage_then_commit() -> None:
-        with services.uow.deferring() as deferred:
-            with services.uow().optimistic() as attempt:
-                _staged_suspend(attempt, actor, case_id)
-                attempt.commit()  # staged, not written
-        assert deferred.staged and _row(services, case_id) == (version, "consulting", seq)
+        with services.uow(writing=Writing.GROUPED) as attempt:
+            _staged_suspend(attempt, actor, case_id)
+            attempt.commit()  # staged, not written
+        assert attempt.staged is not None and _row(services, case_id) == (version, "consulting", seq)
         _archive_alert(services, case_id)  # the audit head moves before the group transaction
-        await deferred.committed()
+        await committer.submit(*attempt.staged)
 
-    with pytest.raises(StaleRead), ThreadPoolExecutor(max_workers=1) as pool:
+    with pytest.raises(CaseMoved), ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(lambda: asyncio.run(stage_then_commit())).result()
 
     assert _row(services, case_id) == (version, "consulting", seq + 1)  # the alert only
