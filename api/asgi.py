@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import gc
-
 from api.main import create_app
 from negotiation import documents
 from negotiation.bootstrap import bootstrap
+from negotiation.speedups import freeze_worker
 
 # Each worker loads WeasyPrint, the fonts and the stylesheet before its first request, not during it.
 documents.warm_up()
 app = create_app(bootstrap(migrate=False))
 
-# What was built so far (the app, the renderer and its fonts, the mapped classes) lives as long as the worker: out of the
-# cyclic collector's way, so that a full collection walks only what requests left behind.
-gc.freeze()
+freeze_worker()  # what was built so far lives as long as the worker (negotiation/speedups.py)

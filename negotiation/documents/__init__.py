@@ -55,7 +55,7 @@ def render_pdf(
     root: Path = TEMPLATE_ROOT,
 ) -> RenderedDocument:
     """Render a document to reproducible PDF/A-3b bytes with ``attachments`` (name → bytes) embedded."""
-    from negotiation.documents.native import renderer_module
+    from negotiation.speedups import renderer_module
 
     rendered: RenderedDocument = renderer_module().render_pdf(kind, context, attachments, strict_glyphs=strict_glyphs, root=root)
     return rendered
@@ -63,7 +63,7 @@ def render_pdf(
 
 def warm_up() -> None:
     """Load WeasyPrint, the fonts and the stylesheet now (e.g. at service start)."""
-    from negotiation.documents.native import renderer_module
+    from negotiation.speedups import renderer_module
 
     renderer_module().warm_up()
 

@@ -7,7 +7,6 @@ serialised and compressed once) is in ``pdfa.py``; its names are re-exported her
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import logging
 import re
@@ -35,13 +34,10 @@ from negotiation.documents.pdfa import STREAM_COMPRESSION_LEVEL as STREAM_COMPRE
 from negotiation.documents.pdfa import XMP_NAMESPACE as XMP_NAMESPACE
 from negotiation.documents.pdfa import XMP_PREFIX as XMP_PREFIX
 from negotiation.documents.rendered import IllegibleTextError, RenderedDocument
+from negotiation.speedups import fewer_collections
 
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
 _MISSING_GLYPH = re.compile(r"\.notdef glyph rendered .*\(U\+([0-9A-F]{4,6})\)")
-# A render allocates some 100 000 short-lived objects (boxes, styles, layouts, many in reference
-# cycles). At Python's default generation-0 threshold of 700 the cyclic collector ran ~35 times per
-# contract, each time rescanning the live box tree; while a render runs it waits for this many.
-RENDER_GC_THRESHOLD = 20_000
 
 
 class ForbiddenResourceError(FatalURLFetchingError):  # type: ignore[misc]
@@ -230,34 +226,6 @@ def _renderer(root: Path) -> _Renderer:
 def warm_up(root: Path = TEMPLATE_ROOT) -> None:
     """Load fonts and parse the stylesheet now rather than on the first render."""
     _renderer(root)
-
-
-_GC_LOCK = threading.Lock()
-_gc_renders = 0
-_gc_saved_threshold: tuple[int, int, int] = gc.get_threshold()
-
-
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Raise the generation-0 collection threshold while at least one render runs, then restore it.
-
-    Nothing is left uncollected: the cycles a render leaves are collected by the next ordinary
-    collection after it. Nested and concurrent renders share one raised threshold.
-    """
-    global _gc_renders, _gc_saved_threshold
-    with _GC_LOCK:
-        if _gc_renders == 0:
-            _gc_saved_threshold = gc.get_threshold()
-            first, *older = _gc_saved_threshold
-            gc.set_threshold(max(first, RENDER_GC_THRESHOLD), *older)
-        _gc_renders += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _gc_renders -= 1
-            if _gc_renders == 0:
-                gc.set_threshold(*_gc_saved_threshold)
 
 
 class _LogCollector(logging.Handler):

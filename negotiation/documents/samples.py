@@ -350,7 +350,7 @@ def render_sample(name: str, fmt: str, out_path: Path | str, sample: str = "xian
     if fmt == "html":
         out.write_text(render_html(name, context, standalone=True), encoding="utf-8")
     elif fmt == "pdf":
-        from negotiation.documents.native import renderer_module
+        from negotiation.speedups import renderer_module
 
         out.write_bytes(renderer_module().render_pdf(name, context, sample_attachments(name, sample)).pdf)
     else:

@@ -18,16 +18,14 @@ import weasyprint
 from negotiation.documents import DOCUMENT_KINDS, render_pdf
 from negotiation.documents import pdf as pdf_module
 from negotiation.documents.html import TEMPLATE_ROOT, render_html
-from negotiation.documents.native import listing_lookup
 from negotiation.documents.pdf import (
-    RENDER_GC_THRESHOLD,
     _DocumentHTML,
     _renderer,
-    fewer_collections,
     parse_well_formed,
     user_agent_css,
 )
 from negotiation.documents.samples import sample_attachments, sample_cases, sample_context
+from negotiation.speedups import RENDER_GC_THRESHOLD, fewer_collections, listing_lookup
 
 
 def _pdf_text(html: str) -> str:
@@ -106,7 +104,7 @@ def test_a_cold_import_of_the_renderer_starts_one_process_not_one_per_library_na
         "    started.append(args[0])\n"
         "    original(self, args, *a, **k)\n"
         "subprocess.Popen.__init__ = counting\n"
-        "from negotiation.documents.native import renderer_module\n"
+        "from negotiation.speedups import renderer_module\n"
         "renderer_module().warm_up()\n"
         "print(started)\n"
     )
@@ -116,7 +114,7 @@ def test_a_cold_import_of_the_renderer_starts_one_process_not_one_per_library_na
 def test_renderer_imports_even_when_the_listing_lacks_its_libraries() -> None:
     output = _run_python(
         "import sys\n"
-        "import negotiation.documents.native as native\n"
+        "import negotiation.speedups as native\n"
         "native._ldconfig_listing = lambda: b'\\tlibunrelated.so.1 (libc6,x86-64) => /nowhere\\n'\n"
         "module = native.renderer_module()\n"
         "print(module.__name__, 'weasyprint.text.ffi' in sys.modules, callable(module.render_pdf))\n"
@@ -127,12 +125,12 @@ def test_renderer_imports_even_when_the_listing_lacks_its_libraries() -> None:
 def test_a_failed_quick_import_is_forgotten_and_redone_the_ordinary_way() -> None:
     output = _run_python(
         "import importlib\n"
-        "import negotiation.documents.native as native\n"
+        "import negotiation.speedups as native\n"
         "attempts = []\n"
         "real_import = importlib.import_module\n"
-        "def first_attempt_fails(name):\n"
+        "def first_attempt_fails(name, package=None):\n"
         "    if name != native.RENDERER_MODULE:\n"
-        "        return real_import(name)\n"
+        "        return real_import(name, package)\n"
         "    attempts.append(name)\n"
         "    if len(attempts) == 1:\n"
         "        real_import('weasyprint')\n"

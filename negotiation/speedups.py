@@ -1,0 +1,140 @@
+"""The engine's speed tricks, each a function named for what it buys; nothing else in the engine tunes the
+interpreter or patches a library. Each was measured on a 2-core machine of this kind (bench/README.md):
+
+| trick | what it buys | measured |
+|---|---|---|
+| ``fewer_collections()`` around a render | a warm render ~15 % faster: at the default generation-0 threshold (700) the cyclic collector ran ~35 times per contract, rescanning the live box tree each time; while a render runs it waits for 20 000 allocations, and the threshold is restored after | bench/pdf.py, warm median, before/after |
+| ``renderer_module()`` imports WeasyPrint with one ``ldconfig -p`` listing | a cold ``negotiation render`` 1.0 → 0.57 s: cffi resolves each native library name with ``ctypes.util.find_library``, which runs ``ldconfig``, ``gcc`` and ``ld`` for every name it cannot find (~50 processes) | bench/pdf.py, cold median |
+| ``freeze_worker()`` once a worker is built | 32-connection p99 of events ~90 → ~14 ms: the app, the renderer and its fonts leave the collector's generations, so a full collection walks only what requests left behind | bench/api.py, p99 at 32 connections |
+
+The library look-up: WeasyPrint opens Pango, HarfBuzz, fontconfig and GObject through cffi, trying several names
+per library (``libpango-1.0-0``, ``pango-1.0-0``, ``pango-1.0``, …). While the renderer is imported for the first
+time, names are looked up in one ``ldconfig -p`` listing instead — the same answer ``find_library`` gives first.
+Should WeasyPrint then miss a library that only the gcc/ld search would have found, the import is redone the
+ordinary way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes.util
+import gc
+import importlib
+import os
+import re
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from types import ModuleType
+
+__all__ = ["RENDER_GC_THRESHOLD", "fewer_collections", "freeze_worker", "listing_lookup", "renderer_module"]
+
+# A render allocates some 100 000 short-lived objects (boxes, styles, layouts, many in reference cycles); while one
+# runs, the generation-0 collection waits for this many allocations.
+RENDER_GC_THRESHOLD = 20_000
+_GC_LOCK = threading.Lock()
+_gc_renders = 0
+_gc_saved_threshold: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Raise the generation-0 collection threshold while at least one render runs, then restore it.
+
+    Nothing is left uncollected: the cycles a render leaves are collected by the next ordinary
+    collection after it. Nested and concurrent renders share one raised threshold.
+    """
+    global _gc_renders, _gc_saved_threshold
+    with _GC_LOCK:
+        if _gc_renders == 0:
+            _gc_saved_threshold = gc.get_threshold()
+            first, *older = _gc_saved_threshold
+            gc.set_threshold(max(first, RENDER_GC_THRESHOLD), *older)
+        _gc_renders += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _gc_renders -= 1
+            if _gc_renders == 0:
+                gc.set_threshold(*_gc_saved_threshold)
+
+
+def freeze_worker() -> None:
+    """Move everything allocated so far (the app, the renderer, its fonts, the mapped classes) out of the cyclic
+    collector's generations for the life of the worker process."""
+    gc.freeze()
+
+
+RENDERER_MODULE = "negotiation.documents.pdf"
+_LDCONFIG = "/sbin/ldconfig"
+# The ABI tags ctypes.util looks for in `ldconfig -p` output (ctypes/util.py, _findSoname_ldconfig).
+_ABI_TAGS = {
+    "x86_64-64": "libc6,x86-64",
+    "ppc64-64": "libc6,64bit",
+    "sparc64-64": "libc6,64bit",
+    "s390x-64": "libc6,64bit",
+    "ia64-64": "libc6,IA-64",
+}
+_IMPORT_LOCK = threading.Lock()
+
+
+def _ldconfig_listing() -> bytes | None:
+    try:
+        return subprocess.run(
+            [_LDCONFIG, "-p"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={"LC_ALL": "C", "LANG": "C"},
+            timeout=10,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def listing_lookup(listing: bytes) -> Callable[[str], str | None]:
+    """Return a ``find_library`` that answers from one ``ldconfig -p`` listing, as its first step does."""
+    machine = os.uname().machine + ("-32" if struct.calcsize("l") == 4 else "-64")
+    abi = _ABI_TAGS.get(machine, "libc6")
+
+    def find_library(name: str) -> str | None:
+        found = re.search(os.fsencode(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({abi}"), listing)
+        return os.fsdecode(found.group(1)) if found else None
+
+    return find_library
+
+
+@contextlib.contextmanager
+def _library_lookup(find_library: Callable[[str], str | None]) -> Iterator[None]:
+    original = ctypes.util.find_library
+    setattr(ctypes.util, "find_library", find_library)  # noqa: B010 (mypy: a narrower signature)
+    try:
+        yield
+    finally:
+        setattr(ctypes.util, "find_library", original)  # noqa: B010
+
+
+def _forget_weasyprint() -> None:
+    for name in [name for name in sys.modules if name.split(".")[0] == "weasyprint" or name == RENDERER_MODULE]:
+        del sys.modules[name]
+
+
+def renderer_module() -> ModuleType:
+    """Return ``negotiation.documents.pdf``, importing it (and WeasyPrint) quickly the first time."""
+    module = sys.modules.get(RENDERER_MODULE)
+    if module is not None:
+        return module
+    with _IMPORT_LOCK:
+        if "weasyprint" not in sys.modules and sys.platform.startswith("linux"):
+            listing = _ldconfig_listing()
+            if listing:
+                try:
+                    with _library_lookup(listing_lookup(listing)):
+                        return importlib.import_module(RENDERER_MODULE)
+                except OSError:  # a library the listing lacks: WeasyPrint's own search may still find it
+                    _forget_weasyprint()
+        return importlib.import_module(RENDERER_MODULE)

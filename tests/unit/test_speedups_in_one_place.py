@@ -1,0 +1,30 @@
+"""Interpreter tuning and library patches live in negotiation/speedups.py alone, each with its measurement."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from negotiation import speedups
+
+ROOT = Path(__file__).resolve().parents[2]
+TRICKS = re.compile(r"\bgc\.(freeze|set_threshold|disable)\b|\bctypes\.util\b|\bsys\.setswitchinterval\b|setattr\(ctypes")
+
+
+def test_no_speed_trick_outside_the_speedups_module() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for package in ("negotiation", "api")
+        for path in (ROOT / package).rglob("*.py")
+        if path != Path(speedups.__file__)
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if TRICKS.search(line)
+    ]
+    assert found == []
+
+
+def test_every_trick_of_the_module_is_in_its_table_with_a_measurement() -> None:
+    doc = speedups.__doc__ or ""
+    for name in ("fewer_collections", "renderer_module", "freeze_worker"):
+        row = next((line for line in doc.splitlines() if line.startswith(f"| ``{name}()``")), "")
+        assert "bench/" in row, f"{name} has no measured row in the speedups table"
