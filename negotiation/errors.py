@@ -142,9 +142,19 @@ class IdempotencyKeyReused(NegotiationError):
 
 
 class ArchiveIntegrityError(NegotiationError):
+    """Raised by the archive itself (negotiation/documents/archive.py): which file, and why, for the audit alert."""
+
     code = "archive_integrity_error"
     status = 500
     default_message = "存档文件与其哈希值不符，已记录告警，文件不予提供"
+
+    def __init__(self, sha256: str = "", reason: str = "", path: object = None) -> None:
+        super().__init__(
+            f"存档文件 {sha256[:12]}… 与登记的哈希值不符或已丢失（{reason}），已记录审计告警，文件不予提供" if sha256 else None
+        )
+        self.sha256 = sha256
+        self.reason = reason
+        self.path = path
 
 
 class DocumentError(NegotiationError):

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from negotiation.documents.archive import (
-    ArchiveIntegrityError,
     ArchiveStore,
     VerificationFailure,
     sha256_hex,
@@ -44,6 +43,7 @@ from negotiation.documents.context import (
 from negotiation.documents.html import TEMPLATE_ROOT, TemplateCheckError, check_templates, render_html
 from negotiation.documents.legibility import illegible_characters
 from negotiation.documents.rendered import DocumentRenderError, IllegibleTextError, RenderedDocument
+from negotiation.errors import ArchiveIntegrityError
 
 
 def render_pdf(

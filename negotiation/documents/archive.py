@@ -18,17 +18,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from negotiation.errors import ArchiveIntegrityError  # the engine's own: raised here, where the file is met
+
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-class ArchiveIntegrityError(Exception):
-    """A stored document is missing or no longer matches its sha256."""
-
-    def __init__(self, sha256: str, reason: str, path: Path | None = None) -> None:
-        self.sha256 = sha256
-        self.reason = reason
-        self.path = path
-        super().__init__(f"archive file {sha256}: {reason}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from negotiation.documents.pdfa import PDF_VARIANT, finish_pdf, fixed_datetime, 
 from negotiation.documents.pdfa import STREAM_COMPRESSION_LEVEL as STREAM_COMPRESSION_LEVEL
 from negotiation.documents.pdfa import XMP_NAMESPACE as XMP_NAMESPACE
 from negotiation.documents.pdfa import XMP_PREFIX as XMP_PREFIX
-from negotiation.documents.rendered import IllegibleTextError, RenderedDocument
+from negotiation.documents.rendered import DocumentRenderError, IllegibleTextError, RenderedDocument
 from negotiation.speedups import fewer_collections
 
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
@@ -292,18 +292,21 @@ def render_pdf(
         digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
     identifier = digest.hexdigest()[:32].encode("ascii")
     stamp = fixed_datetime(context)
-    with fewer_collections(), collect_weasyprint_warnings() as warnings:
-        document = renderer.html(html).render(stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
-        document.metadata = _ArchiveMetadata(document.metadata, xmp_properties(kind, context))
-        pdf_attachments = [
-            weasyprint.Attachment(
-                string=data, name=name, relationship="Data", created=stamp, modified=stamp, url_fetcher=renderer.fetcher
+    try:
+        with fewer_collections(), collect_weasyprint_warnings() as warnings:
+            document = renderer.html(html).render(stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
+            document.metadata = _ArchiveMetadata(document.metadata, xmp_properties(kind, context))
+            pdf_attachments = [
+                weasyprint.Attachment(
+                    string=data, name=name, relationship="Data", created=stamp, modified=stamp, url_fetcher=renderer.fetcher
+                )
+                for name, data in files.items()
+            ]
+            pdf = document.write_pdf(
+                pdf_variant=PDF_VARIANT, pdf_identifier=identifier, attachments=pdf_attachments, finisher=finish_pdf
             )
-            for name, data in files.items()
-        ]
-        pdf = document.write_pdf(
-            pdf_variant=PDF_VARIANT, pdf_identifier=identifier, attachments=pdf_attachments, finisher=finish_pdf
-        )
+    except Exception as exc:  # whatever WeasyPrint raises (a refused resource, a layout or font failure) is ours here
+        raise DocumentRenderError(f"WeasyPrint could not render {kind}: {exc!r}") from exc
     missing = tuple(dict.fromkeys(chr(int(m.group(1), 16)) for msg in warnings if (m := _MISSING_GLYPH.search(msg))))
     if strict_glyphs and missing:
         raise IllegibleTextError(missing)

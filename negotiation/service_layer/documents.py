@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from negotiation import documents as docs
-from negotiation.errors import ArchiveIntegrityError, DocumentError, Violation
+from negotiation.errors import DocumentError, Violation
 from negotiation.model import AuditEvent, Document, Draft, Meeting, NegotiationCase, Vote
 from negotiation.rules import Profile, document_rules, profile_for_region, rule_violation, violation
 from negotiation.service_layer.unit_of_work import UnitOfWork
@@ -329,9 +329,4 @@ def draft_pdf(uow: UnitOfWork, case: NegotiationCase, draft: Draft) -> tuple[byt
 
 def read_verified(uow: UnitOfWork, row: Document) -> bytes:
     """The stored bytes of a document, verified against its sha256 (ArchiveIntegrityError otherwise)."""
-    try:
-        return docs.ArchiveStore(uow.archive_dir).get(row.sha256)
-    except docs.ArchiveIntegrityError as exc:
-        raise ArchiveIntegrityError(
-            f"存档文件 {row.sha256[:12]}… 与登记的哈希值不符或已丢失（{exc.reason}），已记录审计告警，文件不予提供"
-        ) from exc
+    return docs.ArchiveStore(uow.archive_dir).get(row.sha256)
