@@ -5,6 +5,7 @@ interpreter or patches a library. Each was measured on a 2-core machine of this 
 |---|---|---|
 | ``fewer_collections()`` around a render | a warm render ~15 % faster: at the default generation-0 threshold (700) the cyclic collector ran ~35 times per contract, rescanning the live box tree each time; while a render runs it waits for 20 000 allocations, and the threshold is restored after | bench/pdf.py, warm median, before/after |
 | ``renderer_module()`` imports WeasyPrint with one ``ldconfig -p`` listing | a cold ``negotiation render`` 1.0 → 0.57 s: cffi resolves each native library name with ``ctypes.util.find_library``, which runs ``ldconfig``, ``gcc`` and ``ld`` for every name it cannot find (~50 processes) | bench/pdf.py, cold median |
+| ``request_only_route()`` for the events route | the busiest route called as its endpoint, without FastAPI's per-request dependency solving, parameter checks and telemetry that an endpoint taking only the Request does not use: ~100 fewer Python calls per event (~2,450 → ~2,350 with the in-process client) | bench/in_process.py ``--calls`` |
 | ``freeze_worker()`` once a worker is built | 32-connection p99 of events ~90 → ~14 ms: the app, the renderer and its fonts leave the collector's generations, so a full collection walks only what requests left behind | bench/api.py, p99 at 32 connections |
 
 The library look-up: WeasyPrint opens Pango, HarfBuzz, fontconfig and GObject through cffi, trying several names
@@ -28,8 +29,16 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from types import ModuleType
+from typing import Any
 
-__all__ = ["RENDER_GC_THRESHOLD", "fewer_collections", "freeze_worker", "listing_lookup", "renderer_module"]
+__all__ = [
+    "RENDER_GC_THRESHOLD",
+    "fewer_collections",
+    "freeze_worker",
+    "listing_lookup",
+    "renderer_module",
+    "request_only_route",
+]
 
 # A render allocates some 100 000 short-lived objects (boxes, styles, layouts, many in reference cycles); while one
 # runs, the generation-0 collection waits for this many allocations.
@@ -60,6 +69,19 @@ def fewer_collections() -> Iterator[None]:
             _gc_renders -= 1
             if _gc_renders == 0:
                 gc.set_threshold(*_gc_saved_threshold)
+
+
+def request_only_route() -> type[Any]:
+    """An APIRoute class for an endpoint that takes the Request alone and returns a Response: the endpoint is called
+    as it is (it reads its own inputs), and the route is documented in /openapi.json like any other. FastAPI is
+    imported here, when the API is built, not when the renderer is."""
+    from fastapi.routing import APIRoute
+
+    class RequestOnlyRoute(APIRoute):
+        def get_route_handler(self) -> Callable[..., Any]:
+            return self.endpoint
+
+    return RequestOnlyRoute
 
 
 def freeze_worker() -> None:

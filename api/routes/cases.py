@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
@@ -17,12 +17,17 @@ CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 WRITE_ERRORS = error_responses(401, 403, 404, 409, 413, 422)
 
 
-# The events route is declared first: it is the busiest, and routes are matched in the order declared.
-@router.post(
-    "/{case_id}/events",
-    openapi_extra={**body_doc("EventEnvelope"), **CASE_ID_DOC},
-    responses={200: {"model": CaseOut}, **WRITE_ERRORS},
-)
+# The events route, the busiest, is registered by create_app on the application itself, ahead of the routers (a
+# route of an included router is matched through the router's own machinery, about 200 Python calls a request).
+EVENTS_ROUTE: dict[str, Any] = {
+    "path": "/api/v1/cases/{case_id}/events",
+    "methods": ["POST"],
+    "tags": ["cases"],
+    "openapi_extra": {**body_doc("EventEnvelope"), **CASE_ID_DOC},
+    "responses": {200: {"model": CaseOut}, **WRITE_ERRORS},
+}
+
+
 async def fire_event(request: Request) -> JSONResponse:
     """Fire an event of the lifecycle."""
     services, actor, body = await command_input(request)
