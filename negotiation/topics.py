@@ -10,7 +10,7 @@ Its order is the order of the chapters in the contract. The wording of a chapter
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
@@ -187,6 +187,10 @@ class Topic:
     key: str
     title: str
     model: type[Section]
+    _: KW_ONLY
+    # The terms fields this topic fills in, with example values: the sample documents show them, and a test renders
+    # the chapter template with them.
+    example: Mapping[str, Any]
     floors: Floors | None = None
     check: Check | None = None
     # The section is a list of `model` with at most this many items (None: a single `model`).
@@ -209,14 +213,88 @@ TOPIC_REGISTRY: tuple[Topic, ...] = (
         check=_hourly_volume_given,
         max_items=100,
         extra_fields={"expected_units_per_hour": (Quantity | None, Field(default=None, title="每小时预计单量"))},
+        example={
+            "piece_rates": [
+                {
+                    "service": "parcel_delivery",
+                    "unit": "parcel",
+                    "rate_cny": "1.20",
+                    "supplements": [
+                        {"condition": "night", "amount_cny": "0.50"},
+                        {"condition": "bad_weather", "amount_cny": "0.30"},
+                    ],
+                },
+                {
+                    "service": "parcel_pickup",
+                    "unit": "parcel",
+                    "rate_cny": "1.20",
+                    "supplements": [{"condition": "peak", "amount_cny": "0.20"}],
+                },
+                {
+                    "service": "bulky_parcel_delivery",
+                    "unit": "parcel",
+                    "rate_cny": "3.50",
+                    "supplements": [
+                        {"condition": "distance", "amount_cny": "1.00"},
+                        {"condition": "holiday", "amount_cny": "1.50"},
+                    ],
+                },
+            ],
+            "expected_units_per_hour": "18",
+        },
     ),
-    Topic("order_allocation", "订单分配", OrderAllocation),
-    Topic("pay_method", "报酬支付办法", PayMethod, floors=_pay_method_floors),
-    Topic("working_hours", "工作时间", WorkingHours),
-    Topic("rest_leave", "休息休假", RestLeave, floors=_rest_leave_floors),
-    Topic("labour_protection", "劳动保护", LabourProtection),
-    Topic("insurance_welfare", "保险福利", InsuranceWelfare),
-    Topic("rewards_penalties", "奖惩制度", RewardsPenalties),
+    Topic(
+        "order_allocation",
+        "订单分配",
+        OrderAllocation,
+        example={"order_allocation": {"rules_published": True, "change_notice_days": 30, "refusals_without_penalty_per_day": 3}},
+    ),
+    Topic(
+        "pay_method",
+        "报酬支付办法",
+        PayMethod,
+        floors=_pay_method_floors,
+        example={"pay_method": {"cycle": "monthly", "pay_day": 10, "max_commission_pct": "15", "itemised_statement": True}},
+    ),
+    Topic(
+        "working_hours",
+        "工作时间",
+        WorkingHours,
+        example={"working_hours": {"max_continuous_minutes": 240, "min_break_minutes": 20, "max_daily_hours": 8}},
+    ),
+    Topic(
+        "rest_leave",
+        "休息休假",
+        RestLeave,
+        floors=_rest_leave_floors,
+        example={"rest_leave": {"rest_days_per_month": 4, "holiday_pay_multiplier": "3"}},
+    ),
+    Topic(
+        "labour_protection",
+        "劳动保护",
+        LabourProtection,
+        example={
+            "labour_protection": {
+                "equipment": ["安全头盔", "雨衣", "手套", "防寒服"],
+                "heat_allowance_cny_month": "300",
+                "safety_training_hours_year": 8,
+            }
+        },
+    ),
+    Topic(
+        "insurance_welfare",
+        "保险福利",
+        InsuranceWelfare,
+        example={
+            "insurance_welfare": {"occupational_injury": True, "accident_cover_cny": "600000", "premium_paid_by": "platform"}
+        },
+    ),
+    Topic(
+        "rewards_penalties",
+        "奖惩制度",
+        RewardsPenalties,
+        example={"rewards_penalties": {"max_deduction_cny": "50", "appeal_days": 7, "human_review_required": True}},
+    ),
 )
 
 
