@@ -9,41 +9,9 @@ from pydantic import Field, create_model
 
 from negotiation.errors import Violation
 from negotiation.rules import Profile, violation
-from negotiation.topics import (
-    PAY_CYCLE_DAYS,
-    TOPIC_REGISTRY,
-    FloorContext,
-    InsuranceWelfare,
-    LabourProtection,
-    OrderAllocation,
-    PayMethod,
-    PieceRate,
-    RestLeave,
-    RewardsPenalties,
-    Section,
-    Supplement,
-    Topic,
-    WorkingHours,
-)
+from negotiation.topics import PAY_CYCLE_DAYS, TOPIC_REGISTRY, FloorContext, Section, Topic
 
-__all__ = [
-    "PAY_CYCLE_DAYS",
-    "TOPICS",
-    "TOPIC_TITLES",
-    "InsuranceWelfare",
-    "LabourProtection",
-    "OrderAllocation",
-    "PayMethod",
-    "PieceRate",
-    "RestLeave",
-    "RewardsPenalties",
-    "Supplement",
-    "Terms",
-    "WorkingHours",
-    "floor_violations",
-    "term_bounds",
-    "topic_violations",
-]
+__all__ = ["PAY_CYCLE_DAYS", "TOPICS", "TOPIC_TITLES", "Terms", "floor_violations", "term_bounds", "topic_violations"]
 
 TOPIC_TITLES: dict[str, str] = {t.key: t.title for t in TOPIC_REGISTRY}
 TOPICS: tuple[str, ...] = tuple(TOPIC_TITLES)
