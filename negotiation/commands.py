@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
@@ -36,10 +36,10 @@ def _region(value: Any) -> str:
 
 
 RegionCode = Annotated[str, BeforeValidator(_region)]
-Topic = Literal[
-    "piece_rates", "order_allocation", "pay_method", "working_hours",
-    "rest_leave", "labour_protection", "insurance_welfare", "rewards_penalties",
-]  # fmt: skip
+if TYPE_CHECKING:
+    Topic = str
+else:
+    Topic = Literal[TOPICS]  # the registry's keys, in its order: an enum in /openapi.json
 Sector = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=200, required=True))]
 
 

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from negotiation.documents.html import environment_for
 from negotiation.rules import RULES, profile_for_region
-from negotiation.terms import TOPICS
+from negotiation.topics import TOPIC_REGISTRY
 
 __all__ = ["GENERAL_ARTICLES", "render_clauses"]
 
@@ -25,7 +25,7 @@ _TOPIC = (
     '{% import "_base/labels.html" as L %}{% import "_base/macros.html" as M %}'
     '{% from "contract/articles.html" import article %}'
     "{% set n = namespace(c=0, a=first) %}"
-    '{% include "contract/topics/" ~ topic ~ ".html" %}'
+    "{% include template %}"
     "{% set counter.a = n.a %}"
 )
 _TERM = '<p class="clause">本合同期限自{{ start|cn_date }}起至{{ end|cn_date }}止（{{ citation }}）。</p>'
@@ -39,13 +39,15 @@ def render_clauses(case: dict[str, Any], draft: dict[str, Any]) -> dict[str, Mar
     terms = draft["terms"]
     counter = jinja2.utils.Namespace(a=GENERAL_ARTICLES)
     out: dict[str, Markup] = {}
-    for topic in (t for t in TOPICS if t in case["topics"]):
+    for topic in (t for t in TOPIC_REGISTRY if t.key in case["topics"]):
         try:
-            html = env.from_string(_TOPIC).render(topic=topic, terms=terms, rules=rules, first=counter.a, counter=counter)
-            out[topic] = Markup(html.strip())
+            html = env.from_string(_TOPIC).render(
+                template=topic.template, terms=terms, rules=rules, first=counter.a, counter=counter
+            )
+            out[topic.key] = Markup(html.strip())
         except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError):
-            log.exception("the contract template of %s did not render; showing the figures instead", topic)
-            out[topic] = Markup("")
+            log.exception("the contract template of %s did not render; showing the figures instead", topic.key)
+            out[topic.key] = Markup("")
     out["term"] = Markup(
         env.from_string(_TERM).render(
             start=date.fromisoformat(draft["term_start"]),

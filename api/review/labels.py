@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from negotiation.terms import TOPIC_TITLES
+from negotiation.topics import field_titles, field_vocabularies, topic_owning
+from negotiation.vocabularies import VOCABULARIES
 
 __all__ = [
     "CLAUSE_TITLES",
@@ -86,71 +88,12 @@ DEADLINE_STATUS: dict[str, str] = {
 
 CLAUSE_TITLES: dict[str, str] = {**TOPIC_TITLES, "term": "合同期限", "general": "总体意见"}
 
-_SERVICES = {
-    "parcel_delivery": "快件派送",
-    "parcel_pickup": "快件揽收",
-    "food_delivery": "外卖配送",
-    "ride": "网约车服务",
-    "freight": "货运",
-}
-_UNITS = {"parcel": "件", "order": "单", "km": "公里", "trip": "趟", "hour": "小时"}
-_CONDITIONS = {
-    "night": "夜间",
-    "peak": "高峰期",
-    "bad_weather": "恶劣天气",
-    "distance": "远距离",
-    "holiday": "节假日",
-    "floor": "高层无电梯",
-}
-_CYCLES = {
-    "daily": "每日",
-    "weekly": "每周",
-    "biweekly": "每两周",
-    "semimonthly": "每半月",
-    "monthly": "每月",
-    "quarterly": "每季度",
-    "yearly": "每年",
-}
-_PAYERS = {"platform": "平台企业", "enterprise": "用工企业", "shared": "双方分担", "worker": "劳动者本人"}
-
-_FIELDS: dict[str, str] = {
-    "term_start": "合同起始日",
-    "term_end": "合同终止日",
-    "expected_units_per_hour": "每小时预计单量",
-    "rate_cny": "计件单价",
-    "service": "服务项目",
-    "unit": "计件单位",
-    "condition": "补贴条件",
-    "amount_cny": "补贴",
-    "rules_published": "公开派单规则",
-    "change_notice_days": "规则变更提前通知天数",
-    "refusals_without_penalty_per_day": "每日可无责拒单次数",
-    "cycle": "支付周期",
-    "pay_day": "支付日",
-    "max_commission_pct": "抽成上限（%）",
-    "itemised_statement": "提供报酬明细",
-    "max_continuous_minutes": "最长连续接单时间（分钟）",
-    "min_break_minutes": "强制休息时间（分钟）",
-    "max_daily_hours": "每日最长工作时间（小时）",
-    "rest_days_per_month": "每月休息日（天）",
-    "holiday_pay_multiplier": "节假日报酬倍数",
-    "equipment": "劳动防护用品",
-    "heat_allowance_cny_month": "高温津贴（每月）",
-    "safety_training_hours_year": "每年安全培训（学时）",
-    "occupational_injury": "职业伤害保障",
-    "accident_cover_cny": "意外伤害保险金额",
-    "premium_paid_by": "保险费承担方",
-    "max_deduction_cny": "单次最高扣款",
-    "appeal_days": "申诉期限（天）",
-    "human_review_required": "处罚须经人工复核",
-}
-_VALUE_WORDS: dict[str, dict[str, str]] = {
-    "service": _SERVICES,
-    "unit": _UNITS,
-    "condition": _CONDITIONS,
-    "cycle": _CYCLES,
-    "premium_paid_by": _PAYERS,
-}
+_SERVICES = VOCABULARIES["services"]
+_CONDITIONS = VOCABULARIES["conditions"]
+# The fields of the terms in words: the titles of the topics' model fields (negotiation/topics.py), and the dates.
+_FIELDS: dict[str, str] = {"term_start": "合同起始日", "term_end": "合同终止日", **field_titles()}
+# Fields whose values are keys of a vocabulary (negotiation/vocabularies.py), shared with the contract templates.
+_VALUE_WORDS: dict[str, dict[str, str]] = {name: VOCABULARIES[words] for name, words in field_vocabularies().items()}
 _SEGMENT = re.compile(r"([A-Za-z_]+)(?:\[(\d+)\])?")
 
 
@@ -178,7 +121,7 @@ def topic_of(path: str) -> str:
     segments = _segments(path)
     if segments and segments[0][0] == "terms" and len(segments) > 1:
         key = segments[1][0]
-        return "piece_rates" if key == "expected_units_per_hour" else key
+        return topic_owning(key) or key
     return "term"
 
 

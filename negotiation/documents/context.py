@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from negotiation.terms import TOPICS
 from negotiation.terms import Terms as DomainTerms
 
-TOPIC_KEYS: tuple[str, ...] = (
-    "piece_rates",
-    "order_allocation",
-    "pay_method",
-    "working_hours",
-    "rest_leave",
-    "labour_protection",
-    "insurance_welfare",
-    "rewards_penalties",
-)
+TOPIC_KEYS: tuple[str, ...] = TOPICS
 DOCUMENT_KINDS: tuple[str, ...] = (
     "proposal",
     "minutes",
@@ -35,16 +27,10 @@ DOCUMENT_KINDS: tuple[str, ...] = (
     "publication",
 )
 
-Topic = Literal[
-    "piece_rates",
-    "order_allocation",
-    "pay_method",
-    "working_hours",
-    "rest_leave",
-    "labour_protection",
-    "insurance_welfare",
-    "rewards_penalties",
-]
+if TYPE_CHECKING:
+    Topic = str
+else:
+    Topic = Literal[TOPICS]
 Side = Literal["worker", "employer"]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
@@ -104,7 +90,7 @@ class CaseFacts(_Frozen):
         return next((rep for rep in reps if rep.is_chief), None)
 
     def ordered_topics(self) -> tuple[str, ...]:
-        """Return the case's topics in the canonical order of the domain reference."""
+        """Return the case's topics in the order of the topic registry (the contract's chapter order)."""
         return tuple(key for key in TOPIC_KEYS if key in self.topics)
 
 

@@ -14,6 +14,9 @@ from markupsafe import Markup
 from negotiation.documents import chinese
 from negotiation.documents.context import DOCUMENT_KINDS, DocumentContext
 from negotiation.documents.fonts import FALLBACK_FAMILIES, FONT_FAMILY, font_url
+from negotiation.terms import TOPIC_TITLES
+from negotiation.topics import TOPIC_REGISTRY
+from negotiation.vocabularies import VOCABULARIES
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent.parent / "contract_templates"
 BASE_CSS = "_base/print.css"
@@ -71,7 +74,13 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
         number=chinese.plain_number,
         cn_date=chinese.chinese_date,
     )
-    env.globals.update(font_family=FONT_FAMILY, fallback_families=FALLBACK_FAMILIES)
+    # The topics in chapter order, and the words for keys, as data (labels.html hands them out as L.topics, …).
+    env.globals.update(
+        font_family=FONT_FAMILY,
+        fallback_families=FALLBACK_FAMILIES,
+        topic_registry=TOPIC_REGISTRY,
+        words={"topics": TOPIC_TITLES, **VOCABULARIES},
+    )
     return env
 
 

@@ -15,6 +15,7 @@ from negotiation.documents.context import (
 )
 from negotiation.errors import RuleViolation
 from negotiation.rules import document_rules, national_profile, profile_for_region
+from negotiation.topics import TOPIC_REGISTRY
 
 SampleName = Literal["xian_express", "minimal_wage"]
 SAMPLE_CASES: tuple[str, ...] = ("xian_express", "minimal_wage")
@@ -23,40 +24,8 @@ SAMPLE_CASES: tuple[str, ...] = ("xian_express", "minimal_wage")
 
 _XIAN_ENTERPRISES = ("顺丰速运西安分公司", "中通快递西安分拨中心", "圆通速递西安公司", "韵达快递西安公司")
 
-_XIAN_TERMS: dict[str, Any] = {
-    "piece_rates": [
-        {
-            "service": "parcel_delivery",
-            "unit": "parcel",
-            "rate_cny": "1.20",
-            "supplements": [{"condition": "night", "amount_cny": "0.50"}, {"condition": "bad_weather", "amount_cny": "0.30"}],
-        },
-        {
-            "service": "parcel_pickup",
-            "unit": "parcel",
-            "rate_cny": "1.20",
-            "supplements": [{"condition": "peak", "amount_cny": "0.20"}],
-        },
-        {
-            "service": "bulky_parcel_delivery",
-            "unit": "parcel",
-            "rate_cny": "3.50",
-            "supplements": [{"condition": "distance", "amount_cny": "1.00"}, {"condition": "holiday", "amount_cny": "1.50"}],
-        },
-    ],
-    "expected_units_per_hour": "18",
-    "order_allocation": {"rules_published": True, "change_notice_days": 30, "refusals_without_penalty_per_day": 3},
-    "pay_method": {"cycle": "monthly", "pay_day": 10, "max_commission_pct": "15", "itemised_statement": True},
-    "working_hours": {"max_continuous_minutes": 240, "min_break_minutes": 20, "max_daily_hours": 8},
-    "rest_leave": {"rest_days_per_month": 4, "holiday_pay_multiplier": "3"},
-    "labour_protection": {
-        "equipment": ["安全头盔", "雨衣", "手套", "防寒服"],
-        "heat_allowance_cny_month": "300",
-        "safety_training_hours_year": 8,
-    },
-    "insurance_welfare": {"occupational_injury": True, "accident_cover_cny": "600000", "premium_paid_by": "platform"},
-    "rewards_penalties": {"max_deduction_cny": "50", "appeal_days": 7, "human_review_required": True},
-}
+# The Xi'an figures are the topics' examples in the registry (negotiation/topics.py), so every chapter has figures.
+_XIAN_TERMS: dict[str, Any] = {name: value for topic in TOPIC_REGISTRY for name, value in topic.example.items()}
 
 _XIAN_POSITIONS: dict[str, tuple[str, str]] = {
     "piece_rates": ("派送单价不低于每件1.20元，夜间和恶劣天气另加补贴。", "同意设最低单价，补贴标准需测算后确定。"),

@@ -33,7 +33,7 @@ def test_an_added_piece_rate_item_and_supplement_are_marked_added_once_each() ->
     new["piece_rates"][0]["supplements"].append({"condition": "bad_weather", "amount_cny": "0.30"})
     entries = _entries(_draft(TERMS), _draft(new))
     texts = sorted(e["text"] for e in entries)
-    assert texts == ["新增恶劣天气补贴（快件派送）：¥0.30", "新增计件单价项目（快件揽收）：每件 ¥0.80"]
+    assert texts == ["新增计件单价项目（快件揽收）：每件 ¥0.80", "新增雨雪等恶劣天气补贴（快件派送）：¥0.30"]
     assert {e["kind"] for e in entries} == {"added"}
 
 

@@ -1,0 +1,344 @@
+"""The bargaining topics, defined once: each topic's key, Chinese title, terms model, legal floors and chapter.
+
+`TOPIC_REGISTRY` is the vocabulary of topics. Everything else is derived from it: the `Terms` model and
+`TOPIC_TITLES` (negotiation/terms.py), the `topics` of a new case (negotiation/commands.py), the order and titles
+of the contract's chapters (the Jinja global ``topic_registry``), the review pages' clause titles and field labels.
+Its order is the order of the chapters in the contract. The wording of a chapter is in its template,
+``contract_templates/contract/topics/<key>.html``. README.md "Add a topic" says what to write for a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass, field
+from decimal import Decimal
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic.fields import FieldInfo
+
+from negotiation.errors import Violation
+from negotiation.formats import Count, Money, Name, Quantity
+from negotiation.rules import Profile, violation
+from negotiation.vocabularies import Words
+
+__all__ = [
+    "PAY_CYCLE_DAYS",
+    "TOPIC_REGISTRY",
+    "FloorContext",
+    "Section",
+    "Topic",
+    "field_titles",
+    "field_vocabularies",
+    "term_fields",
+    "topic_owning",
+]
+
+# The length of each pay cycle in days, to compare with the legal maximum of the profile.
+PAY_CYCLE_DAYS: dict[str, int] = {
+    "daily": 1,
+    "weekly": 7,
+    "biweekly": 14,
+    "semimonthly": 16,
+    "monthly": 31,
+    "quarterly": 92,
+    "yearly": 366,
+}
+
+
+@dataclass(frozen=True)
+class FloorContext:
+    """What a topic's floors compare the terms with: the jurisdiction profile and the case's region."""
+
+    profile: Profile
+    region_code: str
+
+
+# A topic's floors: (its section, the whole terms, the context) → one violation per term below a floor.
+Floors = Callable[[Any, Any, FloorContext], list[Violation]]
+# A topic's schema-level check of the whole terms (a validation error, no rule), run when the topic is present.
+Check = Callable[[Any], list[Violation]]
+
+
+class Section(BaseModel):
+    """A topic's section of the terms (or a part of one): closed, immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- the sections' models; each field's title is its Chinese label on the review pages ---------------------------
+
+
+class Supplement(Section):
+    condition: Annotated[Name, Words("conditions")] = Field(title="补贴条件")
+    amount_cny: Money = Field(title="补贴")
+
+
+class PieceRate(Section):
+    service: Annotated[Name, Words("services")] = Field(title="服务项目")
+    unit: Annotated[Name, Words("units")] = Field(title="计件单位")
+    rate_cny: Money = Field(title="计件单价")
+    supplements: list[Supplement] = Field(default_factory=list, max_length=50, title="补贴")
+
+
+class OrderAllocation(Section):
+    rules_published: StrictBool = Field(title="公开派单规则")
+    change_notice_days: Count = Field(title="规则变更提前通知天数")
+    refusals_without_penalty_per_day: Count = Field(title="每日可无责拒单次数")
+
+
+Cycle = Literal["daily", "weekly", "biweekly", "semimonthly", "monthly", "quarterly", "yearly"]
+Payer = Literal["platform", "enterprise", "shared", "worker"]
+
+
+class PayMethod(Section):
+    cycle: Annotated[Cycle, Words("cycles")] = Field(title="支付周期")
+    pay_day: int = Field(ge=1, le=31, strict=True, title="支付日")
+    max_commission_pct: Quantity = Field(title="抽成上限（%）")
+    itemised_statement: StrictBool = Field(title="提供报酬明细")
+
+
+class WorkingHours(Section):
+    max_continuous_minutes: int = Field(ge=1, le=1440, strict=True, title="最长连续接单时间（分钟）")
+    min_break_minutes: int = Field(ge=0, le=1440, strict=True, title="强制休息时间（分钟）")
+    max_daily_hours: int = Field(ge=1, le=24, strict=True, title="每日最长工作时间（小时）")
+
+
+class RestLeave(Section):
+    rest_days_per_month: int = Field(ge=0, le=31, strict=True, title="每月休息日（天）")
+    holiday_pay_multiplier: Quantity = Field(title="节假日报酬倍数")
+
+
+class LabourProtection(Section):
+    equipment: list[Name] = Field(default_factory=list, max_length=50, title="劳动防护用品")
+    heat_allowance_cny_month: Money = Field(title="高温津贴（每月）")
+    safety_training_hours_year: Count = Field(title="每年安全培训（学时）")
+
+
+class InsuranceWelfare(Section):
+    occupational_injury: StrictBool = Field(title="职业伤害保障")
+    accident_cover_cny: Money = Field(title="意外伤害保险金额")
+    premium_paid_by: Annotated[Payer, Words("payers")] = Field(title="保险费承担方")
+
+
+class RewardsPenalties(Section):
+    max_deduction_cny: Money = Field(title="单次最高扣款")
+    appeal_days: Count = Field(title="申诉期限（天）")
+    human_review_required: StrictBool = Field(title="处罚须经人工复核")
+
+
+# --- the floors (R22) of the topics that have one -----------------------------------------------------------------
+
+
+def _piece_rate_floors(rates: list[PieceRate], terms: Any, ctx: FloorContext) -> list[Violation]:
+    wage = ctx.profile.minimum_wage(ctx.region_code)
+    units = terms.expected_units_per_hour
+    if units is None or wage is None:
+        return []
+    found: list[Violation] = []
+    for i, rate in enumerate(rates):
+        hourly = rate.rate_cny * units
+        if hourly < wage.hourly_cny:
+            found.append(
+                violation(
+                    "R22",
+                    f"计件单价 ¥{rate.rate_cny} × 每小时 {units} 单 = ¥{hourly.quantize(Decimal('0.01'))}/小时，"
+                    f"低于当地{wage.wage_class}小时最低工资 ¥{wage.hourly_cny}（{wage.source}）",
+                    path=f"terms.piece_rates[{i}].rate_cny",
+                )
+            )
+    return found
+
+
+def _hourly_volume_given(terms: Any) -> list[Violation]:
+    if terms.expected_units_per_hour is not None:
+        return []
+    message = "列明计件单价时须同时给出每小时预计完成单量，用于核对最低工资"
+    return [Violation(None, message, None, "terms.expected_units_per_hour")]
+
+
+def _pay_method_floors(pay: PayMethod, terms: Any, ctx: FloorContext) -> list[Violation]:
+    limit = ctx.profile.number("pay_cycle_max_days")
+    if PAY_CYCLE_DAYS[pay.cycle] > limit.days:
+        return [violation("R22", "劳动报酬至少每月支付一次，支付周期不得长于一个月", "terms.pay_method.cycle", limit.citation)]
+    return []
+
+
+def _rest_leave_floors(rest: RestLeave, terms: Any, ctx: FloorContext) -> list[Violation]:
+    found: list[Violation] = []
+    days = ctx.profile.number("rest_days_per_month_min")
+    if rest.rest_days_per_month < days.days:
+        message = f"每月休息日不得少于 {days.value} 天（每周至少休息一日）"
+        found.append(violation("R22", message, "terms.rest_leave.rest_days_per_month", days.citation))
+    above = ctx.profile.number("holiday_pay_multiplier_above")
+    if rest.holiday_pay_multiplier <= Decimal(str(above.value)):
+        message = f"法定节假日工作的报酬倍数须高于 {above.value} 倍"
+        found.append(violation("R22", message, "terms.rest_leave.holiday_pay_multiplier", above.citation))
+    return found
+
+
+# --- the registry -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One bargaining topic: its key in the terms, its title, the model of its section and what checks it."""
+
+    key: str
+    title: str
+    model: type[Section]
+    _: KW_ONLY
+    # The terms fields this topic fills in, with example values: the sample documents show them, and a test renders
+    # the chapter template with them.
+    example: Mapping[str, Any]
+    floors: Floors | None = None
+    check: Check | None = None
+    # The section is a list of `model` with at most this many items (None: a single `model`).
+    max_items: int | None = None
+    # Further fields of the terms that belong to this topic, placed right after its section: name → (type, Field).
+    extra_fields: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def template(self) -> str:
+        """The chapter template, relative to contract_templates/ (an override folder may replace it)."""
+        return f"contract/topics/{self.key}.html"
+
+
+TOPIC_REGISTRY: tuple[Topic, ...] = (
+    Topic(
+        "piece_rates",
+        "行业计件单价",
+        PieceRate,
+        floors=_piece_rate_floors,
+        check=_hourly_volume_given,
+        max_items=100,
+        extra_fields={"expected_units_per_hour": (Quantity | None, Field(default=None, title="每小时预计单量"))},
+        example={
+            "piece_rates": [
+                {
+                    "service": "parcel_delivery",
+                    "unit": "parcel",
+                    "rate_cny": "1.20",
+                    "supplements": [
+                        {"condition": "night", "amount_cny": "0.50"},
+                        {"condition": "bad_weather", "amount_cny": "0.30"},
+                    ],
+                },
+                {
+                    "service": "parcel_pickup",
+                    "unit": "parcel",
+                    "rate_cny": "1.20",
+                    "supplements": [{"condition": "peak", "amount_cny": "0.20"}],
+                },
+                {
+                    "service": "bulky_parcel_delivery",
+                    "unit": "parcel",
+                    "rate_cny": "3.50",
+                    "supplements": [
+                        {"condition": "distance", "amount_cny": "1.00"},
+                        {"condition": "holiday", "amount_cny": "1.50"},
+                    ],
+                },
+            ],
+            "expected_units_per_hour": "18",
+        },
+    ),
+    Topic(
+        "order_allocation",
+        "订单分配",
+        OrderAllocation,
+        example={"order_allocation": {"rules_published": True, "change_notice_days": 30, "refusals_without_penalty_per_day": 3}},
+    ),
+    Topic(
+        "pay_method",
+        "报酬支付办法",
+        PayMethod,
+        floors=_pay_method_floors,
+        example={"pay_method": {"cycle": "monthly", "pay_day": 10, "max_commission_pct": "15", "itemised_statement": True}},
+    ),
+    Topic(
+        "working_hours",
+        "工作时间",
+        WorkingHours,
+        example={"working_hours": {"max_continuous_minutes": 240, "min_break_minutes": 20, "max_daily_hours": 8}},
+    ),
+    Topic(
+        "rest_leave",
+        "休息休假",
+        RestLeave,
+        floors=_rest_leave_floors,
+        example={"rest_leave": {"rest_days_per_month": 4, "holiday_pay_multiplier": "3"}},
+    ),
+    Topic(
+        "labour_protection",
+        "劳动保护",
+        LabourProtection,
+        example={
+            "labour_protection": {
+                "equipment": ["安全头盔", "雨衣", "手套", "防寒服"],
+                "heat_allowance_cny_month": "300",
+                "safety_training_hours_year": 8,
+            }
+        },
+    ),
+    Topic(
+        "insurance_welfare",
+        "保险福利",
+        InsuranceWelfare,
+        example={
+            "insurance_welfare": {"occupational_injury": True, "accident_cover_cny": "600000", "premium_paid_by": "platform"}
+        },
+    ),
+    Topic(
+        "rewards_penalties",
+        "奖惩制度",
+        RewardsPenalties,
+        example={"rewards_penalties": {"max_deduction_cny": "50", "appeal_days": 7, "human_review_required": True}},
+    ),
+)
+
+
+# --- what the registry's models say about their fields (labels and vocabularies, read by the review pages) --------
+
+
+def _models_in(annotation: Any) -> list[type[Section]]:
+    if isinstance(annotation, type) and issubclass(annotation, Section):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
+
+
+def term_fields() -> list[tuple[str, FieldInfo]]:
+    """Every field of every topic's model (nested models included) and the topics' extra fields, by name."""
+    found: list[tuple[str, FieldInfo]] = []
+    seen: set[type[Section]] = set()
+    todo: list[type[Section]] = [t.model for t in TOPIC_REGISTRY]
+    while todo:
+        model = todo.pop(0)
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            found.append((name, info))
+            todo.extend(_models_in(info.annotation))
+    for topic in TOPIC_REGISTRY:
+        for name, (annotation, info) in topic.extra_fields.items():
+            found.append((name, info if isinstance(info, FieldInfo) else FieldInfo.from_annotation(annotation)))
+    return found
+
+
+def field_titles() -> dict[str, str]:
+    """Field name → its Chinese title, over all topics (a field name means the same wherever it occurs)."""
+    return {name: info.title for name, info in term_fields() if info.title is not None}
+
+
+def field_vocabularies() -> dict[str, str]:
+    """Field name → the vocabulary its values come from (its `Words` marker)."""
+    return {name: m.name for name, info in term_fields() for m in info.metadata if isinstance(m, Words)}
+
+
+def topic_owning(field_name: str) -> str | None:
+    """The topic a top-level field of the terms belongs to: its own section or one of its extra fields."""
+    for topic in TOPIC_REGISTRY:
+        if field_name == topic.key or field_name in topic.extra_fields:
+            return topic.key
+    return None
