@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from tests.conftest import World
 from tests.flows import TERMS, Flow
 from tests.integration.support import expect_error, new_flow
+from tests.integration.test_review_sessions import _sign_in
 
 
 def _rate(service: str, rate: str, *conditions: str) -> dict[str, Any]:
@@ -94,3 +96,16 @@ def test_a_rate_repeating_a_supplement_condition_is_refused(world: World) -> Non
     assert "night" in r.json()["error"]["message"]
     other_units = _terms(THREE[0], {**THREE[0], "unit": "order"})  # the same service by another unit is another rate
     assert _post(world, flow, other_units).status_code == 201
+
+
+def test_the_review_page_names_a_removed_rate_from_the_older_draft_and_a_changed_one_from_the_newer(world: World) -> None:
+    flow = _consulting(world)
+    assert _post(world, flow, _terms(*THREE)).status_code == 201
+    assert _post(world, flow, _terms({**THREE[1], "rate_cny": "1.65"}, THREE[2])).status_code == 201
+    _sign_in(world.client, world.tokens["ent1"])
+    page = world.client.get(f"/review/cases/{flow.id}/drafts/2")
+    assert page.status_code == 200
+    changes = [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r'data-testid="diff-change"[^>]*>(.*?)</li>', page.text, re.S)
+    ]
+    assert changes == ["行业计件单价 计件单价（快件揽收） ¥1.60 → ¥1.65", "行业计件单价 删除计件单价项目（快件派送）：每件 ¥1.50"]
