@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, exists, select
+from sqlalchemy import JSON, Connection, bindparam, exists, select
 from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.exc import StaleDataError
@@ -37,6 +37,12 @@ __all__ = ["ChangeSet", "IdempotencyRecord", "Repository", "write_changes", "wri
 _CASE_COLUMNS = list(orm.cases.columns)
 _CASE_KEYS = [c.key for c in _CASE_COLUMNS]
 _CASE_VALUE_KEYS = [k for k in _CASE_KEYS if k != "id"]
+# The case's JSON columns, which may be changed in place (`case.flags.append(x)`) without the mapper seeing it. A
+# list of immutable items (strings, ids, frozen Representatives) is compared with a shallow copy taken at load;
+# every other JSON column (the facts, whose values nest) is written whole with every saved change of the case.
+_CASE_JSON_KEYS = [c.key for c in _CASE_COLUMNS if isinstance(c.type, (JSON, orm.RepresentativeList))]
+_CASE_FLAT_LIST_KEYS = ("topics", "covered_enterprise_ids", "worker_side", "employer_side", "flags")
+_CASE_WRITTEN_WHOLE = frozenset(_CASE_JSON_KEYS) - frozenset(_CASE_FLAT_LIST_KEYS)
 _DEADLINE_COLUMNS = list(orm.deadlines.columns)
 _DEADLINE_KEYS = [c.key for c in _DEADLINE_COLUMNS]
 _N_CASE = len(_CASE_COLUMNS)
@@ -96,17 +102,29 @@ def _deadline_values(d: model.Deadline) -> tuple[Any, ...]:
     return tuple(values.get(k) for k in _DEADLINE_KEYS)
 
 
-class _Tracked:
-    """A case loaded (or inserted) in this unit of work: the version it had then and its deadlines as they were."""
+def _flat_lists(case: model.NegotiationCase) -> tuple[tuple[Any, ...], ...]:
+    values = case.__dict__
+    return tuple(tuple(values[k]) for k in _CASE_FLAT_LIST_KEYS)
 
-    __slots__ = ("audit_seq", "case", "changed", "deadlines", "version")
+
+class _Tracked:
+    """A case loaded (or inserted) in this unit of work: the version it had then, its deadlines as they were and
+    a shallow copy of its lists of immutable items (to see a change in place)."""
+
+    __slots__ = ("audit_seq", "case", "changed", "deadlines", "lists", "version")
 
     def __init__(self, case: model.NegotiationCase) -> None:
         self.case = case
         self.version = case.version
         self.audit_seq = case.audit_seq
         self.deadlines = {d.id: _deadline_values(d) for d in case.deadlines if d.id is not None}
+        self.lists = _flat_lists(case)
         self.changed = False
+
+    def changed_in_place(self) -> set[str]:
+        """The lists changed in place (appended to, an item replaced…) since the load or the last write."""
+        values = self.case.__dict__
+        return {k for k, seen in zip(_CASE_FLAT_LIST_KEYS, self.lists, strict=True) if tuple(values[k]) != seen}
 
 
 @dataclass
@@ -126,10 +144,11 @@ def write_changes(driver: Any, statements: Statements, changes: ChangeSet) -> No
     (no row: StaleDataError, nothing of the case written), its deadlines, then the audit links."""
     for tracked in changes.cases:
         case = tracked.case
-        # The columns assigned since the case was loaded (the ORM's own record of changes, as its flush uses it;
-        # JSON values are replaced whole, never changed in place — see NegotiationCase.record).
+        # The columns assigned since the case was loaded (the ORM's own record of changes, as its flush uses it),
+        # the lists changed in place, and the JSON columns written whole (a change in place inside them is saved).
         assigned = instance_state(case).committed_state
-        keys = [k for k in _CASE_VALUE_KEYS if k in assigned]
+        in_place = tracked.changed_in_place()
+        keys = [k for k in _CASE_VALUE_KEYS if k in assigned or k in _CASE_WRITTEN_WHOLE or k in in_place]
         values = case.__dict__
         params = {k: values[k] for k in keys}
         params["_id"] = case.id
@@ -139,6 +158,7 @@ def write_changes(driver: Any, statements: Statements, changes: ChangeSet) -> No
             raise StaleDataError(f"case {case.id} is no longer at version {tracked.version}, audit link {tracked.audit_seq}")
         _write_deadlines(driver, statements, tracked)
         assigned.clear()
+        tracked.lists = _flat_lists(case)
         tracked.version = case.version
         tracked.audit_seq = case.audit_seq
     insert_link = statements.get(_INSERT_AUDIT, _AUDIT_KEYS)
