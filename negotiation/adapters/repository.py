@@ -7,8 +7,11 @@ repository with Core statements prepared once per dialect and sent on the unit o
 place every change of a case passes, with its audit link) marks it changed, and ``save_changes()`` — called by the
 unit of work's ``commit``, inside the same transaction — writes it with one version-checked
 ``UPDATE cases SET … WHERE id = :id AND version = :loaded`` (no row: ``StaleDataError``, a version conflict), the
-deadlines that were added or changed, and the audit links, in that order. Everything else (drafts, votes, meetings,
-documents, users…) and every list query go through the ORM mapping in negotiation/adapters/orm.py, in a ``Session``
+deadlines that were added or changed, and the audit links, in that order. A JSON column changed in place
+(``case.flags.append(x)``, ``case.fact("signatures")["employer"] = …``) is saved like one assigned: the lists of
+immutable items are compared with shallow copies taken at load, the facts are written with every saved change.
+Everything else (drafts, votes, meetings, documents, users…) and every list query go through the ORM mapping in
+negotiation/adapters/orm.py, in a ``Session``
 opened on the same connection the first time one is needed; the mapping of ``NegotiationCase`` stays as it is (same
 table, same column types), only its command path is explicit. Within one unit of work the same case id always gives
 the same object; nothing is kept across units of work.
@@ -103,8 +106,11 @@ def _deadline_values(d: model.Deadline) -> tuple[Any, ...]:
 
 
 def _flat_lists(case: model.NegotiationCase) -> tuple[tuple[Any, ...], ...]:
-    values = case.__dict__
-    return tuple(tuple(values[k]) for k in _CASE_FLAT_LIST_KEYS)
+    """Shallow copies of the case's lists of immutable items, in the order of _CASE_FLAT_LIST_KEYS (spelled out:
+    this runs on every load, about 0.5 µs)."""
+    v = case.__dict__
+    return (tuple(v["topics"]), tuple(v["covered_enterprise_ids"]), tuple(v["worker_side"]), tuple(v["employer_side"]),
+            tuple(v["flags"]))  # fmt: skip
 
 
 class _Tracked:
@@ -123,8 +129,10 @@ class _Tracked:
 
     def changed_in_place(self) -> set[str]:
         """The lists changed in place (appended to, an item replaced…) since the load or the last write."""
-        values = self.case.__dict__
-        return {k for k, seen in zip(_CASE_FLAT_LIST_KEYS, self.lists, strict=True) if tuple(values[k]) != seen}
+        now = _flat_lists(self.case)
+        if now == self.lists:  # the usual case: one comparison, items compared by identity first
+            return set()
+        return {k for k, a, b in zip(_CASE_FLAT_LIST_KEYS, now, self.lists, strict=True) if a != b}
 
 
 @dataclass

@@ -50,6 +50,13 @@ def test_every_json_column_of_the_case_is_either_compared_shallowly_or_written_w
         "flags",
     }
     assert set(repository._CASE_FLAT_LIST_KEYS) <= set(repository._CASE_JSON_KEYS)
+    case = NegotiationCase(
+        title="t", level="sector", sector="快递", region_code="610100", kind="new", topics=["piece_rates"],
+        union_org_id=1, employer_org_id=2, bureau_org_id=3, covered_enterprise_ids=[4, 5], created_at="", updated_at="",
+        worker_side=[NEW_REP], flags=["filing_overdue"],
+    )  # fmt: skip
+    expected = tuple(tuple(getattr(case, k)) for k in repository._CASE_FLAT_LIST_KEYS)
+    assert repository._flat_lists(case) == expected
 
 
 @pytest.mark.parametrize("column", sorted(CASE_CHANGES))
