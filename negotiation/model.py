@@ -108,7 +108,7 @@ class NegotiationCase:
     employer_side: list[Representative] = field(default_factory=list)
     current_draft_version: int | None = None
     amends_case_id: int | None = None
-    # Facts reported with events (served_on, approvals, signatures…); replaced whole on change.
+    # Facts reported with events (served_on, approvals, signatures…); a change in place is saved too (repository).
     facts: dict[str, Any] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
     audit_seq: int = 0
@@ -121,7 +121,7 @@ class NegotiationCase:
         return self.facts.get(key, default)
 
     def record(self, **facts: Any) -> None:
-        """Record facts; the dict is replaced so that the change is seen by the mapper."""
+        """Record facts (a new dict: what was read before stays as it was)."""
         self.facts = {**self.facts, **facts}
 
     def open_deadline(self, kind: str) -> Deadline | None:

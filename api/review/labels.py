@@ -125,8 +125,9 @@ def topic_of(path: str) -> str:
     return "term"
 
 
-def field_label(path: str, *terms: dict[str, Any] | None) -> str:
-    """A diff path in words: `terms.piece_rates[0].rate_cny` → 计件单价（快件派送）."""
+def field_label(path: str, terms: dict[str, Any] | None) -> str:
+    """A diff path in words, its items looked up in `terms`, the version the path addresses (the older one for an
+    item removed, the newer one otherwise): `terms.piece_rates[0].rate_cny` → 计件单价（快件派送）."""
     segments = _segments(path)
     if segments and segments[0][0] == "terms":
         segments = segments[1:]
@@ -134,7 +135,7 @@ def field_label(path: str, *terms: dict[str, Any] | None) -> str:
         return path
     topic, index = segments[0]
     if topic == "piece_rates" and index is not None:
-        service = next((s for t in terms if (s := _lookup(t, "piece_rates", index, "service"))), None)
+        service = _lookup(terms, "piece_rates", index, "service")
         where = _SERVICES.get(str(service), str(service)) if service else f"第{index + 1}项"
         if len(segments) == 1:
             return f"计件单价项目（{where}）"
@@ -142,13 +143,11 @@ def field_label(path: str, *terms: dict[str, Any] | None) -> str:
         if len(segments) >= 3 and segments[1][0] == "supplements":
             supp_index = segments[1][1]
             condition = None
-            for t in terms:
-                rates = (t or {}).get("piece_rates") or []
-                if index < len(rates) and supp_index is not None:
-                    supps = rates[index].get("supplements") or []
-                    if supp_index < len(supps):
-                        condition = supps[supp_index].get("condition")
-                        break
+            rates = (terms or {}).get("piece_rates") or []
+            if index < len(rates) and supp_index is not None:
+                supps = rates[index].get("supplements") or []
+                if supp_index < len(supps):
+                    condition = supps[supp_index].get("condition")
             cond = _CONDITIONS.get(str(condition), str(condition)) if condition else "补贴"
             return f"{cond}补贴（{where}）" if leaf == "amount_cny" else f"{_FIELDS.get(leaf, leaf)}（{where}）"
         if leaf == "supplements":

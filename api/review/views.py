@@ -24,19 +24,8 @@ from negotiation.terms import TOPICS
 
 __all__ = ["case_page", "case_rows", "diff_entries", "draft_page", "organization_names"]
 
-_ITEM = re.compile(r"^terms\.piece_rates\[(\d+)\]")
-_SUPPLEMENT = re.compile(r"^terms\.piece_rates\[(\d+)\]\.supplements\[(\d+)\]")
-
-
-def _rates(terms: dict[str, Any]) -> list[dict[str, Any]]:
-    rates = terms.get("piece_rates")
-    return rates if isinstance(rates, list) else []
-
-
-def _supplements(terms: dict[str, Any], index: int) -> list[dict[str, Any]]:
-    rates = _rates(terms)
-    found = rates[index].get("supplements") if index < len(rates) else None
-    return found if isinstance(found, list) else []
+_ITEM = re.compile(r"terms\.piece_rates\[\d+\]")
+_SUPPLEMENT = re.compile(r"terms\.piece_rates\[\d+\]\.supplements\[\d+\]")
 
 
 def organization_names(services: Services, ids: list[int]) -> dict[int, str]:
@@ -125,10 +114,10 @@ def case_page(services: Services, actor: Actor, case_id: int) -> dict[str, Any]:
 
 
 def diff_entries(changes: list[dict[str, Any]], old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each changed figure, and each clause or piece-rate item added or removed, in words."""
+    """Each changed figure, and each clause or piece-rate item added or removed, in words. A change's path
+    addresses the version it exists in (negotiation/diff.py): a removed item is named from `old`, the rest from `new`."""
     entries: list[dict[str, Any]] = []
     whole: set[str] = set()
-    items: set[tuple[str, int]] = set()
     old_terms, new_terms = old["terms"], new["terms"]
     for change in changes:
         path, before, after = change["path"], change["before"], change["after"]
@@ -140,37 +129,20 @@ def diff_entries(changes: list[dict[str, Any]], old: dict[str, Any], new: dict[s
                 text = f"{'新增' if kind == 'added' else '删除'}条款「{CLAUSE_TITLES[topic]}」"
                 entries.append({"topic": topic, "kind": kind, "label": CLAUSE_TITLES[topic], "text": text})
             continue
-        supplement = _SUPPLEMENT.match(path)
-        if supplement is not None:
-            i, j = int(supplement.group(1)), int(supplement.group(2))
-            old_s, new_s = _supplements(old_terms, i), _supplements(new_terms, i)
-            if (j < len(old_s)) != (j < len(new_s)) and i < min(len(_rates(old_terms)), len(_rates(new_terms))):
-                if ("supplement", i * 1000 + j) not in items:
-                    items.add(("supplement", i * 1000 + j))
-                    added = j < len(new_s)
-                    supp = (new_s if added else old_s)[j]
-                    label = field_label(f"terms.piece_rates[{i}].supplements[{j}].amount_cny", new_terms, old_terms)
-                    text = f"{'新增' if added else '删除'}{label}：¥{supp.get('amount_cny')}"
-                    entries.append(
-                        {"topic": "piece_rates", "kind": "added" if added else "removed", "label": label, "text": text}
-                    )
-                continue
-        item = _ITEM.match(path)
-        if item is not None:
-            index = int(item.group(1))
-            old_rates, new_rates = _rates(old_terms), _rates(new_terms)
-            if (index < len(old_rates)) != (index < len(new_rates)):
-                if ("piece_rates", index) not in items:
-                    items.add(("piece_rates", index))
-                    added = index < len(new_rates)
-                    rate = (new_rates if added else old_rates)[index]
-                    label = field_label(f"terms.piece_rates[{index}]", new_terms, old_terms)
-                    text = f"{'新增' if added else '删除'}{label}：每{format_value('unit', rate.get('unit'))} ¥{rate.get('rate_cny')}"
-                    entries.append(
-                        {"topic": "piece_rates", "kind": "added" if added else "removed", "label": label, "text": text}
-                    )
-                continue
-        label = field_label(path, new_terms, old_terms)
+        terms = old_terms if after is None else new_terms
+        item = after if after is not None else before
+        whole_item = (before is None) != (after is None) and isinstance(item, dict)
+        if whole_item and _SUPPLEMENT.fullmatch(path):
+            label = field_label(f"{path}.amount_cny", terms)
+            text = f"{'新增' if before is None else '删除'}{label}：¥{item.get('amount_cny')}"
+            entries.append({"topic": topic, "kind": "added" if before is None else "removed", "label": label, "text": text})
+            continue
+        if whole_item and _ITEM.fullmatch(path):
+            label = field_label(path, terms)
+            text = f"{'新增' if before is None else '删除'}{label}：每{format_value('unit', item.get('unit'))} ¥{item.get('rate_cny')}"
+            entries.append({"topic": topic, "kind": "added" if before is None else "removed", "label": label, "text": text})
+            continue
+        label = field_label(path, terms)
         if before is None:
             entries.append({"topic": topic, "kind": "added", "label": label, "text": f"新增 {label} {format_value(path, after)}"})
         elif after is None:

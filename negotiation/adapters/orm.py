@@ -17,12 +17,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry, relationship
 from sqlalchemy.types import TypeDecorator
 
 from negotiation import model
+from negotiation.adapters.frozen_json import freeze
 
 __all__ = ["metadata", "start_mappers"]
 
@@ -48,6 +50,30 @@ class RepresentativeList(TypeDecorator[list[model.Representative]]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[model.Representative]:
         return [model.Representative(**r) for r in value or []]
+
+
+class RecordJSON(TypeDecorator[Any]):
+    """The JSON column of a record written once (draft, meeting, vote, audit link): read back frozen, so that a
+    change in place raises instead of being lost (negotiation/adapters/frozen_json.py)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return freeze(value)
+
+
+# The mapped attributes that hold a RecordJSON column: frozen when assigned too (a new draft's terms, a vote's…).
+RECORD_JSON_ATTRIBUTES: tuple[tuple[type[Any], str], ...] = (
+    (model.Draft, "terms"),
+    (model.Meeting, "positions"),
+    (model.Vote, "per_enterprise"),
+    (model.AuditEvent, "data"),
+)
+
+
+def _frozen_on_set(target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:
+    return freeze(value)
 
 
 organizations = Table(
@@ -132,7 +158,7 @@ drafts = Table(
     Column("sha256", String(64), nullable=False),
     Column("term_start", Date, nullable=False),
     Column("term_end", Date, nullable=False),
-    Column("terms", JSON, nullable=False),
+    Column("terms", RecordJSON, nullable=False),
     Column("created_at", String(40), nullable=False),
     Column("created_by", ForeignKey("users.id"), nullable=False),
     UniqueConstraint("case_id", "version", name="uq_drafts_case_version"),
@@ -148,7 +174,7 @@ meetings = Table(
     Column("chair_side", String(20), nullable=False),
     Column("recorder", String(200), nullable=False),
     Column("summary", Text, nullable=False),
-    Column("positions", JSON, nullable=False),
+    Column("positions", RecordJSON, nullable=False),
     Column("created_at", String(40), nullable=False),
 )
 
@@ -165,7 +191,7 @@ votes = Table(
     Column("no", Integer, nullable=False),
     Column("abstain", Integer, nullable=False),
     Column("passed", Boolean, nullable=False),
-    Column("per_enterprise", JSON, nullable=False),
+    Column("per_enterprise", RecordJSON, nullable=False),
     Column("held_on", Date, nullable=False),
     Column("created_at", String(40), nullable=False),
 )
@@ -195,7 +221,7 @@ audit_events = Table(
     Column("event", String(40), nullable=False),
     Column("from_state", String(20), nullable=True),
     Column("to_state", String(20), nullable=True),
-    Column("data", JSON, nullable=True),
+    Column("data", RecordJSON, nullable=True),
     Column("data_sha256", String(64), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
@@ -263,3 +289,5 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(model.Comment, comments)
     mapper_registry.map_imperatively(model.AuditEvent, audit_events)
     mapper_registry.map_imperatively(model.Document, documents)
+    for cls, name in RECORD_JSON_ATTRIBUTES:
+        event.listen(getattr(cls, name), "set", _frozen_on_set, retval=True)

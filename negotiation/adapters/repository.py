@@ -7,8 +7,11 @@ repository with Core statements prepared once per dialect and sent on the unit o
 place every change of a case passes, with its audit link) marks it changed, and ``save_changes()`` — called by the
 unit of work's ``commit``, inside the same transaction — writes it with one version-checked
 ``UPDATE cases SET … WHERE id = :id AND version = :loaded`` (no row: ``CaseMoved``, a version conflict), the
-deadlines that were added or changed, and the audit links, in that order. Everything else (drafts, votes, meetings,
-documents, users…) and every list query go through the ORM mapping in negotiation/adapters/orm.py, in a ``Session``
+deadlines that were added or changed, and the audit links, in that order. A JSON column changed in place
+(``case.flags.append(x)``, ``case.fact("signatures")["employer"] = …``) is saved like one assigned: the lists of
+immutable items are compared with shallow copies taken at load, the facts are written with every saved change.
+Everything else (drafts, votes, meetings, documents, users…) and every list query go through the ORM mapping in
+negotiation/adapters/orm.py, in a ``Session``
 opened on the same connection the first time one is needed; the mapping of ``NegotiationCase`` stays as it is (same
 table, same column types), only its command path is explicit. Within one unit of work the same case id always gives
 the same object; nothing is kept across units of work.
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, exists, select
+from sqlalchemy import JSON, Connection, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.attributes import instance_state
@@ -40,6 +43,12 @@ __all__ = ["ChangeSet", "IdempotencyRecord", "Repository", "write_changes", "wri
 _CASE_COLUMNS = list(orm.cases.columns)
 _CASE_KEYS = [c.key for c in _CASE_COLUMNS]
 _CASE_VALUE_KEYS = [k for k in _CASE_KEYS if k != "id"]
+# The case's JSON columns, which may be changed in place (`case.flags.append(x)`) without the mapper seeing it. A
+# list of immutable items (strings, ids, frozen Representatives) is compared with a shallow copy taken at load;
+# every other JSON column (the facts, whose values nest) is written whole with every saved change of the case.
+_CASE_JSON_KEYS = [c.key for c in _CASE_COLUMNS if isinstance(c.type, (JSON, orm.RepresentativeList))]
+_CASE_FLAT_LIST_KEYS = ("topics", "covered_enterprise_ids", "worker_side", "employer_side", "flags")
+_CASE_WRITTEN_WHOLE = frozenset(_CASE_JSON_KEYS) - frozenset(_CASE_FLAT_LIST_KEYS)
 _DEADLINE_COLUMNS = list(orm.deadlines.columns)
 _DEADLINE_KEYS = [c.key for c in _DEADLINE_COLUMNS]
 _N_CASE = len(_CASE_COLUMNS)
@@ -99,17 +108,34 @@ def _deadline_values(d: model.Deadline) -> tuple[Any, ...]:
     return tuple(values.get(k) for k in _DEADLINE_KEYS)
 
 
-class _Tracked:
-    """A case loaded (or inserted) in this unit of work: the version it had then and its deadlines as they were."""
+def _flat_lists(case: model.NegotiationCase) -> tuple[tuple[Any, ...], ...]:
+    """Shallow copies of the case's lists of immutable items, in the order of _CASE_FLAT_LIST_KEYS (spelled out:
+    this runs on every load, about 0.5 µs)."""
+    v = case.__dict__
+    return (tuple(v["topics"]), tuple(v["covered_enterprise_ids"]), tuple(v["worker_side"]), tuple(v["employer_side"]),
+            tuple(v["flags"]))  # fmt: skip
 
-    __slots__ = ("audit_seq", "case", "changed", "deadlines", "version")
+
+class _Tracked:
+    """A case loaded (or inserted) in this unit of work: the version it had then, its deadlines as they were and
+    a shallow copy of its lists of immutable items (to see a change in place)."""
+
+    __slots__ = ("audit_seq", "case", "changed", "deadlines", "lists", "version")
 
     def __init__(self, case: model.NegotiationCase) -> None:
         self.case = case
         self.version = case.version
         self.audit_seq = case.audit_seq
         self.deadlines = {d.id: _deadline_values(d) for d in case.deadlines if d.id is not None}
+        self.lists = _flat_lists(case)
         self.changed = False
+
+    def changed_in_place(self) -> set[str]:
+        """The lists changed in place (appended to, an item replaced…) since the load or the last write."""
+        now = _flat_lists(self.case)
+        if now == self.lists:  # the usual case: one comparison, items compared by identity first
+            return set()
+        return {k for k, a, b in zip(_CASE_FLAT_LIST_KEYS, now, self.lists, strict=True) if a != b}
 
 
 @dataclass
@@ -150,10 +176,11 @@ def write_changes(driver: Any, statements: Statements, changes: ChangeSet) -> No
     (no row: CaseMoved, nothing of the case written), its deadlines, then the audit links."""
     for tracked in changes.cases:
         case = tracked.case
-        # The columns assigned since the case was loaded (the ORM's own record of changes, as its flush uses it;
-        # JSON values are replaced whole, never changed in place — see NegotiationCase.record).
+        # The columns assigned since the case was loaded (the ORM's own record of changes, as its flush uses it),
+        # the lists changed in place, and the JSON columns written whole (a change in place inside them is saved).
         assigned = instance_state(case).committed_state
-        keys = [k for k in _CASE_VALUE_KEYS if k in assigned]
+        in_place = tracked.changed_in_place()
+        keys = [k for k in _CASE_VALUE_KEYS if k in assigned or k in _CASE_WRITTEN_WHOLE or k in in_place]
         values = case.__dict__
         params = {k: values[k] for k in keys}
         params["_id"] = case.id
@@ -163,6 +190,7 @@ def write_changes(driver: Any, statements: Statements, changes: ChangeSet) -> No
             raise CaseMoved(f"case {case.id} is no longer at version {tracked.version}, audit link {tracked.audit_seq}")
         _write_deadlines(driver, statements, tracked)
         assigned.clear()
+        tracked.lists = _flat_lists(case)
         tracked.version = case.version
         tracked.audit_seq = case.audit_seq
     insert_link = statements.get(_INSERT_AUDIT, _AUDIT_KEYS)

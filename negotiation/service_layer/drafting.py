@@ -7,6 +7,7 @@ from typing import Any
 from negotiation import audit
 from negotiation.commands import CommentCreate, DraftCreate, MeetingCreate, OptionalVersionEnvelope
 from negotiation.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, VersionConflict, Violation
+from negotiation.item_identity import duplicate_items
 from negotiation.model import Comment, Draft, Meeting, NegotiationCase
 from negotiation.rules import profile_for_region, rule_violation, violation
 from negotiation.service_layer import documents as docs
@@ -47,7 +48,8 @@ def add_draft(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict
     with uow:
         case = _consulting_union_change(uow, actor, case_id, body, "提交草案")
         cmd = parse(DraftCreate, body)
-        found = topic_violations(cmd.terms, list(case.topics))
+        terms = _terms_json(cmd.terms)
+        found = [*topic_violations(cmd.terms, list(case.topics)), *duplicate_items(terms)]
         if cmd.term_end <= cmd.term_start:
             found.append(Violation(None, "合同终止日期须晚于起始日期", None, "term_end"))
         if found:
@@ -58,7 +60,6 @@ def add_draft(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict
         )
         if floors:
             raise rule_violation(floors)
-        terms = _terms_json(cmd.terms)
         version = uow.repo.latest_draft_version(case.id or 0) + 1
         sha = draft_sha256(cmd.term_start.isoformat(), cmd.term_end.isoformat(), terms)
         draft = Draft(
