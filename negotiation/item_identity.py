@@ -1,24 +1,57 @@
 """What makes a list item of the terms the same item in two drafts, and the check that each appears once in a draft.
 
-A piece rate is the rate for one (service, unit); a supplement is the one for its condition within its rate. The
-diff (negotiation/diff.py) matches items by these keys, so a draft may hold each key at most once: a duplicate is
-refused when the draft is created (`422 validation_error`, the path of the second occurrence).
+An item model of the terms names the fields that say which item it is (``Section.identity`` in
+negotiation/topics.py: a piece rate is the rate for one service and unit, a supplement the one for its condition
+within its rate). The diff (negotiation/diff.py) matches items by these fields, so a draft may hold each identity
+at most once: a duplicate is refused when the draft is created (`422 validation_error`, the path of the second
+occurrence). Lists of other items (strings such as the equipment) are compared by value.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from negotiation.errors import Violation
+from negotiation.terms import TOPIC_TITLES, Terms
+from negotiation.topics import Section, field_vocabularies
+from negotiation.vocabularies import VOCABULARIES
 
 __all__ = ["IDENTITY_KEYS", "duplicate_items", "identity_of"]
 
-# The list field → the fields of its items that say which item it is.
-IDENTITY_KEYS: dict[str, tuple[str, ...]] = {
-    "piece_rates": ("service", "unit"),
-    "supplements": ("condition",),
-}
+
+def _item_model(annotation: Any) -> type[Section] | None:
+    """The item model of a `list[Model]` (or `list[Model] | None`) field with an identity, else None."""
+    for arg in (annotation, *typing.get_args(annotation)):
+        if typing.get_origin(arg) is list:
+            (item,) = typing.get_args(arg)
+            if isinstance(item, type) and issubclass(item, Section) and item.identity:
+                return item
+    return None
+
+
+def _lists(model: type[BaseModel]) -> dict[str, tuple[str, type[Section]]]:
+    """Field name → (its title, its item model) for the lists of identified items of a model."""
+    found: dict[str, tuple[str, type[Section]]] = {}
+    for name, info in model.model_fields.items():
+        item = _item_model(info.annotation)
+        if item is not None:
+            found[name] = (info.title or TOPIC_TITLES.get(name, name), item)
+    return found
+
+
+def _all_lists(model: type[BaseModel], into: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    for name, (_title, item) in _lists(model).items():
+        into[name] = item.identity
+        _all_lists(item, into)
+    return into
+
+
+# The list field → the fields of its items that say which item it is (derived from the item models).
+IDENTITY_KEYS: dict[str, tuple[str, ...]] = _all_lists(Terms, {})
 
 
 def identity_of(field: str, item: Any) -> tuple[Any, ...] | None:
@@ -29,34 +62,37 @@ def identity_of(field: str, item: Any) -> tuple[Any, ...] | None:
     return tuple(item.get(k) for k in keys)
 
 
-def duplicate_items(terms: Mapping[str, Any]) -> list[Violation]:
-    """Each piece rate whose (service, unit) and each supplement whose condition occurred earlier in its list."""
-    found: list[Violation] = []
-    rates = terms.get("piece_rates") or []
-    seen: dict[tuple[Any, ...] | None, int] = {}
-    for i, rate in enumerate(rates):
-        key = identity_of("piece_rates", rate)
-        path = f"terms.piece_rates[{i}]"
-        if key in seen:
-            service, unit = key or (None, None)
-            message = (
-                f"计件单价项目重复：服务「{service}」、计件单位「{unit}」已在 terms.piece_rates[{seen[key]}] 列明，"
-                f"{path} 不得重复列明（同一服务和计件单位只能有一项单价）"
-            )
-            found.append(Violation(None, message, None, path))
-        else:
-            seen[key] = i
-        conditions: dict[tuple[Any, ...] | None, int] = {}
-        for j, supplement in enumerate(rate.get("supplements") or []):
-            cond = identity_of("supplements", supplement)
-            sub = f"{path}.supplements[{j}]"
-            if cond in conditions:
-                (condition,) = cond or (None,)
-                message = (
-                    f"补贴条件重复：条件「{condition}」已在 {path}.supplements[{conditions[cond]}] 列明，"
-                    f"{sub} 不得重复列明（同一单价项目的每种补贴条件只能有一项）"
+def _in_words(field: str, value: Any) -> str:
+    words = VOCABULARIES.get(field_vocabularies().get(field, ""), {})
+    return f"{words[value]}（{value}）" if isinstance(value, str) and value in words else str(value)
+
+
+def _duplicates(model: type[BaseModel], values: Mapping[str, Any], prefix: str, found: list[Violation]) -> None:
+    for name, (title, item_model) in _lists(model).items():
+        seen: dict[tuple[Any, ...], int] = {}
+        for i, item in enumerate(values.get(name) or []):
+            if not isinstance(item, Mapping):
+                continue
+            path = f"{prefix}.{name}[{i}]"
+            key = tuple(item.get(k) for k in item_model.identity)
+            if key in seen:
+                fields = item_model.model_fields
+                which = "、".join(
+                    f"{fields[k].title or k}「{_in_words(k, v)}」" for k, v in zip(item_model.identity, key, strict=True)
                 )
-                found.append(Violation(None, message, None, sub))
+                message = (
+                    f"「{title}」重复：{which}已在 {prefix}.{name}[{seen[key]}] 列明，{path} 不得重复列明"
+                    f"（每个{'和'.join(fields[k].title or k for k in item_model.identity)}只能有一项）"
+                )
+                found.append(Violation(None, message, None, path))
             else:
-                conditions[cond] = j
+                seen[key] = i
+            _duplicates(item_model, item, path, found)
+
+
+def duplicate_items(terms: Mapping[str, Any]) -> list[Violation]:
+    """Each item whose identity occurred earlier in its list (a piece rate's service and unit, a supplement's
+    condition within its rate), in the order of the terms."""
+    found: list[Violation] = []
+    _duplicates(Terms, terms, "terms", found)
     return found

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pydantic.fields import FieldInfo
@@ -64,17 +64,24 @@ class Section(BaseModel):
     """A topic's section of the terms (or a part of one): closed, immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # The fields that say which item this is, for an item of a list (the draft diff matches items by them and a
+    # draft holds each at most once: negotiation/item_identity.py); empty: items of its list compare by value.
+    identity: ClassVar[tuple[str, ...]] = ()
 
 
 # --- the sections' models; each field's title is its Chinese label on the review pages ---------------------------
 
 
 class Supplement(Section):
+    identity = ("condition",)
+
     condition: Annotated[Name, Words("conditions")] = Field(title="补贴条件")
     amount_cny: Money = Field(title="补贴")
 
 
 class PieceRate(Section):
+    identity = ("service", "unit")
+
     service: Annotated[Name, Words("services")] = Field(title="服务项目")
     unit: Annotated[Name, Words("units")] = Field(title="计件单位")
     rate_cny: Money = Field(title="计件单价")

@@ -125,7 +125,7 @@ def topic_of(path: str) -> str:
     return "term"
 
 
-def field_label(path: str, terms: dict[str, Any] | None) -> str:
+def field_label(path: str, terms: dict[str, Any] | None = None) -> str:
     """A diff path in words, its items looked up in `terms`, the version the path addresses (the older one for an
     item removed, the newer one otherwise): `terms.piece_rates[0].rate_cny` → 计件单价（快件派送）."""
     segments = _segments(path)

@@ -2,7 +2,7 @@
 
 Drafts, meetings, votes and audit links are written once and never updated; their JSON columns (a draft's terms,
 fingerprinted by its sha256; a meeting's positions; a vote's count per enterprise; an audit link's hashed data) are
-read back as ``FrozenDict`` / ``FrozenList``, so ``draft.terms["piece_rates"].append(x)`` raises ``TypeError`` at
+read back as ``FrozenDict`` / ``FrozenList``, so ``draft.terms[topic].append(x)`` raises ``TypeError`` at
 the mutation instead of being silently lost (the ORM does not see changes inside a JSON value). They are ``dict``
 and ``list`` subclasses, so everything that reads them (``==``, ``isinstance``, pydantic, ``json``, orjson,
 templates) sees plain JSON; ``copy.copy``, ``copy.deepcopy`` and pickling give plain, mutable values to build a new

@@ -214,14 +214,14 @@ def test_a_removed_supplement_of_a_moved_rate_is_named_from_the_older_version() 
         {"path": "terms.piece_rates[1].supplements[0]", "before": {"condition": "night", "amount_cny": "0.50"}, "after": None}
     ]
     [entry] = diff_entries(changes, w, v)
-    assert (entry["kind"], entry["text"]) == ("removed", "删除夜间补贴（快件揽收）：¥0.50")
+    assert (entry["kind"], entry["text"]) == ("removed", "删除夜间（22时至次日6时）补贴（快件揽收）：¥0.50")
 
 
 def test_an_added_supplement_is_named_from_the_newer_version() -> None:
     w = _draft(_rate("parcel_delivery"), _rate("parcel_pickup", "0.80"))
     v = _draft(_rate("parcel_pickup", "0.80", "bad_weather"), _rate("parcel_delivery"))
     [entry] = diff_entries(terms_diff(w, v), w, v)
-    assert (entry["kind"], entry["text"]) == ("added", "新增恶劣天气补贴（快件揽收）：¥0.50")
+    assert (entry["kind"], entry["text"]) == ("added", "新增雨雪等恶劣天气补贴（快件揽收）：¥0.50")
 
 
 def test_a_repeated_service_and_unit_or_condition_is_named_at_its_second_occurrence() -> None:

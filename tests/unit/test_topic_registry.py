@@ -134,6 +134,9 @@ _PARTICULARS: dict[str, dict[str, str]] = {
         "negotiation/validation.py": "docstring example of a path",
         "negotiation/documents/context.py": "docstring example of a key",
     },
+    "labour_protection": {
+        "negotiation/diff.py": "docstring example of a string list's path",
+    },
     "expected_units_per_hour": {
         "contract_templates/contract/topics/piece_rates.html": "the piece-rate chapter's minimum-wage article",
     },
