@@ -9,13 +9,14 @@ discarded with the transaction that failed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from negotiation import documents as docs
 from negotiation.errors import ArchiveIntegrityError, DocumentError, Violation
+from negotiation.events import PROCEDURES
 from negotiation.model import AuditEvent, Document, Draft, Meeting, NegotiationCase, Vote
 from negotiation.rules import Profile, document_rules, profile_for_region, rule_violation, violation
 from negotiation.service_layer.unit_of_work import UnitOfWork
@@ -35,14 +36,9 @@ __all__ = [
     "store_all",
 ]
 
-# Events that make a document, and which (the second `sign` only; checked in plan_for_event).
-DOCUMENT_EVENTS = {
-    "propose": "proposal",
-    "submit_draft": "draft",
-    "record_vote": "resolution",
-    "sign": "contract",
-    "file": "filing_pack",
-    "publish": "publication",
+# Events that may make a document, and which (from the document kind registry, negotiation/documents/kinds.py).
+DOCUMENT_EVENTS: dict[str, tuple[str, ...]] = {
+    event: tuple(k.key for k in docs.kinds_made_at(event)) for event in PROCEDURES if docs.kinds_made_at(event)
 }
 
 
@@ -160,10 +156,8 @@ def _terms_json(draft: Draft) -> bytes:
 
 
 def _build(kind: str, fields: dict[str, Any]) -> docs.DocumentContext:
-    from negotiation.documents.context import CONTEXT_CLASSES
-
     try:
-        context = CONTEXT_CLASSES[kind].model_validate(fields)
+        context = docs.document_kind(kind).context.model_validate(fields)
     except ValueError as exc:
         raise DocumentFailed(f"无法生成{kind}文书：案件数据不完整") from exc
     return context  # type: ignore[return-value]
@@ -189,54 +183,114 @@ def plan_for_draft(uow: UnitOfWork, case: NegotiationCase, draft: Draft, chain: 
     return PlannedDocument("draft", context, attachments, draft.version)
 
 
+class _Facts:
+    """The facts a document may show, by the names document contexts declare them; each read once, when asked for."""
+
+    def __init__(self, uow: UnitOfWork, case: NegotiationCase, vote: Vote | None, meeting: Meeting | None) -> None:
+        assert case.id is not None
+        self.uow, self.case, self.case_id, self.given_vote, self.given_meeting = uow, case, case.id, vote, meeting
+        self.case_facts = _case_facts(uow, case)
+        self.names: dict[int, str] = self.case_facts.pop("_enterprise_names")
+        self.draft_row: Draft | None = None
+
+    def current_draft(self) -> Draft:
+        if self.draft_row is None:
+            self.draft_row = self.uow.repo.draft(self.case_id, self.case.current_draft_version or 0)
+            if self.draft_row is None:
+                raise DocumentFailed("当前草案不存在，无法生成文书")
+        return self.draft_row
+
+    def served_on(self) -> Any:
+        return self.case.fact("served_on")
+
+    def demands(self) -> Any:
+        return self.case.fact("demands")
+
+    def draft(self) -> dict[str, Any]:
+        return _draft(self.current_draft())
+
+    def vote(self) -> dict[str, Any]:
+        draft = self.current_draft()
+        votes = [self.given_vote] if self.given_vote is not None else []
+        if not votes:
+            votes = [v for v in self.uow.repo.votes(self.case_id) if v.passed and v.draft_version == draft.version]
+        if not votes:
+            raise DocumentFailed("没有针对当前草案的表决结果，无法生成文书")
+        return _vote(votes[-1], profile_for_region(self.case.region_code), self.names)
+
+    def signatures(self) -> list[dict[str, Any]]:
+        return _signatures(self.case)
+
+    def meetings(self) -> list[dict[str, Any]]:
+        return [_meeting(m, i + 1) for i, m in enumerate(self.uow.repo.meetings(self.case_id))]
+
+    def meeting(self) -> dict[str, Any]:
+        meeting = self.given_meeting
+        assert meeting is not None
+        return _meeting(meeting, len(self.uow.repo.meetings(self.case_id)) + (0 if meeting.id is not None else 1))
+
+    def filing(self) -> dict[str, Any]:
+        return {"filed_on": self.case.fact("filed_on")}
+
+    def publication(self) -> dict[str, Any]:
+        return {"published_on": self.case.fact("published_on"), "channels": self.case.fact("channels", [])}
+
+
+FACTS: dict[str, Callable[[_Facts], Any]] = {
+    "served_on": _Facts.served_on,
+    "demands": _Facts.demands,
+    "draft": _Facts.draft,
+    "vote": _Facts.vote,
+    "signatures": _Facts.signatures,
+    "meetings": _Facts.meetings,
+    "meeting": _Facts.meeting,
+    "filing": _Facts.filing,
+    "publication": _Facts.publication,
+}
+"""The facts the engine gives a document context, by name (a kind whose context declares another cannot be made)."""
+
+
+def _plan(
+    uow: UnitOfWork,
+    case: NegotiationCase,
+    kind: docs.DocumentKind,
+    chain: Sequence[AuditEvent],
+    vote: Vote | None = None,
+    meeting: Meeting | None = None,
+) -> PlannedDocument:
+    facts = _Facts(uow, case, vote, meeting)
+    fields = {"case": facts.case_facts, **{name: FACTS[name](facts) for name in kind.facts}}
+    attachments = {"audit.json": _audit_json(chain, chain[-1].seq if chain else 0)}
+    draft = facts.draft_row if "draft" in kind.facts else None
+    if draft is not None:
+        attachments = {"terms.json": _terms_json(draft), **attachments}
+    return PlannedDocument(kind.key, _build(kind.key, fields), attachments, draft.version if draft else None)
+
+
 def plan_for_event(
     uow: UnitOfWork, case: NegotiationCase, event: str, chain: Sequence[AuditEvent], vote: Vote | None
 ) -> list[PlannedDocument]:
     """The documents an event that just applied makes (none for most events)."""
-    kind = DOCUMENT_EVENTS.get(event)
-    if kind is None or (event == "sign" and case.state != "signed"):
-        return []
-    assert case.id is not None
-    facts = _case_facts(uow, case)
-    names = facts.pop("_enterprise_names")
-    audit = _audit_json(chain, chain[-1].seq if chain else 0)
-    if kind == "proposal":
-        fields = {"case": facts, "served_on": case.fact("served_on"), "demands": case.fact("demands")}
-        return [PlannedDocument(kind, _build(kind, fields), {"audit.json": audit}, None)]
-    draft = uow.repo.draft(case.id, case.current_draft_version or 0)
-    if draft is None:
-        raise DocumentFailed("当前草案不存在，无法生成文书")
-    if kind == "draft":
-        return [plan_for_draft(uow, case, draft, chain)]
-    profile = profile_for_region(case.region_code)
-    votes = [vote] if vote is not None else []
-    if not votes:
-        votes = [v for v in uow.repo.votes(case.id) if v.passed and v.draft_version == draft.version]
-    if not votes:
-        raise DocumentFailed("没有针对当前草案的表决结果，无法生成文书")
-    fields = {"case": facts, "draft": _draft(draft), "vote": _vote(votes[-1], profile, names)}
-    if kind != "resolution":
-        fields["signatures"] = _signatures(case)
-    if kind == "filing_pack":
-        meetings = uow.repo.meetings(case.id)
-        fields["meetings"] = [_meeting(m, i + 1) for i, m in enumerate(meetings)]
-        fields["filing"] = {"filed_on": case.fact("filed_on")}
-    if kind == "publication":
-        fields["publication"] = {"published_on": case.fact("published_on"), "channels": case.fact("channels", [])}
-    attachments = {"terms.json": _terms_json(draft), "audit.json": audit}
-    return [PlannedDocument(kind, _build(kind, fields), attachments, draft.version)]
+    planned = []
+    for kind in docs.kinds_made_at(event):
+        if kind.made_only_in is not None and case.state != kind.made_only_in:
+            continue
+        if kind.key == "draft":  # made from the draft alone, with the audit chain up to the draft's creation
+            assert case.id is not None
+            draft = uow.repo.draft(case.id, case.current_draft_version or 0)
+            if draft is None:
+                raise DocumentFailed("当前草案不存在，无法生成文书")
+            planned.append(plan_for_draft(uow, case, draft, chain))
+        else:
+            planned.append(_plan(uow, case, kind, chain, vote))
+    return planned
 
 
 def plan_for_meeting(
     uow: UnitOfWork, case: NegotiationCase, meeting: Meeting, chain: Sequence[AuditEvent]
 ) -> list[PlannedDocument]:
-    """The minutes of a meeting just recorded."""
-    assert case.id is not None
-    facts = _case_facts(uow, case)
-    facts.pop("_enterprise_names")
-    number = len(uow.repo.meetings(case.id)) + (0 if meeting.id is not None else 1)
-    context = _build("minutes", {"case": facts, "meeting": _meeting(meeting, number)})
-    return [PlannedDocument("minutes", context, {"audit.json": _audit_json(chain, chain[-1].seq if chain else 0)}, None)]
+    """The documents of a meeting just recorded (its minutes)."""
+    return [_plan(uow, case, kind, chain, meeting=meeting) for kind in docs.kinds_made_at("record_meeting")]
 
 
 def _strings(value: Any, path: str) -> Iterable[tuple[str, str]]:
@@ -310,7 +364,7 @@ def store_all(uow: UnitOfWork, case: NegotiationCase, made: Sequence[MadeDocumen
         uow.repo.add(row)
         uow.repo.flush()
         previous = earlier.get(m.planned.kind)
-        if m.planned.kind in ("contract", "filing_pack", "publication") and previous is not None:
+        if docs.document_kind(m.planned.kind).supersedes and previous is not None:
             previous.superseded_by = row.id
         rows.append(row)
     return rows
