@@ -16,18 +16,18 @@ from typing import Any
 
 from negotiation import documents as docs
 from negotiation.errors import ArchiveIntegrityError, DocumentError, Violation
-from negotiation.events import PROCEDURES
+from negotiation.events import is_registered
 from negotiation.model import AuditEvent, Document, Draft, Meeting, NegotiationCase, Vote
 from negotiation.rules import Profile, document_rules, profile_for_region, rule_violation, violation
 from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.service_layer.views import audit_view
 
 __all__ = [
-    "DOCUMENT_EVENTS",
     "DocumentFailed",
     "PlannedDocument",
     "check_legibility",
     "draft_pdf",
+    "makes_documents_at",
     "plan_for_draft",
     "plan_for_event",
     "plan_for_meeting",
@@ -36,10 +36,10 @@ __all__ = [
     "store_all",
 ]
 
-# Events that may make a document, and which (from the document kind registry, negotiation/documents/kinds.py).
-DOCUMENT_EVENTS: dict[str, tuple[str, ...]] = {
-    event: tuple(k.key for k in docs.kinds_made_at(event)) for event in PROCEDURES if docs.kinds_made_at(event)
-}
+
+def makes_documents_at(event: str) -> bool:
+    """Whether an event of the registry may make a document (the document kind registry names its events)."""
+    return is_registered(event) and bool(docs.kinds_made_at(event))
 
 
 DocumentFailed = DocumentError

@@ -292,7 +292,7 @@ def _fire(
 
 def makes_documents(body: Any) -> bool:
     """Whether an event body names an event that renders a document (slow, CPU-bound) before its transaction."""
-    return isinstance(body, dict) and isinstance(body.get("event"), str) and body["event"] in docs.DOCUMENT_EVENTS
+    return isinstance(body, dict) and isinstance(body.get("event"), str) and docs.makes_documents_at(body["event"])
 
 
 def fire_event(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict[str, Any]:
