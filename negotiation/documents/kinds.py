@@ -1,9 +1,9 @@
 """The document kind registry: every kind of paper once, as data — key, Chinese title, what makes it, its context.
 
 A kind's template is ``contract_templates/<key>/document.html``; its context class (context.py) declares the facts
-it shows (``draft``, ``vote``, ``signatures``…), and both the engine (negotiation/service_layer/documents.py) and
-the samples (samples.py, for ``negotiation render SAMPLE``) fill a context from those declared facts, so a kind
-made of facts they already know needs no code besides its entry here. The review pages' titles, the render
+it shows (``draft``, ``vote``, ``signatures``…), and both the engine (service_layer/document_facts.py) and the
+samples (samples.py, for ``negotiation render SAMPLE``) fill a context from those declared facts, so a kind made
+of facts they already know needs no code besides its entry here. The review pages' titles, the render
 CLI's choices and "which event makes which document" are derived from this registry.
 
 ``made_at`` names events of the event registry (negotiation/events.py) or actions (``record_meeting``) by key.

@@ -23,7 +23,8 @@ from negotiation.documents.kinds import REGISTRY, DocumentKind, document_kind, k
 from negotiation.documents.render_cli import KINDS as RENDER_CHOICES
 from negotiation.documents.samples import sample_attachments, sample_cases, sample_context, sample_facts
 from negotiation.events import ACTIONS, is_registered
-from negotiation.service_layer.documents import FACTS, makes_documents_at
+from negotiation.service_layer.document_facts import FACTS
+from negotiation.service_layer.documents import makes_documents_at
 
 ROOT = Path(__file__).resolve().parents[2]
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
