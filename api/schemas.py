@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from negotiation import commands
-from negotiation.event_data import EVENT_DATA
+from negotiation.events import EVENT_DATA
 
 __all__ = ["BODY_MODELS", "ErrorOut", "body_doc", "error_responses", "extend_openapi"]
 

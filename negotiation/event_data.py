@@ -1,12 +1,13 @@
-"""The `data` of each event of api.md as a pydantic model; unknown fields are refused."""
+"""The `data` of each event of api.md as a pydantic model; unknown fields are refused.
+
+Which model is whose event: negotiation/events.py.
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from negotiation.formats import Count, Day, Name, RequiredText, Text
-
-__all__ = ["EVENT_DATA"]
 
 
 class _Data(BaseModel):
@@ -98,24 +99,9 @@ class WithdrawData(_Data):
     reason: RequiredText
 
 
-EVENT_DATA: dict[str, type[_Data]] = {
-    "propose": ProposeData,
-    "accept": AcceptData,
-    "decline": DeclineData,
-    "open_talks": Empty,
-    "suspend": SuspendData,
-    "resume": Empty,
-    "submit_draft": SubmitDraftData,
-    "request_changes": RequestChangesData,
-    "approve_draft": Empty,
-    "open_vote": Empty,
-    "record_vote": RecordVoteData,
-    "sign": SignData,
-    "file": FileData,
-    "record_receipt": RecordReceiptData,
-    "object": ObjectData,
-    "approve": ApproveData,
-    "publish": PublishData,
-    "settle": SettleData,
-    "withdraw": WithdrawData,
-}
+class DeadlinePassedData(_Data):
+    """What the sweeper records for a time-driven event: the rule whose deadline passed, its day and the sweep's day."""
+
+    rule: str
+    due_on: Day
+    as_of: Day

@@ -1,4 +1,7 @@
-"""What each event checks and records on the case before the state machine moves it (pure, no I/O)."""
+"""What each event checks and records on the case before the state machine moves it (pure, no I/O).
+
+One function per event; negotiation/events.py names which function is whose.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +18,10 @@ from negotiation.errors import ValidationFailed, Violation
 from negotiation.model import Deadline, Draft, NegotiationCase, Vote
 from negotiation.rules import Profile, rule_violation
 from negotiation.states import guards
-from negotiation.states.machine import fire
 from negotiation.states.state import CaseState
 from negotiation.states.table import Party
 
-__all__ = ["EventContext", "EventOutcome", "apply_event", "apply_system_event", "open_deadline"]
+__all__ = ["SYSTEM_EVENT_FOR", "EventContext", "EventOutcome", "Procedure", "apply_event", "flag_overdue", "open_deadline"]
 
 # kind → the profile number that sets its length
 DEADLINE_NUMBERS = {"reply": "reply_days", "filing": "filing_days", "review": "review_days", "publication": "publication_days"}
@@ -44,6 +46,10 @@ class EventOutcome:
     state: CaseState
     vote: Vote | None = None
     effects: list[str] = field(default_factory=list)
+
+
+Procedure = Callable[[NegotiationCase, Any, EventContext], Vote | None]
+"""What an event checks and records: (case, the event's data, context) → the vote it adds, if any."""
 
 
 def _date_error(path: str, message: str) -> ValidationFailed:
@@ -76,7 +82,7 @@ def _close(case: NegotiationCase, kind: str, on: date | None = None) -> None:
         deadline.status = "overdue" if on is not None and on > deadline.due_on else "met"
 
 
-def _propose(case: NegotiationCase, data: ed.ProposeData, ctx: EventContext) -> None:
+def propose(case: NegotiationCase, data: ed.ProposeData, ctx: EventContext) -> None:
     found = guards.representative_violations(case.worker_side, case.employer_side, ctx.profile)
     if found:
         raise rule_violation(found)
@@ -92,19 +98,19 @@ def _answer(case: NegotiationCase, received_on: date, **facts: Any) -> None:
     _close(case, "reply", received_on)
 
 
-def _accept(case: NegotiationCase, data: ed.AcceptData, ctx: EventContext) -> None:
+def accept(case: NegotiationCase, data: ed.AcceptData, ctx: EventContext) -> None:
     _answer(case, data.received_on, reply=data.reply)
 
 
-def _decline(case: NegotiationCase, data: ed.DeclineData, ctx: EventContext) -> None:
+def decline(case: NegotiationCase, data: ed.DeclineData, ctx: EventContext) -> None:
     _answer(case, data.received_on, decline_reason=data.reason)
 
 
-def _suspend(case: NegotiationCase, data: ed.SuspendData, ctx: EventContext) -> None:
+def suspend(case: NegotiationCase, data: ed.SuspendData, ctx: EventContext) -> None:
     case.record(suspension={"reason": data.reason, "resume_on": data.resume_on.isoformat()})
 
 
-def _submit_draft(case: NegotiationCase, data: ed.SubmitDraftData, ctx: EventContext) -> None:
+def submit_draft(case: NegotiationCase, data: ed.SubmitDraftData, ctx: EventContext) -> None:
     if case.current_draft_version is None:
         raise _date_error("data.draft_version", "尚未提交任何草案，请先新建草案")
     if data.draft_version != case.current_draft_version:
@@ -114,11 +120,11 @@ def _submit_draft(case: NegotiationCase, data: ed.SubmitDraftData, ctx: EventCon
     case.record(approvals=[], submitted_draft_version=data.draft_version)
 
 
-def _request_changes(case: NegotiationCase, data: ed.RequestChangesData, ctx: EventContext) -> None:
+def request_changes(case: NegotiationCase, data: ed.RequestChangesData, ctx: EventContext) -> None:
     case.record(approvals=[], last_change_request=data.comment)
 
 
-def _approve_draft(case: NegotiationCase, data: ed.Empty, ctx: EventContext) -> None:
+def approve_draft(case: NegotiationCase, data: ed.Empty, ctx: EventContext) -> None:
     case.record(approvals=sorted({*case.fact("approvals", []), ctx.organization_id}))
 
 
@@ -129,7 +135,7 @@ def _tally(tally: ed.Tally, profile: Profile) -> tuple[bool, bool]:
     )
 
 
-def _record_vote(case: NegotiationCase, data: ed.RecordVoteData, ctx: EventContext) -> Vote:
+def record_vote(case: NegotiationCase, data: ed.RecordVoteData, ctx: EventContext) -> Vote:
     draft = ctx.current_draft
     if draft is None or data.draft_version != draft.version:
         raise _date_error(
@@ -168,7 +174,7 @@ def _record_vote(case: NegotiationCase, data: ed.RecordVoteData, ctx: EventConte
     )  # fmt: skip
 
 
-def _sign(case: NegotiationCase, data: ed.SignData, ctx: EventContext) -> None:
+def sign(case: NegotiationCase, data: ed.SignData, ctx: EventContext) -> None:
     ratified_on = _iso(case.fact("ratified_on"))
     if ratified_on and data.signed_on < ratified_on:
         raise _date_error("data.signed_on", f"签字日期（{data.signed_on}）不能早于草案表决通过日期（{ratified_on}）")
@@ -182,7 +188,7 @@ def _sign(case: NegotiationCase, data: ed.SignData, ctx: EventContext) -> None:
         open_deadline(case, "filing", last, ctx.profile, key)
 
 
-def _file(case: NegotiationCase, data: ed.FileData, ctx: EventContext) -> None:
+def file(case: NegotiationCase, data: ed.FileData, ctx: EventContext) -> None:
     signed_on = _iso(case.fact("signed_on"))
     if signed_on and data.filed_on < signed_on:
         raise _date_error("data.filed_on", f"报送日期（{data.filed_on}）不能早于双方签字日期（{signed_on}）")
@@ -190,7 +196,7 @@ def _file(case: NegotiationCase, data: ed.FileData, ctx: EventContext) -> None:
     _close(case, "filing", data.filed_on)
 
 
-def _record_receipt(case: NegotiationCase, data: ed.RecordReceiptData, ctx: EventContext) -> None:
+def record_receipt(case: NegotiationCase, data: ed.RecordReceiptData, ctx: EventContext) -> None:
     filed_on = _iso(case.fact("filed_on"))
     if filed_on and data.received_on < filed_on:
         raise _date_error("data.received_on", f"收文日期（{data.received_on}）不能早于报送日期（{filed_on}）")
@@ -198,7 +204,7 @@ def _record_receipt(case: NegotiationCase, data: ed.RecordReceiptData, ctx: Even
     open_deadline(case, "review", data.received_on, ctx.profile)
 
 
-def _object(case: NegotiationCase, data: ed.ObjectData, ctx: EventContext) -> None:
+def object_(case: NegotiationCase, data: ed.ObjectData, ctx: EventContext) -> None:
     _close(case, "review")
     # R16: renegotiate, re-ratify, re-sign and re-file; the earlier approvals and signatures no longer count.
     objections = [*case.fact("objections", []), data.opinion]
@@ -210,7 +216,7 @@ def _take_effect(case: NegotiationCase, effective_on: date, profile: Profile) ->
     open_deadline(case, "publication", effective_on, profile)
 
 
-def _approve(case: NegotiationCase, data: ed.ApproveData, ctx: EventContext) -> None:
+def approve(case: NegotiationCase, data: ed.ApproveData, ctx: EventContext) -> None:
     received = _iso(case.fact("receipt", {}).get("received_on"))
     # Without a reported date the approval is dated today, never before the receipt the caller reported.
     approved_on = data.approved_on or max(ctx.today, received or ctx.today)
@@ -220,7 +226,7 @@ def _approve(case: NegotiationCase, data: ed.ApproveData, ctx: EventContext) -> 
     _take_effect(case, approved_on, ctx.profile)
 
 
-def _publish(case: NegotiationCase, data: ed.PublishData, ctx: EventContext) -> None:
+def publish(case: NegotiationCase, data: ed.PublishData, ctx: EventContext) -> None:
     effective_on = _iso(case.fact("effective_on"))
     if effective_on and data.published_on < effective_on:
         raise _date_error("data.published_on", f"公布日期（{data.published_on}）不能早于合同生效日期（{effective_on}）")
@@ -228,62 +234,53 @@ def _publish(case: NegotiationCase, data: ed.PublishData, ctx: EventContext) -> 
     _close(case, "publication", data.published_on)
 
 
-def _settle(case: NegotiationCase, data: ed.SettleData, ctx: EventContext) -> None:
+def settle(case: NegotiationCase, data: ed.SettleData, ctx: EventContext) -> None:
     case.record(settlement=data.agreement)
 
 
-def _withdraw(case: NegotiationCase, data: ed.WithdrawData, ctx: EventContext) -> None:
+def withdraw(case: NegotiationCase, data: ed.WithdrawData, ctx: EventContext) -> None:
     for deadline in case.deadlines:
         if deadline.status == "open":
             deadline.status = "cancelled"
     case.record(withdraw_reason=data.reason)
 
 
-def _nothing(case: NegotiationCase, data: BaseModel, ctx: EventContext) -> None:
+def nothing(case: NegotiationCase, data: BaseModel, ctx: EventContext) -> None:
+    """An event that records nothing besides its move (open_talks, resume, open_vote)."""
     return None
 
 
-PROCEDURES: dict[str, Callable[[NegotiationCase, Any, EventContext], Vote | None]] = {
-    "propose": _propose,
-    "accept": _accept,
-    "decline": _decline,
-    "open_talks": _nothing,
-    "suspend": _suspend,
-    "resume": _nothing,
-    "submit_draft": _submit_draft,
-    "request_changes": _request_changes,
-    "approve_draft": _approve_draft,
-    "open_vote": _nothing,
-    "record_vote": _record_vote,
-    "sign": _sign,
-    "file": _file,
-    "record_receipt": _record_receipt,
-    "object": _object,
-    "approve": _approve,
-    "publish": _publish,
-    "settle": _settle,
-    "withdraw": _withdraw,
+def reply_overdue(case: NegotiationCase, data: ed.DeadlinePassedData, ctx: EventContext) -> None:
+    """R6: the employer side did not answer the proposal in time; the case goes to dispute."""
+    return None
+
+
+def deemed_effective(case: NegotiationCase, data: ed.DeadlinePassedData, ctx: EventContext) -> None:
+    """R15: the bureau raised no objection within the review period; the contract takes effect the day after."""
+    _take_effect(case, data.due_on + timedelta(days=1), ctx.profile)
+
+
+# (deadline kind, state) → the event a passed deadline fires; any other passed deadline only flags the case.
+SYSTEM_EVENT_FOR: dict[tuple[str, CaseState], str] = {
+    ("reply", CaseState.PROPOSED): "reply_overdue",
+    ("review", CaseState.IN_REVIEW): "deemed_effective",
 }
 
 
-def apply_event(case: NegotiationCase, event: str, data: BaseModel, ctx: EventContext) -> EventOutcome:
-    """Check and record an event's facts, then move the case; raises before changing anything it checks."""
-    vote = PROCEDURES[event](case, data, ctx)
-    return EventOutcome(state=fire(case, event), vote=vote)
-
-
-def apply_system_event(case: NegotiationCase, deadline: Deadline, profile: Profile) -> tuple[str, str | None]:
-    """The time-driven consequence of a deadline that has passed: (event, new state or None when nothing moves)."""
-    if deadline.kind == "reply" and case.state == CaseState.PROPOSED:
-        deadline.status = "fired"
-        return "reply_overdue", fire(case, "reply_overdue")
-    if deadline.kind == "review" and case.state == CaseState.IN_REVIEW:
-        deadline.status = "fired"
-        fire(case, "deemed_effective")
-        _take_effect(case, deadline.due_on + timedelta(days=1), profile)
-        return "deemed_effective", case.state
+def flag_overdue(case: NegotiationCase, deadline: Deadline) -> str:
+    """Mark a passed deadline overdue and flag the case once; return the flag (also the audit link's kind)."""
     deadline.status = "overdue"
     flag = f"{deadline.kind}_overdue"
     if flag not in case.flags:
         case.flags = [*case.flags, flag]
-    return flag, None
+    return flag
+
+
+def apply_event(case: NegotiationCase, event: str, data: BaseModel, ctx: EventContext) -> EventOutcome:
+    """Check and record an event's facts, then move the case; raises before changing anything it checks.
+
+    The procedure is the one the event registry (negotiation/events.py) names for the event.
+    """
+    from negotiation.events import apply_event as apply  # the registry imports this module's procedures
+
+    return apply(case, event, data, ctx)

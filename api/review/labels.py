@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from negotiation.documents.kinds import REGISTRY as DOCUMENT_KIND_REGISTRY
+from negotiation.events import EVENT_LABELS  # every audit link kind in words, from the event registry
 from negotiation.terms import TOPIC_TITLES
 from negotiation.topics import field_titles, field_vocabularies, topic_owning
 from negotiation.vocabularies import VOCABULARIES
@@ -38,35 +40,6 @@ STATE_LABELS: dict[str, str] = {
     "effective": "已生效",
     "in_force": "已公布施行",
     "withdrawn": "已撤回",
-}
-
-EVENT_LABELS: dict[str, str] = {
-    "create_case": "创建案件",
-    "set_representatives": "确定协商代表",
-    "propose": "发出协商要约",
-    "accept": "同意协商",
-    "decline": "拒绝协商",
-    "open_talks": "开始协商",
-    "suspend": "中止协商",
-    "resume": "恢复协商",
-    "record_meeting": "记录协商会议",
-    "add_draft": "提交新版草案",
-    "submit_draft": "提交草案供审阅",
-    "comment": "发表意见",
-    "request_changes": "退回修改",
-    "approve_draft": "批准草案",
-    "open_vote": "提交职代会审议",
-    "record_vote": "记录表决结果",
-    "sign": "签字",
-    "file": "报送审查",
-    "record_receipt": "人社部门收文",
-    "object": "人社部门提出审查意见",
-    "approve": "人社部门审查同意",
-    "publish": "公布",
-    "settle": "协调处理",
-    "withdraw": "撤回",
-    "reply_overdue": "逾期未答复，转入争议",
-    "deemed_effective": "审查期满视为生效",
 }
 
 DEADLINE_KINDS: dict[str, str] = {
@@ -182,12 +155,5 @@ def format_value(path: str, value: Any) -> str:
     return text
 
 
-DOCUMENT_KINDS: dict[str, str] = {
-    "proposal": "集体协商要约书",
-    "minutes": "协商会议纪要",
-    "draft": "集体合同草案",
-    "resolution": "职工代表大会决议",
-    "contract": "集体合同",
-    "filing_pack": "报送审查材料",
-    "publication": "公布记录",
-}
+# From the document kind registry (negotiation/documents/kinds.py).
+DOCUMENT_KINDS: dict[str, str] = {key: kind.title for key, kind in DOCUMENT_KIND_REGISTRY.items()}

@@ -17,7 +17,6 @@ from negotiation.documents.archive import (
     verify_all,
 )
 from negotiation.documents.context import (
-    DOCUMENT_KINDS,
     TOPIC_KEYS,
     CaseFacts,
     ContractContext,
@@ -41,6 +40,7 @@ from negotiation.documents.context import (
     Vote,
 )
 from negotiation.documents.html import TEMPLATE_ROOT, TemplateCheckError, check_templates, render_html
+from negotiation.documents.kinds import DOCUMENT_KINDS, DocumentKind, document_kind, kinds_made_at
 from negotiation.documents.legibility import illegible_characters
 from negotiation.documents.rendered import DocumentRenderError, IllegibleTextError, RenderedDocument
 from negotiation.errors import ArchiveIntegrityError
@@ -77,6 +77,7 @@ __all__ = [
     "CaseFacts",
     "ContractContext",
     "DocumentContext",
+    "DocumentKind",
     "DocumentRenderError",
     "Draft",
     "EnterpriseTally",
@@ -100,7 +101,9 @@ __all__ = [
     "VerificationFailure",
     "Vote",
     "check_templates",
+    "document_kind",
     "illegible_characters",
+    "kinds_made_at",
     "render_html",
     "render_pdf",
     "sha256_hex",

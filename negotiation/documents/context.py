@@ -17,15 +17,6 @@ from negotiation.terms import TOPICS
 from negotiation.terms import Terms as DomainTerms
 
 TOPIC_KEYS: tuple[str, ...] = TOPICS
-DOCUMENT_KINDS: tuple[str, ...] = (
-    "proposal",
-    "minutes",
-    "draft",
-    "resolution",
-    "contract",
-    "filing_pack",
-    "publication",
-)
 
 if TYPE_CHECKING:
     Topic = str
@@ -188,10 +179,12 @@ class Publication(_Frozen):
     channels: tuple[str, ...]
 
 
-# --- one context per document kind -------------------------------------------------------------
+# --- one context per document kind (registered in negotiation/documents/kinds.py) ------------------
 
 
-class _Document(_Frozen):
+class BaseContext(_Frozen):
+    """What every document context has: the case, and the date the document speaks for."""
+
     case: CaseFacts
 
     @property
@@ -200,7 +193,7 @@ class _Document(_Frozen):
         raise NotImplementedError
 
 
-class ProposalContext(_Document):
+class ProposalContext(BaseContext):
     """集体协商要约书: made at ``propose``."""
 
     kind: Literal["proposal"] = "proposal"
@@ -213,7 +206,7 @@ class ProposalContext(_Document):
         return self.served_on
 
 
-class MinutesContext(_Document):
+class MinutesContext(BaseContext):
     """协商会议纪要: made for each meeting."""
 
     kind: Literal["minutes"] = "minutes"
@@ -225,7 +218,7 @@ class MinutesContext(_Document):
         return self.meeting.held_on
 
 
-class DraftContext(_Document):
+class DraftContext(BaseContext):
     """集体合同草案: made at ``submit_draft`` from the draft alone, without signatures."""
 
     kind: Literal["draft"] = "draft"
@@ -241,7 +234,7 @@ class DraftContext(_Document):
         return self.case.parties.covered_enterprises
 
 
-class ResolutionContext(_Document):
+class ResolutionContext(BaseContext):
     """职代会决议: made at ``record_vote``, whether the vote passed or failed."""
 
     kind: Literal["resolution"] = "resolution"
@@ -254,7 +247,7 @@ class ResolutionContext(_Document):
         return self.vote.held_on
 
 
-class ContractContext(_Document):
+class ContractContext(BaseContext):
     """集体合同: made at the second ``sign``."""
 
     kind: Literal["contract"] = "contract"
@@ -306,13 +299,3 @@ class PublicationContext(ContractContext):
 DocumentContext = (
     ProposalContext | MinutesContext | DraftContext | ResolutionContext | ContractContext | FilingPackContext | PublicationContext
 )
-
-CONTEXT_CLASSES: dict[str, type[_Document]] = {
-    "proposal": ProposalContext,
-    "minutes": MinutesContext,
-    "draft": DraftContext,
-    "resolution": ResolutionContext,
-    "contract": ContractContext,
-    "filing_pack": FilingPackContext,
-    "publication": PublicationContext,
-}

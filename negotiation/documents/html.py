@@ -12,8 +12,9 @@ import jinja2
 from markupsafe import Markup
 
 from negotiation.documents import chinese
-from negotiation.documents.context import DOCUMENT_KINDS, DocumentContext
+from negotiation.documents.context import DocumentContext
 from negotiation.documents.fonts import FALLBACK_FAMILIES, FONT_FAMILY, font_url
+from negotiation.documents.kinds import REGISTRY, document_kind
 from negotiation.terms import TOPIC_TITLES
 from negotiation.topics import TOPIC_REGISTRY
 from negotiation.vocabularies import VOCABULARIES
@@ -98,12 +99,11 @@ def base_css(root: Path = TEMPLATE_ROOT) -> str:
 
 def render_html(kind: str, context: DocumentContext, *, standalone: bool = True, root: Path = TEMPLATE_ROOT) -> str:
     """Render a document's HTML; ``standalone`` inlines the stylesheet (fonts by file URL)."""
-    if kind not in DOCUMENT_KINDS:
-        raise ValueError(f"unknown document kind: {kind!r}")
+    registered = document_kind(kind)
     if context.kind != kind:
         raise ValueError(f"a {context.kind} context cannot render a {kind}")
     env = environment_for(context.case.region_code, context.case.sector, root)
-    template = env.get_template(f"{kind}/document.html")
+    template = env.get_template(registered.template)
     style = Markup("<style>\n") + Markup(base_css(root)) + Markup("</style>") if standalone else ""
     return template.render(doc=context, case=context.case, inline_style=style)
 
@@ -140,7 +140,7 @@ def check_templates(root: Path = TEMPLATE_ROOT) -> int:
     if not (root / BASE_CSS).is_file():
         raise TemplateCheckError(f"missing stylesheet {root / BASE_CSS}")
     for sample in samples.sample_cases():
-        for kind in DOCUMENT_KINDS:
+        for kind in REGISTRY:
             try:
                 render_html(kind, samples.sample_context(kind, sample), root=root)
             except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-KINDS = ("proposal", "minutes", "draft", "resolution", "contract", "filing_pack", "publication")
+from negotiation.documents.kinds import DOCUMENT_KINDS as KINDS
 
 
 def main(argv: Sequence[str] | None = None) -> int:

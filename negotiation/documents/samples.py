@@ -7,12 +7,8 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from negotiation.documents.context import (
-    CONTEXT_CLASSES,
-    DOCUMENT_KINDS,
-    TOPIC_KEYS,
-    DocumentContext,
-)
+from negotiation.documents.context import TOPIC_KEYS, DocumentContext
+from negotiation.documents.kinds import document_kind
 from negotiation.errors import RuleViolation
 from negotiation.rules import document_rules, national_profile, profile_for_region
 from negotiation.topics import TOPIC_REGISTRY
@@ -268,27 +264,18 @@ def sample_data(sample: str = "xian_express") -> dict[str, Any]:
     return _BUILDERS[sample]()
 
 
-def sample_context(kind: str, sample: str = "xian_express") -> DocumentContext:
-    """Build the context of one document kind from a sample case."""
+def sample_facts(sample: str = "xian_express") -> dict[str, Any]:
+    """A sample case's facts by the names document contexts declare them (``meeting``: the last meeting)."""
     data = sample_data(sample)
-    fields: dict[str, Any] = {"case": data["case"]}
-    if kind == "proposal":
-        fields.update(served_on=data["served_on"], demands=data["demands"])
-    elif kind == "minutes":
-        fields.update(meeting=data["meetings"][-1])
-    elif kind == "draft":
-        fields.update(draft=data["draft"])
-    elif kind == "resolution":
-        fields.update(draft=data["draft"], vote=data["vote"])
-    elif kind in ("contract", "filing_pack", "publication"):
-        fields.update(draft=data["draft"], vote=data["vote"], signatures=data["signatures"])
-        if kind == "filing_pack":
-            fields.update(meetings=data["meetings"], filing=data["filing"])
-        if kind == "publication":
-            fields.update(publication=data["publication"])
-    else:
-        raise ValueError(f"unknown document kind: {kind!r}; expected one of {DOCUMENT_KINDS}")
-    context = CONTEXT_CLASSES[kind].model_validate(fields)
+    return {**data, "meeting": data["meetings"][-1]}
+
+
+def sample_context(kind: str, sample: str = "xian_express") -> DocumentContext:
+    """Build the context of one document kind from a sample case: the facts its context declares."""
+    registered = document_kind(kind)
+    facts = sample_facts(sample)
+    fields = {"case": facts["case"], **{name: facts[name] for name in registered.facts}}
+    context = registered.context.model_validate(fields)
     return context  # type: ignore[return-value]
 
 
@@ -300,7 +287,7 @@ def sample_attachments(kind: str, sample: str = "xian_express") -> dict[str, byt
         {"seq": 2, "event": kind, "at": "2026-12-18T10:00:00+08:00"},
     ]
     files = {"audit.json": json.dumps(audit, ensure_ascii=False, indent=1).encode("utf-8")}
-    if kind not in ("proposal", "minutes"):
+    if "draft" in document_kind(kind).facts:
         terms = {
             "term_start": data["draft"]["term_start"],
             "term_end": data["draft"]["term_end"],

@@ -11,22 +11,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from negotiation import documents as docs
 from negotiation.errors import DocumentError, Violation
+from negotiation.events import is_registered
 from negotiation.model import AuditEvent, Document, Draft, Meeting, NegotiationCase, Vote
-from negotiation.rules import Profile, document_rules, profile_for_region, rule_violation, violation
+from negotiation.rules import rule_violation, violation
+from negotiation.service_layer.document_facts import FACTS, Facts, case_facts, draft_facts
 from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.service_layer.views import audit_view
 
 __all__ = [
-    "DOCUMENT_EVENTS",
     "DocumentFailed",
     "PlannedDocument",
     "check_legibility",
     "draft_pdf",
+    "makes_documents_at",
     "plan_for_draft",
     "plan_for_event",
     "plan_for_meeting",
@@ -35,15 +36,10 @@ __all__ = [
     "store_all",
 ]
 
-# Events that make a document, and which (the second `sign` only; checked in plan_for_event).
-DOCUMENT_EVENTS = {
-    "propose": "proposal",
-    "submit_draft": "draft",
-    "record_vote": "resolution",
-    "sign": "contract",
-    "file": "filing_pack",
-    "publish": "publication",
-}
+
+def makes_documents_at(event: str) -> bool:
+    """Whether an event of the registry may make a document (the document kind registry names its events)."""
+    return is_registered(event) and bool(docs.kinds_made_at(event))
 
 
 DocumentFailed = DocumentError
@@ -68,82 +64,6 @@ class MadeDocument:
     sha256: str
 
 
-def _case_facts(uow: UnitOfWork, case: NegotiationCase) -> dict[str, Any]:
-    orgs = uow.repo.organizations([case.union_org_id, case.employer_org_id, case.bureau_org_id, *case.covered_enterprise_ids])
-
-    def name(org_id: int) -> str:
-        org = orgs.get(org_id)
-        return org.name if org else str(org_id)
-
-    def reps(side: Iterable[Any]) -> list[dict[str, Any]]:
-        return [{"name": r.name, "title": r.title, "is_chief": r.is_chief, "is_external": r.is_external} for r in side]
-
-    return {
-        "case_id": str(case.id),
-        "title": case.title,
-        "level": case.level,
-        "sector": case.sector,
-        "region_code": case.region_code,
-        "kind": case.kind,
-        "parties": {
-            "union": name(case.union_org_id),
-            "employer_body": name(case.employer_org_id),
-            "bureau": name(case.bureau_org_id),
-            "covered_enterprises": [name(i) for i in case.covered_enterprise_ids],
-        },
-        "worker_representatives": reps(case.worker_side),
-        "employer_representatives": reps(case.employer_side),
-        "topics": list(case.topics),
-        "rules": document_rules(case.kind, profile_for_region(case.region_code), case.region_code),
-        "_enterprise_names": {i: name(i) for i in case.covered_enterprise_ids},
-    }
-
-
-def _draft(draft: Draft) -> dict[str, Any]:
-    return {
-        "version": draft.version,
-        "sha256": draft.sha256,
-        "term_start": draft.term_start,
-        "term_end": draft.term_end,
-        "terms": draft.terms,
-        "created_on": date.fromisoformat(draft.created_at[:10]),
-    }
-
-
-def _vote(vote: Vote, profile: Profile, names: dict[int, str]) -> dict[str, Any]:
-    from negotiation.states.guards import quorum_met, threshold_met
-
-    def tally(t: Any) -> dict[str, Any]:
-        return {
-            "members": t["members"], "present": t["present"], "yes": t["yes"], "no": t["no"], "abstain": t["abstain"],
-            "quorum_met": quorum_met(t["members"], t["present"], profile),
-            "majority_met": threshold_met(t["members"], t["yes"], profile),
-        }  # fmt: skip
-
-    whole = tally({"members": vote.members, "present": vote.present, "yes": vote.yes, "no": vote.no, "abstain": vote.abstain})
-    return {
-        **whole,
-        "held_on": vote.held_on,
-        "draft_version": vote.draft_version,
-        "draft_sha256": vote.draft_sha256,
-        "per_enterprise": [
-            {**tally(t), "enterprise": names.get(t["enterprise_id"], str(t["enterprise_id"]))} for t in vote.per_enterprise
-        ],
-    }
-
-
-def _meeting(meeting: Meeting, number: int) -> dict[str, Any]:
-    return {
-        "number": number,
-        "held_on": meeting.held_on,
-        "location": meeting.location,
-        "chair_side": meeting.chair_side,
-        "recorder": meeting.recorder,
-        "summary": meeting.summary,
-        "positions": meeting.positions,
-    }
-
-
 def _audit_json(chain: Sequence[AuditEvent], upto_seq: int) -> bytes:
     links = [{**audit_view(e), "data": e.data} for e in chain if e.seq <= upto_seq]
     return json.dumps(links, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
@@ -160,83 +80,66 @@ def _terms_json(draft: Draft) -> bytes:
 
 
 def _build(kind: str, fields: dict[str, Any]) -> docs.DocumentContext:
-    from negotiation.documents.context import CONTEXT_CLASSES
-
     try:
-        context = CONTEXT_CLASSES[kind].model_validate(fields)
+        context = docs.document_kind(kind).context.model_validate(fields)
     except ValueError as exc:
         raise DocumentFailed(f"无法生成{kind}文书：案件数据不完整") from exc
     return context  # type: ignore[return-value]
 
 
-def _signatures(case: NegotiationCase) -> list[dict[str, Any]]:
-    sides = {"union": "worker", "employer": "employer"}
-    return [
-        {"side": sides[side], "signatory": s["signatory"], "signed_on": s["signed_on"]}
-        for side, s in sorted(case.fact("signatures", {}).items())
-    ]
-
-
 def plan_for_draft(uow: UnitOfWork, case: NegotiationCase, draft: Draft, chain: Sequence[AuditEvent]) -> PlannedDocument:
     """The draft document: from the draft alone, its audit chain up to the draft's creation."""
-    facts = _case_facts(uow, case)
+    facts = case_facts(uow, case)
     facts.pop("_enterprise_names")
     made_at = next(
         (e.seq for e in chain if e.event == "add_draft" and (e.data or {}).get("version") == draft.version), len(chain)
     )
-    context = _build("draft", {"case": facts, "draft": _draft(draft)})
+    context = _build("draft", {"case": facts, "draft": draft_facts(draft)})
     attachments = {"terms.json": _terms_json(draft), "audit.json": _audit_json(chain, made_at)}
     return PlannedDocument("draft", context, attachments, draft.version)
+
+
+def _plan(
+    uow: UnitOfWork,
+    case: NegotiationCase,
+    kind: docs.DocumentKind,
+    chain: Sequence[AuditEvent],
+    vote: Vote | None = None,
+    meeting: Meeting | None = None,
+) -> PlannedDocument:
+    facts = Facts(uow, case, vote, meeting)
+    fields = {"case": facts.case_facts, **{name: FACTS[name](facts) for name in kind.facts}}
+    attachments = {"audit.json": _audit_json(chain, chain[-1].seq if chain else 0)}
+    draft = facts.draft_row if "draft" in kind.facts else None
+    if draft is not None:
+        attachments = {"terms.json": _terms_json(draft), **attachments}
+    return PlannedDocument(kind.key, _build(kind.key, fields), attachments, draft.version if draft else None)
 
 
 def plan_for_event(
     uow: UnitOfWork, case: NegotiationCase, event: str, chain: Sequence[AuditEvent], vote: Vote | None
 ) -> list[PlannedDocument]:
     """The documents an event that just applied makes (none for most events)."""
-    kind = DOCUMENT_EVENTS.get(event)
-    if kind is None or (event == "sign" and case.state != "signed"):
-        return []
-    assert case.id is not None
-    facts = _case_facts(uow, case)
-    names = facts.pop("_enterprise_names")
-    audit = _audit_json(chain, chain[-1].seq if chain else 0)
-    if kind == "proposal":
-        fields = {"case": facts, "served_on": case.fact("served_on"), "demands": case.fact("demands")}
-        return [PlannedDocument(kind, _build(kind, fields), {"audit.json": audit}, None)]
-    draft = uow.repo.draft(case.id, case.current_draft_version or 0)
-    if draft is None:
-        raise DocumentFailed("当前草案不存在，无法生成文书")
-    if kind == "draft":
-        return [plan_for_draft(uow, case, draft, chain)]
-    profile = profile_for_region(case.region_code)
-    votes = [vote] if vote is not None else []
-    if not votes:
-        votes = [v for v in uow.repo.votes(case.id) if v.passed and v.draft_version == draft.version]
-    if not votes:
-        raise DocumentFailed("没有针对当前草案的表决结果，无法生成文书")
-    fields = {"case": facts, "draft": _draft(draft), "vote": _vote(votes[-1], profile, names)}
-    if kind != "resolution":
-        fields["signatures"] = _signatures(case)
-    if kind == "filing_pack":
-        meetings = uow.repo.meetings(case.id)
-        fields["meetings"] = [_meeting(m, i + 1) for i, m in enumerate(meetings)]
-        fields["filing"] = {"filed_on": case.fact("filed_on")}
-    if kind == "publication":
-        fields["publication"] = {"published_on": case.fact("published_on"), "channels": case.fact("channels", [])}
-    attachments = {"terms.json": _terms_json(draft), "audit.json": audit}
-    return [PlannedDocument(kind, _build(kind, fields), attachments, draft.version)]
+    planned = []
+    for kind in docs.kinds_made_at(event):
+        if kind.made_only_in is not None and case.state != kind.made_only_in:
+            continue
+        if kind.key == "draft":  # made from the draft alone, with the audit chain up to the draft's creation
+            assert case.id is not None
+            draft = uow.repo.draft(case.id, case.current_draft_version or 0)
+            if draft is None:
+                raise DocumentFailed("当前草案不存在，无法生成文书")
+            planned.append(plan_for_draft(uow, case, draft, chain))
+        else:
+            planned.append(_plan(uow, case, kind, chain, vote))
+    return planned
 
 
 def plan_for_meeting(
     uow: UnitOfWork, case: NegotiationCase, meeting: Meeting, chain: Sequence[AuditEvent]
 ) -> list[PlannedDocument]:
-    """The minutes of a meeting just recorded."""
-    assert case.id is not None
-    facts = _case_facts(uow, case)
-    facts.pop("_enterprise_names")
-    number = len(uow.repo.meetings(case.id)) + (0 if meeting.id is not None else 1)
-    context = _build("minutes", {"case": facts, "meeting": _meeting(meeting, number)})
-    return [PlannedDocument("minutes", context, {"audit.json": _audit_json(chain, chain[-1].seq if chain else 0)}, None)]
+    """The documents of a meeting just recorded (its minutes)."""
+    return [_plan(uow, case, kind, chain, meeting=meeting) for kind in docs.kinds_made_at("record_meeting")]
 
 
 def _strings(value: Any, path: str) -> Iterable[tuple[str, str]]:
@@ -252,7 +155,7 @@ def _strings(value: Any, path: str) -> Iterable[tuple[str, str]]:
 
 def check_legibility(uow: UnitOfWork, case: NegotiationCase, draft: Draft | None, signatory: str) -> None:
     """Refuse to sign a contract whose text holds a character no font draws: one violation per character (rule `legibility`)."""
-    facts = _case_facts(uow, case)
+    facts = case_facts(uow, case)
     facts.pop("_enterprise_names")
     facts.pop("rules")
     texts = dict(_strings(facts, ""))
@@ -310,7 +213,7 @@ def store_all(uow: UnitOfWork, case: NegotiationCase, made: Sequence[MadeDocumen
         uow.repo.add(row)
         uow.repo.flush()
         previous = earlier.get(m.planned.kind)
-        if m.planned.kind in ("contract", "filing_pack", "publication") and previous is not None:
+        if docs.document_kind(m.planned.kind).supersedes and previous is not None:
             previous.superseded_by = row.id
         rows.append(row)
     return rows

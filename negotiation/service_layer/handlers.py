@@ -10,9 +10,10 @@ from typing import Any
 from negotiation import audit
 from negotiation.commands import CaseCreate, EventEnvelope, OrganizationCreate, RepresentativesPut, UserCreate, VersionEnvelope
 from negotiation.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, VersionConflict, Violation
-from negotiation.event_data import EVENT_DATA, SignData
+from negotiation.event_data import SignData
+from negotiation.events import EVENT_DATA, apply_event, is_registered
 from negotiation.model import AuditEvent, NegotiationCase, Organization, Representative, User
-from negotiation.procedure import EventContext, apply_event
+from negotiation.procedure import EventContext
 from negotiation.rules import profile_for_region, rule_violation
 from negotiation.service_layer import documents as docs
 from negotiation.service_layer.access import Actor, can_see, parties_of
@@ -22,7 +23,7 @@ from negotiation.service_layer.views import case_view
 from negotiation.states.guards import representative_violations
 from negotiation.states.machine import allowed_events, can_fire
 from negotiation.states.state import CaseState
-from negotiation.states.table import EVENTS, ONCE_PER_ORGANIZATION, SYSTEM_EVENTS, Party, fired_by
+from negotiation.states.table import ONCE_PER_ORGANIZATION, SYSTEM_EVENTS, Party, fired_by
 from negotiation.validation import parse
 
 __all__ = [
@@ -265,7 +266,7 @@ def _fire(
 ) -> tuple[NegotiationCase, list[docs.PlannedDocument]]:
     case = visible_case(uow, actor, case_id)
     envelope = parse(EventEnvelope, body)
-    if envelope.event not in EVENTS:
+    if not is_registered(envelope.event):  # the registry is checked against the table on import
         message = f"未知事件 {envelope.event}"
         raise ValidationFailed(message, [Violation(None, message, None, "event")])
     parties = _check_event(case, actor, envelope)
@@ -291,7 +292,7 @@ def _fire(
 
 def makes_documents(body: Any) -> bool:
     """Whether an event body names an event that renders a document (slow, CPU-bound) before its transaction."""
-    return isinstance(body, dict) and isinstance(body.get("event"), str) and body["event"] in docs.DOCUMENT_EVENTS
+    return isinstance(body, dict) and isinstance(body.get("event"), str) and docs.makes_documents_at(body["event"])
 
 
 def fire_event(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from negotiation.errors import VersionConflict
-from negotiation.procedure import apply_system_event
+from negotiation.events import apply_system_event
 from negotiation.rules import profile_for_region
 from negotiation.service_layer.handlers import record_change
 from negotiation.service_layer.unit_of_work import UnitOfWork
@@ -46,9 +46,8 @@ def _sweep_case(uow: UnitOfWork, case_id: int, as_of: date) -> list[dict[str, An
             deadline = due[0]
             seen.add(id(deadline))
             from_state = case.state
-            event, _state = apply_system_event(case, deadline, profile)
-            data = {"rule": deadline.rule, "due_on": deadline.due_on.isoformat(), "as_of": as_of.isoformat()}
-            record_change(uow, case, SYSTEM_ACTOR, event, data, from_state=from_state)
+            event, data = apply_system_event(case, deadline, profile, as_of)
+            record_change(uow, case, SYSTEM_ACTOR, event, data.model_dump(mode="json"), from_state=from_state)
             fired.append({"case_id": case_id, "event": event, "rule": deadline.rule})
         uow.commit()
     return fired
