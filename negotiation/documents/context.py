@@ -42,7 +42,7 @@ class LegalRule(_Frozen):
     text: str = ""
 
 
-class Representative(_Frozen):
+class RepresentativeFacts(_Frozen):
     """A negotiator of one side (R1–R4)."""
 
     name: str
@@ -70,12 +70,12 @@ class CaseFacts(_Frozen):
     region_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
     kind: Literal["comprehensive", "wage", "safety", "women"]
     parties: Parties
-    worker_representatives: tuple[Representative, ...] = ()
-    employer_representatives: tuple[Representative, ...] = ()
+    worker_representatives: tuple[RepresentativeFacts, ...] = ()
+    employer_representatives: tuple[RepresentativeFacts, ...] = ()
     topics: tuple[Topic, ...]
     rules: dict[str, LegalRule] = Field(default_factory=dict)
 
-    def chief(self, side: Side) -> Representative | None:
+    def chief(self, side: Side) -> RepresentativeFacts | None:
         """Return the chief representative of a side, if one is named."""
         reps = self.worker_representatives if side == "worker" else self.employer_representatives
         return next((rep for rep in reps if rep.is_chief), None)
@@ -90,7 +90,7 @@ class CaseFacts(_Frozen):
 Terms = DomainTerms
 
 
-class Draft(_Frozen):
+class DraftFacts(_Frozen):
     """A numbered draft of the contract: its terms, term of validity and content hash."""
 
     version: int
@@ -104,7 +104,7 @@ class Draft(_Frozen):
 # --- events ------------------------------------------------------------------------------------
 
 
-class Position(_Frozen):
+class PositionFacts(_Frozen):
     """Both sides' positions on one topic at a meeting."""
 
     topic: Topic
@@ -113,7 +113,7 @@ class Position(_Frozen):
     agreed: bool = False
 
 
-class Meeting(_Frozen):
+class MeetingFacts(_Frozen):
     """One negotiation meeting (R9): chaired by the chiefs in turn, with a neutral recorder."""
 
     number: int = 1
@@ -122,10 +122,10 @@ class Meeting(_Frozen):
     chair_side: Side
     recorder: str
     summary: str
-    positions: tuple[Position, ...] = ()
+    positions: tuple[PositionFacts, ...] = ()
 
 
-class Tally(_Frozen):
+class TallyFacts(_Frozen):
     """Ballot counts of one vote (R10 quorum, R11 majority of all members)."""
 
     members: int
@@ -142,19 +142,19 @@ class Tally(_Frozen):
         return self.quorum_met and self.majority_met
 
 
-class EnterpriseTally(Tally):
+class EnterpriseTallyFacts(TallyFacts):
     """The tally of one covered enterprise's workers (R12)."""
 
     enterprise: str
 
 
-class Vote(Tally):
+class VoteFacts(TallyFacts):
     """The worker congress vote on a draft, with per-enterprise tallies for sector contracts."""
 
     held_on: dt.date
     draft_version: int
     draft_sha256: Sha256
-    per_enterprise: tuple[EnterpriseTally, ...] = ()
+    per_enterprise: tuple[EnterpriseTallyFacts, ...] = ()
 
 
 class Signature(_Frozen):
@@ -210,7 +210,7 @@ class MinutesContext(BaseContext):
     """协商会议纪要: made for each meeting."""
 
     kind: Literal["minutes"] = "minutes"
-    meeting: Meeting
+    meeting: MeetingFacts
 
     @property
     def document_date(self) -> dt.date:
@@ -222,7 +222,7 @@ class DraftContext(BaseContext):
     """集体合同草案: made at ``submit_draft`` from the draft alone, without signatures."""
 
     kind: Literal["draft"] = "draft"
-    draft: Draft
+    draft: DraftFacts
 
     @property
     def document_date(self) -> dt.date:
@@ -238,8 +238,8 @@ class ResolutionContext(BaseContext):
     """职代会决议: made at ``record_vote``, whether the vote passed or failed."""
 
     kind: Literal["resolution"] = "resolution"
-    draft: Draft
-    vote: Vote
+    draft: DraftFacts
+    vote: VoteFacts
 
     @property
     def document_date(self) -> dt.date:
@@ -251,8 +251,8 @@ class ContractContext(BaseContext):
     """集体合同: made at the second ``sign``."""
 
     kind: Literal["contract"] = "contract"
-    draft: Draft
-    vote: Vote
+    draft: DraftFacts
+    vote: VoteFacts
     signatures: tuple[Signature, ...]
 
     @property
@@ -275,7 +275,7 @@ class FilingPackContext(ContractContext):
     """报送审查材料: cover letter, contract, resolution, representatives and minutes, at ``file``."""
 
     kind: Literal["filing_pack"] = "filing_pack"  # type: ignore[assignment]
-    meetings: tuple[Meeting, ...] = ()
+    meetings: tuple[MeetingFacts, ...] = ()
     filing: Filing
 
     @property
