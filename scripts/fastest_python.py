@@ -2,7 +2,7 @@
 
 The interpreters on these machines differ by more than 2x on pure Python: the first `python3` on PATH may be an
 unoptimised build, while Debian's /usr/bin/python3.11 is built with PGO and LTO. Each candidate runs the same short
-pure-Python loop (its CPU time, best of five in each of five rounds, in its own process); the fastest wins, ties going to the earlier candidate.
+pure-Python loop (its CPU time, best of seven in each of seven rounds, in its own process); the fastest wins, ties going to the earlier candidate.
 
     python3 scripts/fastest_python.py            # the path of the winner
     python3 scripts/fastest_python.py --report   # every candidate with its time, winner first
@@ -21,7 +21,7 @@ NAMES = ("python3", "python3.11", "python3.12", "python3.13", "python3.14")
 PLACES = ("/usr/bin", "/usr/local/bin", os.path.expanduser("~/.pyenv/versions/*/bin"))
 
 # Run inside each candidate: its real executable, its version, whether venv and ensurepip import, and the best of
-# five timings (CPU time, so that other work on the machine counts less) of a mix of pure-Python work — a module-level loop (global look-ups), method calls and attribute
+# seven timings (CPU time, so that other work on the machine counts less) of a mix of pure-Python work — a module-level loop (global look-ups), method calls and attribute
 # look-ups in a function, string formatting and dict inserts — about 30 ms each on these machines.
 PROBE = r"""
 import sys, time
@@ -49,7 +49,7 @@ def timed():
     start = time.process_time()
     work()
     return time.process_time() - start
-best = min(timed() for _ in range(5))
+best = min(timed() for _ in range(7))
 try:
     import ensurepip, venv
     ok = 1
@@ -57,7 +57,7 @@ except ImportError:
     ok = 0
 print(sys.executable, "%d.%d" % sys.version_info[:2], ok, sys.implementation.name, "%.6f" % best)
 """
-ROUNDS = 5  # candidates are measured in turn, round after round, so a busy moment does not favour one of them
+ROUNDS = 7  # candidates are measured in turn, round after round, so a busy moment does not favour one of them
 
 
 def candidates() -> list[str]:
