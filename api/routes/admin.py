@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from api.commands import command
 from api.deps import Body, CurrentUser, ServicesDep
@@ -77,7 +76,6 @@ def verify_audit(services: ServicesDep, actor: CurrentUser) -> JSONResponse:
 
 @router.get("/healthz", tags=["service"])
 def healthz(services: ServicesDep) -> JSONResponse:
-    """200 when the database answers."""
-    with services.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    """200 when the database answers (503 storage_unavailable when it does not)."""
+    queries.database_answers(services.uow.reading())
     return JSONResponse({"status": "ok"})

@@ -532,6 +532,12 @@ class Repository:
             self._writing()
             self.session.execute(orm.ended_sessions.insert().values(sid=sid, user_id=user_id, expires_at=expires_at, ended_at=at))
 
+    # service ----------------------------------------------------------------------------------
+    def ping(self) -> None:
+        """One trivial query: the database answers (StorageUnavailable when it cannot be reached)."""
+        with engine_errors():
+            self.connection.execute(select(1)).scalar_one()
+
     # idempotency ------------------------------------------------------------------------------
     def idempotency_record(self, user_id: int, key: str) -> IdempotencyRecord | None:
         """The stored response for a user's idempotency key, or None."""

@@ -203,3 +203,9 @@ def diff_against_contract_in_force(uow: UnitOfWork, *, actor: Actor, case_id: in
     before = {k: old[k] for k in ("term_start", "term_end", "terms")}
     after = {k: new[k] for k in ("term_start", "term_end", "terms")}
     return {"changes": terms_diff(before, after), "contract": contract}
+
+
+def database_answers(uow: UnitOfWork) -> None:
+    """Return when the database answers a query (StorageUnavailable otherwise): the health check."""
+    with uow:
+        uow.repo.ping()
