@@ -75,6 +75,8 @@ def _after(factory: UnitOfWorkFactory, keyed: KeyedRequest, claim: IdempotencyCl
         return first
     assert isinstance(exc, NegotiationError)
     body = exc.body()
+    if exc.status >= 500:  # not the request's doing (a document that failed, a database away): it may be sent again
+        return Answer(exc.status, body)
     with factory() as uow:
         if uow.repo.idempotency_record(keyed.user_id, keyed.key) is None:
             uow.repo.add_idempotency_record(
