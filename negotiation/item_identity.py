@@ -9,7 +9,7 @@ occurrence). Lists of other items (strings such as the equipment) are compared b
 
 from __future__ import annotations
 
-import typing
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,29 +17,20 @@ from pydantic import BaseModel
 
 from negotiation.errors import Violation
 from negotiation.terms import TOPIC_TITLES, Terms
-from negotiation.topics import Section, field_vocabularies
+from negotiation.topics import Section, field_vocabularies, models_in
 from negotiation.vocabularies import VOCABULARIES
 
 __all__ = ["IDENTITY_KEYS", "duplicate_items", "identity_of"]
 
 
-def _item_model(annotation: Any) -> type[Section] | None:
-    """The item model of a `list[Model]` (or `list[Model] | None`) field with an identity, else None."""
-    for arg in (annotation, *typing.get_args(annotation)):
-        if typing.get_origin(arg) is list:
-            (item,) = typing.get_args(arg)
-            if isinstance(item, type) and issubclass(item, Section) and item.identity:
-                return item
-    return None
-
-
+@functools.cache
 def _lists(model: type[BaseModel]) -> dict[str, tuple[str, type[Section]]]:
     """Field name → (its title, its item model) for the lists of identified items of a model."""
     found: dict[str, tuple[str, type[Section]]] = {}
     for name, info in model.model_fields.items():
-        item = _item_model(info.annotation)
-        if item is not None:
-            found[name] = (info.title or TOPIC_TITLES.get(name, name), item)
+        for item in models_in(info.annotation):
+            if item.identity:
+                found[name] = (info.title or TOPIC_TITLES.get(name, name), item)
     return found
 
 
@@ -54,6 +45,9 @@ def _all_lists(model: type[BaseModel], into: dict[str, tuple[str, ...]]) -> dict
 IDENTITY_KEYS: dict[str, tuple[str, ...]] = _all_lists(Terms, {})
 
 
+_VOCABULARY_OF = field_vocabularies()
+
+
 def identity_of(field: str, item: Any) -> tuple[Any, ...] | None:
     """The identity of an item of the list `field`, or None when that list's items are compared by value."""
     keys = IDENTITY_KEYS.get(field)
@@ -63,7 +57,7 @@ def identity_of(field: str, item: Any) -> tuple[Any, ...] | None:
 
 
 def _in_words(field: str, value: Any) -> str:
-    words = VOCABULARIES.get(field_vocabularies().get(field, ""), {})
+    words = VOCABULARIES.get(_VOCABULARY_OF.get(field, ""), {})
     return f"{words[value]}（{value}）" if isinstance(value, str) and value in words else str(value)
 
 

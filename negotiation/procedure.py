@@ -21,7 +21,7 @@ from negotiation.states import guards
 from negotiation.states.state import CaseState
 from negotiation.states.table import Party
 
-__all__ = ["SYSTEM_EVENT_FOR", "EventContext", "EventOutcome", "Procedure", "apply_event", "flag_overdue", "open_deadline"]
+__all__ = ["SYSTEM_EVENT_FOR", "EventContext", "EventOutcome", "Procedure", "flag_overdue", "open_deadline"]
 
 # kind → the profile number that sets its length
 DEADLINE_NUMBERS = {"reply": "reply_days", "filing": "filing_days", "review": "review_days", "publication": "publication_days"}
@@ -274,13 +274,3 @@ def flag_overdue(case: NegotiationCase, deadline: Deadline) -> str:
     if flag not in case.flags:
         case.flags = [*case.flags, flag]
     return flag
-
-
-def apply_event(case: NegotiationCase, event: str, data: BaseModel, ctx: EventContext) -> EventOutcome:
-    """Check and record an event's facts, then move the case; raises before changing anything it checks.
-
-    The procedure is the one the event registry (negotiation/events.py) names for the event.
-    """
-    from negotiation.events import apply_event as apply  # the registry imports this module's procedures
-
-    return apply(case, event, data, ctx)

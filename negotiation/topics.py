@@ -30,6 +30,7 @@ __all__ = [
     "Topic",
     "field_titles",
     "field_vocabularies",
+    "models_in",
     "term_fields",
     "topic_owning",
 ]
@@ -308,10 +309,11 @@ TOPIC_REGISTRY: tuple[Topic, ...] = (
 # --- what the registry's models say about their fields (labels and vocabularies, read by the review pages) --------
 
 
-def _models_in(annotation: Any) -> list[type[Section]]:
+def models_in(annotation: Any) -> list[type[Section]]:
+    """The section models an annotation names (`PieceRate` in `list[PieceRate] | None`)."""
     if isinstance(annotation, type) and issubclass(annotation, Section):
         return [annotation]
-    return [m for arg in get_args(annotation) for m in _models_in(arg)]
+    return [m for arg in get_args(annotation) for m in models_in(arg)]
 
 
 def term_fields() -> list[tuple[str, FieldInfo]]:
@@ -326,7 +328,7 @@ def term_fields() -> list[tuple[str, FieldInfo]]:
         seen.add(model)
         for name, info in model.model_fields.items():
             found.append((name, info))
-            todo.extend(_models_in(info.annotation))
+            todo.extend(models_in(info.annotation))
     for topic in TOPIC_REGISTRY:
         for name, (annotation, info) in topic.extra_fields.items():
             found.append((name, info if isinstance(info, FieldInfo) else FieldInfo.from_annotation(annotation)))

@@ -26,30 +26,7 @@ class FrozenDict(dict[Any, Any]):
     """A JSON object that cannot be changed."""
 
     __slots__ = ()
-
-    def __setitem__(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def __delitem__(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def __ior__(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[misc]
-        _refuse()
-
-    def clear(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def pop(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def popitem(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def setdefault(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def update(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse
 
     def __copy__(self) -> dict[Any, Any]:
         return dict(self)
@@ -65,42 +42,8 @@ class FrozenList(list[Any]):
     """A JSON array that cannot be changed."""
 
     __slots__ = ()
-
-    def __setitem__(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def __delitem__(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def __iadd__(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[misc]
-        _refuse()
-
-    def __imul__(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[misc]
-        _refuse()
-
-    def append(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def extend(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def insert(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def pop(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def remove(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def clear(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def sort(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
-
-    def reverse(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
 
     def __copy__(self) -> list[Any]:
         return list(self)

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from negotiation.errors import ValidationFailed
 from negotiation.event_data import RecordVoteData
+from negotiation.events import apply_event
 from negotiation.model import Draft, NegotiationCase
-from negotiation.procedure import EventContext, apply_event
+from negotiation.procedure import EventContext
 from negotiation.rules import profile_for_region
 from negotiation.states.guards import quorum_met, threshold_met
 from negotiation.states.table import Party
