@@ -671,7 +671,10 @@ def test_random_event_sequences_keep_state_version_audit_and_ratification_invari
     assert {"proposal", "draft", "resolution"} <= set(STAND_IN_RENDERS), "documents are no longer made through render_pdf"
 
 
+# Derandomized: the run asserts how far its examples reached (≥ 5 documents), which a random draw of 15 examples
+# missed once in the eight full runs of 2026-12-01; a fixed draw tests the same invariants every time, the broad run above stays random.
 REAL_RENDER_SETTINGS = settings(
+    derandomize=True,
     max_examples=15,
     stateful_step_count=40,
     deadline=None,
