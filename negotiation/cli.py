@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from negotiation.bootstrap import Services
 
 app = typer.Typer(help="行业集体协商工作流引擎", no_args_is_help=True, add_completion=False)
 audit_app = typer.Typer(help="审计链", no_args_is_help=True)
@@ -23,6 +26,24 @@ app.add_typer(archive_app, name="archive")
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 
 
+def _bootstrap() -> Services:
+    """The services from the environment; a setting that is not acceptable stops the command, naming the variable."""
+    from pydantic import ValidationError
+
+    from negotiation.bootstrap import bootstrap
+    from negotiation.config import SECRET_MIN_LENGTH, Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            variable = "NEGOTIATION_" + str(error["loc"][0]).upper()
+            reason = f"须至少 {SECRET_MIN_LENGTH} 个字符" if error["type"] == "string_too_short" else error["msg"]
+            typer.echo(f"环境变量 {variable} 不可用：{reason}", err=True)
+        raise typer.Exit(2) from None
+    return bootstrap(settings)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
@@ -32,10 +53,9 @@ def serve(
     """Apply migrations, then serve the API and the review pages."""
     import uvicorn
 
-    from negotiation.bootstrap import bootstrap
     from negotiation.documents import TemplateCheckError, check_templates
 
-    bootstrap()  # migrations and the admin user, once, before workers start
+    _bootstrap()  # migrations and the admin user, once, before workers start
     try:
         check_templates()  # a broken template stops the start, never a half-written PDF later
     except TemplateCheckError as exc:
@@ -47,11 +67,10 @@ def serve(
 @app.command()
 def demo() -> None:
     """Seed the demo sector negotiation (idempotent) and print its users' tokens."""
-    from negotiation.bootstrap import bootstrap
     from negotiation.demo import DemoTokensLost, seed_demo
 
     try:
-        seeded = seed_demo(bootstrap())
+        seeded = seed_demo(_bootstrap())
     except DemoTokensLost as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
@@ -67,11 +86,10 @@ def demo() -> None:
 @app.command()
 def tick(as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD（仅测试时钟模式）")] = None) -> None:
     """Run the time-driven transitions once."""
-    from negotiation.bootstrap import bootstrap
     from negotiation.service_layer.clock import today
     from negotiation.service_layer.sweeper import tick as run_tick
 
-    services = bootstrap()
+    services = _bootstrap()
     day = today()
     if as_of is not None:
         day = date.fromisoformat(as_of)
@@ -84,10 +102,9 @@ def tick(as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD�
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check every case's audit chain; exit 1 naming the first bad event."""
-    from negotiation.bootstrap import bootstrap
     from negotiation.service_layer.queries import verify_audit
 
-    result = verify_audit(bootstrap().uow.reading(), actor=None)
+    result = verify_audit(_bootstrap().uow.reading(), actor=None)
     typer.echo(json.dumps(result, ensure_ascii=False))
     if not result["ok"]:
         raise typer.Exit(1)
@@ -96,9 +113,8 @@ def audit_verify() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every database migration."""
-    from negotiation.bootstrap import bootstrap
 
-    bootstrap()
+    _bootstrap()
     typer.echo("数据库已是最新结构")
 
 
@@ -113,10 +129,9 @@ def render(ctx: typer.Context) -> None:
 @archive_app.command("verify")
 def archive_verify() -> None:
     """Check every stored document against its sha256; one line per bad document, exit 1 if any."""
-    from negotiation.bootstrap import bootstrap
     from negotiation.documents import ArchiveStore, verify_all
 
-    services = bootstrap()
+    services = _bootstrap()
     with services.uow.reading() as uow:
         rows = [(d.id, d.sha256) for d in uow.repo.all_documents()]
     failures = verify_all(ArchiveStore(services.settings.archive_dir), rows)

@@ -7,16 +7,20 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["SECRET_MIN_LENGTH", "Settings"]
+
+SECRET_MIN_LENGTH = 32
 
 
 class Settings(BaseSettings):
     """NEGOTIATION_* environment variables; defaults keep everything under ./var/."""
 
-    model_config = SettingsConfigDict(env_prefix="NEGOTIATION_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NEGOTIATION_", extra="ignore", env_ignore_empty=True)
 
     database_url: str = Field(default="sqlite:///var/negotiation.sqlite3")
     archive_dir: Path = Field(default=Path("var/archive"))
-    admin_token: str | None = None
+    # At least this long when set: a shorter admin token or session key could be guessed (negotiation serve refuses it).
+    admin_token: str | None = Field(default=None, min_length=SECRET_MIN_LENGTH)
+    session_secret: str | None = Field(default=None, min_length=SECRET_MIN_LENGTH)
     test_clock: bool = False
     sweep_seconds: int = 60

@@ -17,7 +17,7 @@ from negotiation.bootstrap import Services, bootstrap
 from negotiation.config import Settings
 from tests.flows import XIAN_ORGANIZATIONS, Flow, seed_parties
 
-ADMIN_TOKEN = "test-admin-token"
+ADMIN_TOKEN = "test-admin-token-0123456789abcdef-xyz"
 PG_URL = os.environ.get("NEGOTIATION_TEST_DATABASE_URL")
 
 

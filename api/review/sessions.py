@@ -33,7 +33,6 @@ __all__ = [
 SESSION_COOKIE = "review_session"
 LOGIN_COOKIE = "review_login"
 SESSION_SECONDS = 8 * 3600
-SECRET_ENV = "NEGOTIATION_SESSION_SECRET"
 _secrets: dict[Path, bytes] = {}
 
 
@@ -57,7 +56,7 @@ class Session:
 
 def _secret(services: Services) -> bytes:
     """The signing key: NEGOTIATION_SESSION_SECRET, else a random key kept beside the archive (shared by workers)."""
-    configured = os.environ.get(SECRET_ENV)
+    configured = services.settings.session_secret
     if configured:
         return configured.encode("utf-8")
     path = services.settings.archive_dir.resolve().parent / "review-session.key"
@@ -84,6 +83,11 @@ def _secret(services: Services) -> bytes:
     return key
 
 
+def _same(submitted: str, expected: str) -> bool:
+    """A constant-time comparison of the bytes: a value with characters outside ASCII is simply not equal."""
+    return hmac.compare_digest(submitted.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
 def _sign(key: bytes, purpose: str, value: str) -> str:
     mac = hmac.new(key, f"{purpose}|{value}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
@@ -107,7 +111,7 @@ def read_session(services: Services, cookie: str | None) -> Session:
     if not cookie:
         raise Unauthenticated("您尚未登录，请先用个人令牌登录")
     encoded, _, signature = cookie.partition(".")
-    if len(cookie) > 512 or not hmac.compare_digest(signature, _sign(_secret(services), "session", encoded)):
+    if len(cookie) > 512 or not _same(signature, _sign(_secret(services), "session", encoded)):
         raise Unauthenticated("登录状态无效（可能来自其他服务器或已被篡改），请重新登录")
     try:
         data = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
@@ -126,7 +130,7 @@ def csrf_token(services: Services, session: Session) -> str:
 
 def check_csrf(services: Services, session: Session, submitted: str | None) -> None:
     """Refuse a form whose CSRF token is missing or not this session's."""
-    if not submitted or not hmac.compare_digest(submitted, csrf_token(services, session)):
+    if not submitted or not _same(submitted, csrf_token(services, session)):
         raise CsrfRefused()
 
 
@@ -142,5 +146,5 @@ def login_csrf_token(services: Services, nonce: str) -> str:
 
 def check_login_csrf(services: Services, nonce: str | None, submitted: str | None) -> None:
     """Refuse a sign-in whose token does not match the nonce cookie set with the form."""
-    if not nonce or not submitted or not hmac.compare_digest(submitted, login_csrf_token(services, nonce)):
+    if not nonce or not submitted or not _same(submitted, login_csrf_token(services, nonce)):
         raise CsrfRefused()

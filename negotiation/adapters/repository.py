@@ -457,6 +457,15 @@ class Repository:
         """The user whose token hashes to token_hash."""
         return self.session.scalars(select(model.User).where(orm.users.c.token_hash == token_hash)).first()
 
+    def configured_admin(self, name: str) -> model.User | None:
+        """The admin user the service made for NEGOTIATION_ADMIN_TOKEN: the oldest admin of that name, in no organisation."""
+        query = (
+            select(model.User)
+            .where(orm.users.c.role == "admin", orm.users.c.name == name, orm.users.c.organization_id.is_(None))
+            .order_by(orm.users.c.id)
+        )
+        return self.session.scalars(query).first()
+
     def user(self, user_id: int) -> model.User | None:
         """The user with that id."""
         return self.session.get(model.User, user_id)

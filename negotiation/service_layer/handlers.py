@@ -125,19 +125,27 @@ def create_user(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
         )
         uow.repo.add(user)
         uow.repo.flush()
-        result = {"id": user.id, "name": user.name, "role": user.role, "organization_id": user.organization_id, "token": token}
-        uow.commit(result)
-    return result
+        result = {"id": user.id, "name": user.name, "role": user.role, "organization_id": user.organization_id}
+        uow.commit({**result, "token": None})  # what an Idempotency-Key replays: the token is never stored
+    return {**result, "token": token}
+
+
+CONFIGURED_ADMIN = "admin"
 
 
 def ensure_admin(uow: UnitOfWork, *, token: str) -> None:
-    """The admin user for NEGOTIATION_ADMIN_TOKEN exists (idempotent)."""
+    """The admin user for NEGOTIATION_ADMIN_TOKEN exists and holds that token alone (idempotent): a changed token
+    replaces the previous one, which is refused from then on."""
+    digest = hash_token(token)
     with uow:
-        if uow.repo.user_by_token_hash(hash_token(token)) is None:
-            uow.repo.add(
-                User(name="admin", role="admin", organization_id=None, token_hash=hash_token(token), created_at=now_iso())
-            )
-            uow.commit()
+        if uow.repo.user_by_token_hash(digest) is not None:
+            return
+        admin = uow.repo.configured_admin(CONFIGURED_ADMIN)
+        if admin is None:
+            uow.repo.add(User(name=CONFIGURED_ADMIN, role="admin", organization_id=None, token_hash=digest, created_at=now_iso()))
+        else:
+            admin.token_hash = digest
+        uow.commit()
 
 
 def _org_violations(uow: UnitOfWork, cmd: CaseCreate) -> list[Violation]:

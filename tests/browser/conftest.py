@@ -18,8 +18,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.flows import XIAN_ORGANIZATIONS, Flow, seed_parties
 
-ADMIN_TOKEN = "browser-admin-token"
-SESSION_SECRET = "browser-test-session-secret"
+ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
+SESSION_SECRET = "browser-test-session-secret-0123456789"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -97,7 +97,7 @@ def served(tmp_path: Path) -> Iterator[str]:
     """`negotiation serve` on a SQLite file, with the test clock and an admin token from the environment."""
     port = _free_port()
     env = {**os.environ, "NEGOTIATION_DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
-           "NEGOTIATION_ARCHIVE_DIR": str(tmp_path / "archive"), "NEGOTIATION_ADMIN_TOKEN": "served-admin",
+           "NEGOTIATION_ARCHIVE_DIR": str(tmp_path / "archive"), "NEGOTIATION_ADMIN_TOKEN": "served-admin-token-0123456789abcdef",
            "NEGOTIATION_TEST_CLOCK": "1"}  # fmt: skip
     process = subprocess.Popen(
         [sys.executable, "-m", "negotiation.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -120,7 +120,7 @@ def served(tmp_path: Path) -> Iterator[str]:
 
 
 def test_the_served_api_answers_health_admin_set_up_and_refuses_oversized_bodies(served: str) -> None:
-    admin = {"Authorization": "Bearer served-admin"}
+    admin = {"Authorization": "Bearer served-admin-token-0123456789abcdef"}
     assert httpx.get(f"{served}/healthz").json() == {"status": "ok"}
     assert httpx.get(f"{served}/api/v1/cases").status_code == 401
     org = httpx.post(f"{served}/api/v1/organizations", json={"name": "西安市外卖行业工会", "kind": "union", "region_code": "610100"},
