@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from negotiation import audit
@@ -38,6 +39,27 @@ def _bad(path: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, [Violation(None, message, None, path)])
 
 
+_CURSOR_PREFIX = b"after-case:"
+
+
+def _cursor(case_id: int) -> str:
+    """The opaque cursor of a position in the list: after this (visible) case."""
+    return base64.urlsafe_b64encode(_CURSOR_PREFIX + str(case_id).encode()).decode("ascii").rstrip("=")
+
+
+def _position(cursor: str) -> int:
+    """The position a cursor names; a value this service does not issue is 422. Whether a case with that id
+    exists, or whether the caller may see it, changes nothing: the list goes on after the position either way."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4)) if len(cursor) <= 40 else b""
+    except (ValueError, UnicodeEncodeError):
+        raw = b""
+    digits = raw.removeprefix(_CURSOR_PREFIX)
+    if raw[: len(_CURSOR_PREFIX)] != _CURSOR_PREFIX or not digits.isdigit() or len(digits) > 10:
+        raise _bad("cursor", "cursor 无效：请使用上一页返回的 next_cursor")
+    return int(digits)
+
+
 def cases(
     uow: UnitOfWork,
     *,
@@ -52,25 +74,17 @@ def cases(
     """One page of the cases the caller may see, ordered by creation."""
     if not 1 <= limit <= MAX_LIMIT:
         raise _bad("limit", f"limit 须在 1 至 {MAX_LIMIT} 之间")
-    after_id = None
-    if cursor:
-        if not cursor.isdigit() or len(cursor) > 10:
-            raise _bad("cursor", "cursor 无效")
-        after_id = int(cursor)
+    after_id = _position(cursor) if cursor else None
     for name, value in (("state", state), ("sector", sector), ("region_code", region_code), ("q", q)):
         if value is not None and (len(value) > 200 or "\x00" in value):
             raise _bad(name, f"{name} 过长或含有不允许的字符")
     with uow:
         org = None if actor.is_admin else (actor.organization_id or -1)
-        if after_id is not None:
-            anchor = uow.repo.case(after_id)
-            if anchor is None:
-                raise _bad("cursor", "cursor 无效")
         page = uow.repo.cases(
             organization_id=org, state=state, sector=sector, region_code=region_code, q=q, after_id=after_id, limit=limit + 1
         )
         items = [case_view(c, actor) for c in page[:limit]]
-        next_cursor = str(page[limit - 1].id) if len(page) > limit else None
+        next_cursor = _cursor(page[limit - 1].id or 0) if len(page) > limit else None
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -170,9 +184,9 @@ def document_content(uow: UnitOfWork, *, actor: Actor, document_id: int) -> tupl
     """A stored document's verified bytes, its sha256 and kind; a mismatch is an integrity error, never the bytes."""
     with uow:
         row = uow.repo.document(document_id)
-        if row is None:
+        owner = uow.repo.case(row.case_id) if row is not None else None
+        if row is None or owner is None or not can_see(actor, owner):  # the same answer: it never names the case
             raise NotFound(f"未找到文书 {document_id}，或您无权查看")
-        visible_case(uow, actor, row.case_id)
         return documents.read_verified(uow, row), row.sha256, row.kind
 
 
