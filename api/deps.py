@@ -64,9 +64,10 @@ async def current_user(request: Request, services: ServicesDep) -> Actor:
         raise Unauthenticated()
     token = token.strip()
     actor = services.actors.get(hash_token(token))
-    if actor is not None:
-        return actor
-    return await run_in_threadpool(actor_for_token, services, token)
+    if actor is None:
+        actor = await run_in_threadpool(actor_for_token, services, token)
+    request.state.user_id = actor.user_id  # for the request's log line
+    return actor
 
 
 CurrentUser = Annotated[Actor, Depends(current_user)]

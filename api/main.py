@@ -14,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.middleware import ResponseFacts
 from api.routes import admin, cases, documents, drafts, review
 from api.schemas import extend_openapi
 from negotiation import errors
@@ -110,4 +111,5 @@ def create_app(services: Services | None = None, *, sweeper: bool = True) -> Fas
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(ResponseFacts, https=services.settings.https)
     return app

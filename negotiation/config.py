@@ -24,3 +24,10 @@ class Settings(BaseSettings):
     session_secret: str | None = Field(default=None, min_length=SECRET_MIN_LENGTH)
     test_clock: bool = False
     sweep_seconds: int = 60
+    # How users reach the service; https here (never a request header) makes cookies Secure and sends HSTS.
+    public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+(/\S*)?$")
+
+    @property
+    def https(self) -> bool:
+        """Users reach the service over https."""
+        return self.public_url.startswith("https://")

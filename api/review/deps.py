@@ -60,6 +60,7 @@ def current_viewer(request: Request, services: ServicesDep) -> Viewer:
     session = signed_session(request, services)
     viewer = Viewer(services, session, session_actor(services, session))
     request.state.actor = viewer
+    request.state.user_id = viewer.actor.user_id  # for the request's log line
     return viewer
 
 

@@ -46,7 +46,7 @@ def _login_page(request: Request, services: Services, *, error: str | None = Non
     )
     response.set_cookie(
         sessions.LOGIN_COOKIE, nonce, max_age=3600, path="/review", httponly=True, samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=services.settings.https,
     )  # fmt: skip
     return response
 
@@ -79,7 +79,7 @@ def sign_in(request: Request, services: ServicesDep, form: FormDep) -> Response:
     response = see_other("/review/cases")
     response.set_cookie(
         sessions.SESSION_COOKIE, value, max_age=sessions.SESSION_SECONDS, path="/review", httponly=True,
-        samesite="strict", secure=request.url.scheme == "https",
+        samesite="strict", secure=services.settings.https,
     )  # fmt: skip
     response.delete_cookie(sessions.LOGIN_COOKIE, path="/review")
     return response

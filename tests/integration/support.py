@@ -42,6 +42,14 @@ def nothing_changes(engine: Engine) -> Iterator[None]:
         assert after[table] == before[table], f"{table} changed"
 
 
+def without_request_id(r: Response) -> Any:
+    """The JSON body of an answer with its error's ``request_id`` left out (each request has its own)."""
+    body = r.json()
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body["error"].pop("request_id", None)
+    return body
+
+
 def expect_error(
     r: Response,
     status: int,
@@ -56,7 +64,8 @@ def expect_error(
     body = r.json()
     assert set(body) == {"error"}, body
     error = body["error"]
-    assert set(error) == {"code", "message", "violations"}, error
+    assert set(error) == {"code", "message", "violations", "request_id"}, error
+    assert error["request_id"] == r.headers["x-request-id"], error
     assert error["code"] == code, error
     assert CJK.search(error["message"]), f"message is not Chinese: {error['message']!r}"
     violations: list[dict[str, Any]] = error["violations"]

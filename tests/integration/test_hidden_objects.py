@@ -14,6 +14,7 @@ def _body_without(r: Any, number: int) -> dict[str, Any]:
     assert r.status_code == 404, r.text
     body: dict[str, Any] = r.json()
     body["error"]["message"] = body["error"]["message"].replace(str(number), "#")
+    assert body["error"].pop("request_id") == r.headers["x-request-id"]  # each request its own id, nothing else differs
     return body
 
 
@@ -21,6 +22,10 @@ def test_a_hidden_document_answers_the_same_404_as_a_missing_one(world: World) -
     flow = Flow(world.client, {k: world.h(k) for k in world.tokens}, world.case_body())
     flow.to_consulting()
     doc = world.client.get(f"/api/v1/cases/{flow.id}/documents", headers=world.h("union")).json()[0]
+    pdf = world.client.get(f"/api/v1/documents/{doc['id']}/content", headers=world.h("union"))
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-security-policy"] == "default-src 'none'; sandbox"  # a PDF is never a web page
+    assert (pdf.headers["cache-control"], pdf.headers["x-content-type-options"]) == ("no-store", "nosniff")
     hidden = world.client.get(f"/api/v1/documents/{doc['id']}/content", headers=world.h("other_union"))
     missing = world.client.get("/api/v1/documents/987654/content", headers=world.h("other_union"))
     assert _body_without(hidden, doc["id"]) == _body_without(missing, 987654)

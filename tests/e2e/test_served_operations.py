@@ -1,0 +1,143 @@
+"""What every response of a real `negotiation serve` carries — request id, security headers, request id in errors — and
+the JSON line it logs per request, with no token in it; over https (NEGOTIATION_PUBLIC_URL) cookies are Secure and
+HSTS is sent, and no request header can claim https."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = "served-ops-admin-token-0123456789abcdef"
+
+
+@dataclass
+class Served:
+    base: str
+    log: Path
+
+    def lines(self) -> list[dict[str, object]]:
+        time.sleep(0.3)  # the worker writes its line after the answer
+        found = []
+        for raw in self.log.read_text(encoding="utf-8").splitlines():
+            if raw.startswith("{"):
+                found.append(json.loads(raw))
+        return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _serve(tmp_path: Path, public_url: str | None) -> Iterator[Served]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEGOTIATION_")}
+    env.update(
+        NEGOTIATION_DATABASE_URL=f"sqlite:///{tmp_path / 'ops.sqlite3'}",
+        NEGOTIATION_ARCHIVE_DIR=str(tmp_path / "archive"),
+        NEGOTIATION_ADMIN_TOKEN=ADMIN,
+        NEGOTIATION_TEST_CLOCK="1",
+    )
+    if public_url:
+        env["NEGOTIATION_PUBLIC_URL"] = public_url
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "negotiation.cli", "serve", "--port", str(port), "--workers", "1"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.1)
+        yield Served(base, log)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    yield from _serve(tmp_path, None)
+
+
+@pytest.fixture
+def served_https(tmp_path: Path) -> Iterator[Served]:
+    yield from _serve(tmp_path, "https://xieshang.example.org")
+
+
+def test_every_response_carries_a_request_id_and_errors_carry_it_in_their_body(served: Served) -> None:
+    own = httpx.get(f"{served.base}/healthz", headers={"X-Request-ID": "client.id-42"})
+    assert own.headers["x-request-id"] == "client.id-42"
+    odd = httpx.get(f"{served.base}/healthz", headers={"X-Request-ID": "bad id with spaces"})
+    assert odd.headers["x-request-id"] != "bad id with spaces" and len(odd.headers["x-request-id"]) == 32
+    ids = {httpx.get(f"{served.base}/healthz").headers["x-request-id"] for _ in range(3)}
+    assert len(ids) == 3  # a new one each time
+
+    refused = httpx.get(f"{served.base}/api/v1/cases", headers={"X-Request-ID": "trace-401"})
+    assert refused.status_code == 401
+    assert refused.json()["error"]["request_id"] == "trace-401" == refused.headers["x-request-id"]
+    assert refused.json()["error"]["code"] == "unauthenticated"
+    missing = httpx.get(f"{served.base}/no/such/path")
+    assert missing.status_code == 404 and missing.json()["error"]["request_id"] == missing.headers["x-request-id"]
+
+
+def test_security_headers_on_every_response(served: Served) -> None:
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    for r in (httpx.get(f"{served.base}/healthz"), httpx.get(f"{served.base}/api/v1/cases", headers=admin),
+              httpx.get(f"{served.base}/review"), httpx.get(f"{served.base}/openapi.json")):  # fmt: skip
+        assert r.headers["x-content-type-options"] == "nosniff", r.url
+        assert "strict-transport-security" not in r.headers  # plain http: no HSTS
+    assert httpx.get(f"{served.base}/api/v1/cases", headers=admin).headers["cache-control"] == "no-store"
+    assert "no-store" not in httpx.get(f"{served.base}/openapi.json").headers.get("cache-control", "")
+    forwarded = httpx.get(f"{served.base}/review", headers={"X-Forwarded-Proto": "https"})
+    assert "strict-transport-security" not in forwarded.headers
+    assert "secure" not in forwarded.headers["set-cookie"].lower()
+
+
+def test_one_json_log_line_per_request_without_secrets(served: Served) -> None:
+    admin = {"Authorization": f"Bearer {ADMIN}", "X-Request-ID": "log-me-1"}
+    org = httpx.post(f"{served.base}/api/v1/organizations", json={"name": "日志工会", "kind": "union", "region_code": "610100"},
+                     headers=admin)  # fmt: skip
+    assert org.status_code == 201
+    user = httpx.post(f"{served.base}/api/v1/users", json={"name": "王芳", "role": "union_negotiator",
+                      "organization_id": org.json()["id"]}, headers={**admin, "X-Request-ID": "log-me-2"})  # fmt: skip
+    token = user.json()["token"]
+    httpx.get(f"{served.base}/api/v1/cases", headers={"Authorization": f"Bearer {token}", "X-Request-ID": "log-me-3"})
+    httpx.get(f"{served.base}/api/v1/cases", headers={"Authorization": "Bearer wrong-token", "X-Request-ID": "log-me-4"})
+    lines = {line.get("request_id"): line for line in served.lines()}
+    first = lines["log-me-1"]
+    assert {"ts", "level", "event", "request_id", "method", "path", "status", "duration_ms", "user_id"} <= set(first)
+    assert (first["method"], first["path"], first["status"]) == ("POST", "/api/v1/organizations", 201)
+    assert isinstance(first["user_id"], int) and isinstance(first["duration_ms"], float)
+    assert (lines["log-me-3"]["status"], lines["log-me-4"]["status"], lines["log-me-4"]["user_id"]) == (200, 401, None)
+    text = served.log.read_text(encoding="utf-8")
+    for secret in (ADMIN, token, "wrong-token", "王芳"):  # no token, and no request body
+        assert secret not in text
+
+
+def test_over_https_cookies_are_secure_and_hsts_is_sent(served_https: Served) -> None:
+    page = httpx.get(f"{served_https.base}/review")
+    assert page.status_code == 200
+    assert page.headers["strict-transport-security"].startswith("max-age=")
+    assert "secure" in [part.strip().lower() for part in page.headers["set-cookie"].split(";")]
+    assert httpx.get(f"{served_https.base}/healthz").headers["strict-transport-security"].startswith("max-age=")
