@@ -86,7 +86,11 @@ def test_the_articles_documents_must_get_right_are_listed() -> None:
 
 
 def test_parser_reads_ranges_lists_prefixes_and_documents() -> None:
-    assert citations_in("（《集体合同规定》第十九条至第二十一条）") == [("集体合同规定", 19), ("集体合同规定", 20), ("集体合同规定", 21)]
+    assert citations_in("（《集体合同规定》第十九条至第二十一条）") == [
+        ("集体合同规定", 19),
+        ("集体合同规定", 20),
+        ("集体合同规定", 21),
+    ]
     assert citations_in("《集体合同规定》第三十三条、第三十四条") == [("集体合同规定", 33), ("集体合同规定", 34)]
     assert citations_in("《中华人民共和国劳动法》第三十八条") == [("劳动法", 38)]
     assert citations_in("《民法典》第二百零三条") == [("民法典", 203)]
