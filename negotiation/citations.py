@@ -58,9 +58,7 @@ CITATIONS: tuple[Citation, ...] = (
     ),
     Citation("集体合同规定", 24, "用人单位协商代表与职工协商代表不得相互兼任", _UNVERIFIED, False),
     Citation("集体合同规定", 31, "协商代表出现空缺的，应自空缺之日起十五日内产生新的代表", _UNVERIFIED, False),
-    Citation(
-        "集体合同规定", 32, "一方书面提出协商要求，另一方应自收到之日起二十日内书面回应，无正当理由不得拒绝", _SEARCH, True
-    ),
+    Citation("集体合同规定", 32, "一方书面提出协商要求，另一方应自收到之日起二十日内书面回应，无正当理由不得拒绝", _SEARCH, True),
     Citation("集体合同规定", 33, "协商前的准备工作，包括共同确定一名非协商代表担任记录员", _SEARCH, True),
     Citation("集体合同规定", 34, "集体协商会议由双方首席代表轮流主持", _SEARCH, True),
     Citation(
@@ -116,7 +114,8 @@ CITATIONS: tuple[Citation, ...] = (
         "劳动合同法",
         51,
         "企业职工一方与用人单位可订立集体合同，草案应提交职工代表大会或全体职工讨论通过，由工会代表职工订立",
-        _SEARCH, True,
+        _SEARCH,
+        True,
     ),
     Citation("劳动合同法", 52, "可以订立劳动安全卫生、女职工权益保护、工资调整机制等专项集体合同", _UNVERIFIED, False),
     Citation(
@@ -130,7 +129,8 @@ CITATIONS: tuple[Citation, ...] = (
         "劳动合同法",
         54,
         "集体合同订立后报送劳动行政部门，自收到之日起十五日内未提出异议的即行生效；行业性、区域性集体合同对当地本行业、本区域的用人单位和劳动者具有约束力",
-        _SEARCH, True,
+        _SEARCH,
+        True,
     ),
     Citation("劳动合同法", 55, "集体合同中劳动报酬和劳动条件等标准不得低于当地人民政府规定的最低标准", _UNVERIFIED, False),
     Citation(
