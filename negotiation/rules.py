@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
@@ -127,6 +127,7 @@ class Profile:
     name: str
     numbers: dict[str, ProfileNumber]
     minimum_wage_table: dict[str, Any] | None
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def number(self, key: str) -> ProfileNumber:
         """The legal number stored under key (KeyError names a programming mistake)."""
@@ -174,7 +175,10 @@ def _profiles() -> dict[str, Profile]:
     for data in raw.values():
         numbers = {k: _number(v) for k, v in national["numbers"].items()}
         numbers.update({k: _number(v) for k, v in data["numbers"].items()})
-        profiles[data["id"]] = Profile(id=data["id"], name=data["name"], numbers=numbers, minimum_wage_table=data["minimum_wage"])
+        facts = {**national.get("facts", {}), **data.get("facts", {})}
+        profiles[data["id"]] = Profile(
+            id=data["id"], name=data["name"], numbers=numbers, minimum_wage_table=data["minimum_wage"], facts=facts
+        )
     _prefixes.update({p: data["id"] for data in raw.values() for p in data["region_prefixes"]})
     return profiles
 
@@ -231,4 +235,26 @@ def document_rules(case_kind: str, profile: Profile, region_code: str) -> dict[s
     wage = profile.minimum_wage(region_code)
     if wage is not None:
         out["R22"]["value"] = wage.hourly_cny
+    out.update(document_facts(profile))
+    return out
+
+
+def document_facts(profile: Profile) -> dict[str, dict[str, Any]]:
+    """The profile's facts as documents state them (same shape as a rule: id, citation, text, value).
+
+    A fact whose value is a word (filing_party: "employer" / "sector_union") carries it in text's stead under
+    "text" only when it has no wording; the occupational-injury scheme carries its sector keys joined by "," in
+    text, since a document rule holds no list (contract_templates/README.md says how templates read it).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for key, fact in profile.facts.items():
+        entry: dict[str, Any] = {"id": key, "citation": fact["citation"], "text": fact.get("text", "")}
+        value = fact.get("value")
+        if isinstance(value, int) and not isinstance(value, bool):
+            entry["value"] = value
+        if key == "filing_party":
+            entry["text"] = str(value)
+        if key == "occupational_injury_scheme":
+            entry["text"] = ",".join(fact.get("sectors", []))
+        out[key] = entry
     return out

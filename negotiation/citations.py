@@ -1,0 +1,333 @@
+"""Every legal article the documents, rules, profiles and errors cite: one table, a parser and a lookup.
+
+Each entry holds the law as cited (without the 中华人民共和国 prefix), the article (None for a whole document),
+a short paraphrase of what it says, and the source relied on. ``verified`` says whether the wording was checked
+against a published text of the law in this project (see the source); unverified entries are listed so that a
+reviewer can confirm them, and must not be relied on for new wording until confirmed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["CITATIONS", "Citation", "chinese_number", "citation_of", "citations_in", "is_known", "unknown_citations"]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited article (or a whole document when article is None)."""
+
+    law: str
+    article: int | None
+    says: str
+    source: str
+    verified: bool
+
+
+_SEARCH = "公开法规文本（经 search 工具核对）"
+_UNVERIFIED = "按法规文本记忆整理，本项目尚未逐字核对"
+
+CITATIONS: tuple[Citation, ...] = (
+    # 集体合同规定（劳动和社会保障部令第22号，2004年5月1日施行）
+    Citation("集体合同规定", None, "规范集体协商和签订集体合同行为的部门规章", _SEARCH, True),
+    Citation(
+        "集体合同规定",
+        3,
+        "集体合同是用人单位与本单位职工就劳动报酬、工作时间、休息休假等事项通过集体协商签订的书面协议",
+        _UNVERIFIED,
+        False,
+    ),
+    Citation(
+        "集体合同规定",
+        8,
+        "列举集体协商可以涉及的内容，包括劳动报酬、工作时间、休息休假、保险福利、奖惩、合同期限、变更解除程序、争议处理和违约责任等",
+        _UNVERIFIED,
+        False,
+    ),
+    Citation("集体合同规定", 19, "双方协商代表人数对等，每方至少三人，并各确定一名首席代表", _UNVERIFIED, False),
+    Citation("集体合同规定", 20, "职工一方协商代表由工会选派，首席代表由工会主席担任或书面委托", _UNVERIFIED, False),
+    Citation("集体合同规定", 21, "用人单位一方协商代表由法定代表人指派，首席代表由法定代表人担任或书面委托", _UNVERIFIED, False),
+    Citation("集体合同规定", 22, "协商代表履行职责的期限由被代表方确定", _UNVERIFIED, False),
+    Citation(
+        "集体合同规定",
+        23,
+        "可书面委托本单位以外的专业人员作为协商代表，不得超过本方代表的三分之一，首席代表不得由非本单位人员代理",
+        _UNVERIFIED,
+        False,
+    ),
+    Citation("集体合同规定", 24, "用人单位协商代表与职工协商代表不得相互兼任", _UNVERIFIED, False),
+    Citation("集体合同规定", 31, "协商代表出现空缺的，应自空缺之日起十五日内产生新的代表", _UNVERIFIED, False),
+    Citation("集体合同规定", 32, "一方书面提出协商要求，另一方应自收到之日起二十日内书面回应，无正当理由不得拒绝", _SEARCH, True),
+    Citation("集体合同规定", 33, "协商前的准备工作，包括共同确定一名非协商代表担任记录员", _SEARCH, True),
+    Citation("集体合同规定", 34, "集体协商会议由双方首席代表轮流主持", _SEARCH, True),
+    Citation(
+        "集体合同规定",
+        35,
+        "未达成一致或出现未预料的问题，经双方协商可中止协商，中止期限及下次协商时间由双方商定",
+        _UNVERIFIED,
+        False,
+    ),
+    Citation(
+        "集体合同规定",
+        36,
+        "草案提交职工代表大会或全体职工讨论，须三分之二以上出席，全体职工代表或全体职工半数以上同意方获通过",
+        _SEARCH,
+        True,
+    ),
+    Citation("集体合同规定", 37, "草案经职工代表大会或职工大会通过后，由双方首席代表签字", _SEARCH, True),
+    Citation("集体合同规定", 38, "期限一般为一至三年；期满前三个月内任何一方可提出重新签订或续订要求", _SEARCH, True),
+    Citation("集体合同规定", 39, "双方协商代表协商一致，可以变更或解除集体合同", _SEARCH, True),
+    Citation(
+        "集体合同规定",
+        40,
+        "用人单位因被兼并、解散、破产等原因致使无法履行；因不可抗力等原因致使无法履行或部分无法履行；约定的变更或解除条件出现；法律、法规、规章规定的其他情形，可以变更或解除",
+        _SEARCH,
+        True,
+    ),
+    Citation("集体合同规定", 41, "变更或解除集体合同适用本规定的集体协商程序", _SEARCH, True),
+    Citation(
+        "集体合同规定",
+        42,
+        "签订或变更后，应自双方首席代表签字之日起十日内，由用人单位一方将文本一式三份报送劳动保障行政部门审查",
+        _SEARCH,
+        True,
+    ),
+    Citation("集体合同规定", 43, "审查实行属地管辖，具体管辖范围由省级劳动保障行政部门规定", _SEARCH, True),
+    Citation("集体合同规定", 44, "劳动保障行政部门审查主体资格、协商程序和内容的合法性", _SEARCH, True),
+    Citation("集体合同规定", 45, "有异议的，应自收到文本之日起十五日内将《审查意见书》送达双方协商代表", _SEARCH, True),
+    Citation("集体合同规定", 46, "就异议事项重新签订的，用人单位一方应依第四十二条重新报送审查", _SEARCH, True),
+    Citation("集体合同规定", 47, "劳动保障行政部门自收到文本之日起十五日内未提出异议的，集体合同即行生效", _UNVERIFIED, False),
+    Citation("集体合同规定", 48, "生效的集体合同应自生效之日起由协商代表及时以适当形式向本方全体人员公布", _UNVERIFIED, False),
+    Citation(
+        "集体合同规定", 49, "集体协商过程中发生争议，双方不能协商解决的，可书面向劳动保障行政部门申请协调处理", _UNVERIFIED, False
+    ),
+    Citation("集体合同规定", 52, "协调处理集体协商争议应自受理之日起三十日内结束，可适当延长但不超过十五日", _UNVERIFIED, False),
+    Citation("集体合同规定", 55, "因履行集体合同发生的争议，协商解决不成的，可以依法申请劳动争议仲裁", _UNVERIFIED, False),
+    Citation("集体合同规定", 56, "用人单位无正当理由拒绝集体协商要求的，按照《工会法》及有关法律、法规处理", _UNVERIFIED, False),
+    # 劳动合同法
+    Citation("劳动合同法", None, "中华人民共和国劳动合同法", _SEARCH, True),
+    Citation("劳动合同法", 4, "用人单位制定涉及劳动者切身利益的规章制度应经民主程序并公示或告知劳动者", _UNVERIFIED, False),
+    Citation("劳动合同法", 10, "建立劳动关系应当订立书面劳动合同", _UNVERIFIED, False),
+    Citation("劳动合同法", 17, "劳动合同应当具备的条款", _UNVERIFIED, False),
+    Citation(
+        "劳动合同法",
+        51,
+        "企业职工一方与用人单位可订立集体合同，草案应提交职工代表大会或全体职工讨论通过，由工会代表职工订立",
+        _SEARCH,
+        True,
+    ),
+    Citation("劳动合同法", 52, "可以订立劳动安全卫生、女职工权益保护、工资调整机制等专项集体合同", _UNVERIFIED, False),
+    Citation(
+        "劳动合同法",
+        53,
+        "县级以下区域内，建筑业、采矿业、餐饮服务业等行业可以由工会与企业方面代表订立行业性或区域性集体合同",
+        _UNVERIFIED,
+        False,
+    ),
+    Citation(
+        "劳动合同法",
+        54,
+        "集体合同订立后报送劳动行政部门，自收到之日起十五日内未提出异议的即行生效；行业性、区域性集体合同对当地本行业、本区域的用人单位和劳动者具有约束力",
+        _SEARCH,
+        True,
+    ),
+    Citation("劳动合同法", 55, "集体合同中劳动报酬和劳动条件等标准不得低于当地人民政府规定的最低标准", _UNVERIFIED, False),
+    Citation(
+        "劳动合同法",
+        56,
+        "用人单位违反集体合同侵犯职工劳动权益的，工会可以依法要求其承担责任；因履行集体合同发生争议协商不成的，工会可以依法申请仲裁、提起诉讼",
+        _UNVERIFIED,
+        False,
+    ),
+    # 劳动法
+    Citation("劳动法", None, "中华人民共和国劳动法", _SEARCH, True),
+    Citation("劳动法", 36, "劳动者每日工作时间不超过八小时、平均每周不超过四十四小时", _UNVERIFIED, False),
+    Citation("劳动法", 38, "用人单位应当保证劳动者每周至少休息一日", _UNVERIFIED, False),
+    Citation(
+        "劳动法",
+        44,
+        "延长工作时间、休息日和法定休假日工作的，分别支付不低于百分之一百五十、二百、三百的工资报酬",
+        _UNVERIFIED,
+        False,
+    ),
+    Citation("劳动法", 50, "工资应当以货币形式按月支付给劳动者本人，不得克扣或者无故拖欠", _UNVERIFIED, False),
+    Citation(
+        "劳动法", 59, "禁止安排女职工从事矿山井下、国家规定的第四级体力劳动强度的劳动和其他禁忌从事的劳动", _UNVERIFIED, False
+    ),
+    Citation("劳动法", 60, "不得安排女职工在经期从事禁忌从事的劳动", _UNVERIFIED, False),
+    Citation(
+        "劳动法",
+        61,
+        "不得安排女职工在怀孕期间从事禁忌从事的劳动，怀孕七个月以上不得安排延长工作时间和夜班劳动",
+        _UNVERIFIED,
+        False,
+    ),
+    Citation("劳动法", 62, "女职工生育享受不少于九十天的产假", _UNVERIFIED, False),
+    Citation(
+        "劳动法", 63, "不得安排哺乳未满一周岁婴儿的女职工从事禁忌劳动，不得安排其延长工作时间和夜班劳动", _UNVERIFIED, False
+    ),
+    Citation("劳动法", 68, "用人单位应当建立职业培训制度，按规定提取和使用职业培训经费", _UNVERIFIED, False),
+    # 工会法
+    Citation("工会法", None, "中华人民共和国工会法", _UNVERIFIED, False),
+    # 工资支付暂行规定（劳部发〔1994〕489号）
+    Citation(
+        "工资支付暂行规定",
+        15,
+        "用人单位不得克扣劳动者工资，仅个人所得税、个人社会保险费、法院判决裁定的抚养费赡养费和法律法规规定的其他费用可以代扣",
+        _SEARCH,
+        True,
+    ),
+    Citation(
+        "工资支付暂行规定",
+        16,
+        "因劳动者本人原因造成经济损失的赔偿可从工资中扣除，但每月扣除部分不得超过当月工资的百分之二十，扣除后剩余工资低于当地月最低工资标准的按最低工资标准支付",
+        _SEARCH,
+        True,
+    ),
+    # 最低工资规定
+    Citation(
+        "最低工资规定",
+        12,
+        "劳动者提供正常劳动的，工资剔除加班工资、特殊津贴和法定保险福利后不得低于当地最低工资标准",
+        _UNVERIFIED,
+        False,
+    ),
+    # 女职工劳动保护特别规定（国务院令第619号）
+    Citation("女职工劳动保护特别规定", None, "女职工劳动保护特别规定及其附录《女职工禁忌从事的劳动范围》", _UNVERIFIED, False),
+    Citation("女职工劳动保护特别规定", 4, "用人单位应遵守女职工禁忌从事的劳动范围并书面告知女职工", _UNVERIFIED, False),
+    Citation("女职工劳动保护特别规定", 5, "不得因怀孕、生育、哺乳降低女职工工资、予以辞退或解除劳动合同", _UNVERIFIED, False),
+    Citation(
+        "女职工劳动保护特别规定",
+        6,
+        "孕期女职工的劳动减轻、产前检查计入劳动时间、怀孕七个月以上不得延长工作时间或安排夜班",
+        _UNVERIFIED,
+        False,
+    ),
+    Citation("女职工劳动保护特别规定", 7, "女职工生育享受九十八天产假", _UNVERIFIED, False),
+    Citation("女职工劳动保护特别规定", 8, "产假期间的生育津贴和生育医疗费用", _UNVERIFIED, False),
+    Citation("女职工劳动保护特别规定", 9, "哺乳期女职工不得延长工作时间或安排夜班，每天安排一小时哺乳时间", _UNVERIFIED, False),
+    # 工伤保险条例
+    Citation("工伤保险条例", None, "工伤保险条例", _UNVERIFIED, False),
+    Citation(
+        "工伤保险条例",
+        2,
+        "境内企业等用人单位应当依照本条例参加工伤保险，为本单位全部职工或者雇工缴纳工伤保险费",
+        _SEARCH,
+        True,
+    ),
+    # 民法典
+    Citation("民法典", 203, "期间的最后一日是法定休假日的，以休假日结束的次日为期间的最后一日", _UNVERIFIED, False),
+    # 工资集体协商试行办法（劳动和社会保障部令第9号）
+    Citation("工资集体协商试行办法", 18, "工资协商前双方应交换相关资料", _UNVERIFIED, False),
+    Citation("工资集体协商试行办法", 21, "工资协议签订后七日内由企业将协议文本报送劳动保障行政部门审查", _UNVERIFIED, False),
+    # Documents cited as a whole
+    Citation(
+        "人社厅发〔2023〕50号",
+        None,
+        "人力资源社会保障部办公厅关于新就业形态劳动者劳动规则公示、休息和劳动报酬权益保障、劳动安全卫生保护的三项指引",
+        _UNVERIFIED,
+        False,
+    ),
+    Citation(
+        "人社部发〔2021〕56号",
+        None,
+        "关于维护新就业形态劳动者劳动保障权益的指导意见：平台制定修订直接涉及劳动者权益的制度规则和平台算法，应听取工会或劳动者代表意见并公示",
+        _UNVERIFIED,
+        False,
+    ),
+    Citation(
+        "新就业形态劳动者权益协商指引",
+        None,
+        "中华全国总工会关于新就业形态劳动者权益协商的指引，集体合同生效后十日内向劳动者公布",
+        _UNVERIFIED,
+        False,
+    ),
+    Citation("平台劳动规则和算法协商指引（试行）", None, "平台企业与工会每年至少开展一次劳动规则和算法协商", _UNVERIFIED, False),
+    Citation("陕西省企业工资集体协商条例", None, "陕西省地方性法规，工资集体协商应参考政府发布的工资指导线", _UNVERIFIED, False),
+    Citation(
+        "陕西省企业集体合同条例",
+        None,
+        "陕西省人大常委会2001年通过、2002年1月1日施行，规范本省企业集体协商和集体合同的审查管理；地方工会和产业工会指导集体协商",
+        _SEARCH,
+        True,
+    ),
+    Citation(
+        "关于扩大新就业形态人员职业伤害保障试点的通知",
+        None,
+        "人社部等九部门2025年印发：2025年7月1日起新增天津、河北、辽宁、浙江、安徽、福建、山东、湖北、广西、宁夏十个省份；2026年扩大到全国所有省份，出行、即时配送、同城货运三个行业的平台企业总体纳入",
+        _SEARCH,
+        True,
+    ),
+)
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def chinese_number(text: str) -> int:
+    """The value of a Chinese numeral below 10000 (十九, 二百零三) or of Arabic digits."""
+    if text.isdigit():
+        return int(text)
+    total, digit = 0, 0
+    for ch in text:
+        if ch in _DIGITS:
+            digit = _DIGITS[ch]
+        elif ch in _UNITS:
+            total += (digit or 1) * _UNITS[ch]
+            digit = 0
+        else:
+            raise ValueError(f"not a Chinese numeral: {text!r}")
+    return total + digit
+
+
+_NUM = r"[0-9零〇一二两三四五六七八九十百千]+"
+_ARTICLES = rf"第{_NUM}条(?:(?:至|、)第{_NUM}条)*"
+_PATTERN = re.compile(rf"《(?P<law>[^》]+)》(?P<articles>{_ARTICLES})?|(?P<doc>人社[部厅]发〔\d{{4}}〕\d+号)")
+_ONE = re.compile(rf"(至|、)?第({_NUM})条")
+_PREFIX = "中华人民共和国"
+
+
+def _law_name(raw: str) -> str:
+    return raw.removeprefix(_PREFIX)
+
+
+def citations_in(text: str) -> list[tuple[str, int | None]]:
+    """Every (law, article) a text cites, in order; a title with no article gives (law, None)."""
+    out: list[tuple[str, int | None]] = []
+    for m in _PATTERN.finditer(text):
+        if m.group("doc"):
+            out.append((m.group("doc"), None))
+            continue
+        law = _law_name(m.group("law"))
+        articles = m.group("articles")
+        if not articles:
+            out.append((law, None))
+            continue
+        previous: int | None = None
+        for joiner, number in _ONE.findall(articles):
+            value = chinese_number(number)
+            if joiner == "至" and previous is not None:
+                out.extend((law, a) for a in range(previous + 1, value + 1))
+            else:
+                out.append((law, value))
+            previous = value
+    return out
+
+
+_INDEX = {(c.law, c.article): c for c in CITATIONS}
+
+
+def citation_of(law: str, article: int | None = None) -> Citation | None:
+    """The table's entry for an article (law with or without 中华人民共和国), or None."""
+    return _INDEX.get((_law_name(law), article))
+
+
+def is_known(law: str, article: int | None = None) -> bool:
+    """Whether the table lists the article."""
+    return citation_of(law, article) is not None
+
+
+def unknown_citations(text: str) -> list[tuple[str, int | None]]:
+    """The citations of a text that the table does not list."""
+    return [c for c in citations_in(text) if not is_known(*c)]
