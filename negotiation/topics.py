@@ -151,14 +151,14 @@ class WomenProtection(Section):
     maternity_leave_days: Count = Field(title="产假（天）")
     nursing_minutes_per_day: Count = Field(title="每日哺乳时间（分钟）")
     no_pay_cut_or_dismissal: StrictBool = Field(title="孕期、产期、哺乳期不降低工资、不解除合同")
-    annual_health_check: StrictBool = Field(title="每年妇科病、乳腺病检查")
+    annual_health_check: StrictBool = Field(title="每年女职工健康检查")
     menstrual_protections: list[Name] = Field(default_factory=list, max_length=20, title="经期保护措施")
 
 
 class SkillsTraining(Section):
     training_hours_year: Count = Field(title="每年职业技能培训（学时）")
     training_paid_by: Annotated[Payer, Words("payers")] = Field(title="培训费用承担方")
-    certification_support: StrictBool = Field(title="支持参加职业技能等级认定")
+    certification_support: StrictBool = Field(title="支持取得职业技能证书")
     training_is_working_time: StrictBool = Field(title="培训时间计入工作时间")
 
 
@@ -403,7 +403,7 @@ TOPIC_REGISTRY: tuple[Topic, ...] = (
                 "nursing_minutes_per_day": 60,
                 "no_pay_cut_or_dismissal": True,
                 "annual_health_check": True,
-                "menstrual_protections": ["不安排高处、低温、冷水作业", "经期可申请调整派送区域"],
+                "menstrual_protections": ["不安排高处、低温、冷水作业"],
             }
         },
     ),

@@ -50,13 +50,13 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     },
     "payers": {"platform": "平台企业", "enterprise": "用工企业", "shared": "平台企业与用工企业共同", "worker": "劳动者本人"},
     "worker_groups": {
-        "all": "本合同覆盖的全体劳动者",
+        "all": "劳动者",
         "employees": "与企业订立劳动合同的职工",
         "platform_workers": "不完全符合确立劳动关系情形的平台劳动者",
         "dispatched": "被派遣劳动者",
     },
     "adjustment_bases": {
-        "provincial_guideline": "本省（区、市）当年发布的工资指导线",
+        "provincial_guideline": "本省当年发布的工资指导线",
         "minimum_wage_change": "当地最低工资标准的调整",
         "enterprise_performance": "企业经济效益和劳动生产率",
     },
