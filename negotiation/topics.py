@@ -135,6 +135,40 @@ class RewardsPenalties(Section):
     human_review_required: StrictBool = Field(title="处罚须经人工复核")
 
 
+AdjustmentBasis = Literal["provincial_guideline", "minimum_wage_change", "enterprise_performance"]
+WorkerGroup = Literal["all", "employees", "platform_workers", "dispatched"]
+
+
+class WageStandards(Section):
+    monthly_floor_cny: Money = Field(title="行业月最低工资标准")
+    applies_to: Annotated[WorkerGroup, Words("worker_groups")] = Field(title="适用人员")
+    adjustment_basis: Annotated[AdjustmentBasis, Words("adjustment_bases")] = Field(title="年度工资调整依据")
+    review_month: int = Field(ge=1, le=12, strict=True, title="每年工资调整协商月份")
+    min_increase_pct: Quantity = Field(title="年度工资最低增幅（%）")
+
+
+class WomenProtection(Section):
+    maternity_leave_days: Count = Field(title="产假（天）")
+    nursing_minutes_per_day: Count = Field(title="每日哺乳时间（分钟）")
+    no_pay_cut_or_dismissal: StrictBool = Field(title="孕期、产期、哺乳期不降低工资、不解除合同")
+    annual_health_check: StrictBool = Field(title="每年女职工健康检查")
+    menstrual_protections: list[Name] = Field(default_factory=list, max_length=20, title="经期保护措施")
+
+
+class SkillsTraining(Section):
+    training_hours_year: Count = Field(title="每年职业技能培训（学时）")
+    training_paid_by: Annotated[Payer, Words("payers")] = Field(title="培训费用承担方")
+    certification_support: StrictBool = Field(title="支持取得职业技能证书")
+    training_is_working_time: StrictBool = Field(title="培训时间计入工作时间")
+
+
+class ContractManagement(Section):
+    written_contract_days: Count = Field(title="自用工之日起订立书面劳动合同期限（天）")
+    classification_by_facts: StrictBool = Field(title="按实际用工事实确定用工关系类型")
+    service_agreement_published: StrictBool = Field(title="公示平台服务协议文本")
+    rules_notice_days: Count = Field(title="劳动规则变更提前公示天数")
+
+
 # --- the floors (R22) of the topics that have one -----------------------------------------------------------------
 
 
@@ -183,6 +217,46 @@ def _rest_leave_floors(rest: RestLeave, terms: Any, ctx: FloorContext) -> list[V
         message = f"法定节假日工作的报酬倍数须高于 {above.value} 倍"
         found.append(violation("R22", message, "terms.rest_leave.holiday_pay_multiplier", above.citation))
     return found
+
+
+def _wage_standards_floors(wages: WageStandards, terms: Any, ctx: FloorContext) -> list[Violation]:
+    wage = ctx.profile.minimum_wage(ctx.region_code)
+    if wage is None:
+        return []
+    ratio = ctx.profile.number("sector_monthly_wage_min_ratio")
+    least = wage.monthly_cny * Decimal(str(ratio.value))
+    if wages.monthly_floor_cny < least:
+        message = (
+            f"行业月最低工资标准 ¥{wages.monthly_floor_cny} 低于当地{wage.wage_class}月最低工资标准 ¥{wage.monthly_cny}"
+            f"（{wage.source}）"
+        )
+        return [violation("R22", message, "terms.wage_standards.monthly_floor_cny", ratio.citation)]
+    return []
+
+
+def _women_protection_floors(women: WomenProtection, terms: Any, ctx: FloorContext) -> list[Violation]:
+    found: list[Violation] = []
+    leave = ctx.profile.number("maternity_leave_days_min")
+    if women.maternity_leave_days < leave.days:
+        message = f"女职工生育享受的产假不得少于 {leave.value} 天"
+        found.append(violation("R22", message, "terms.women_protection.maternity_leave_days", leave.citation))
+    nursing = ctx.profile.number("nursing_minutes_per_day_min")
+    if women.nursing_minutes_per_day < nursing.days:
+        message = f"哺乳期女职工每天的哺乳时间不得少于 {nursing.value} 分钟（1小时）"
+        found.append(violation("R22", message, "terms.women_protection.nursing_minutes_per_day", nursing.citation))
+    protected = ctx.profile.number("pregnancy_pay_and_job_protected")
+    if protected.value and not women.no_pay_cut_or_dismissal:
+        message = "不得因女职工怀孕、生育、哺乳降低其工资或者与其解除劳动合同，本条须约定为“是”"
+        found.append(violation("R22", message, "terms.women_protection.no_pay_cut_or_dismissal", protected.citation))
+    return found
+
+
+def _contract_management_floors(mgmt: ContractManagement, terms: Any, ctx: FloorContext) -> list[Violation]:
+    limit = ctx.profile.number("written_contract_max_days")
+    if mgmt.written_contract_days > limit.days:
+        message = f"已建立劳动关系的，应当自用工之日起一个月（{limit.value} 日）内订立书面劳动合同"
+        return [violation("R22", message, "terms.contract_management.written_contract_days", limit.citation)]
+    return []
 
 
 # --- the registry -------------------------------------------------------------------------------------------------
@@ -302,6 +376,63 @@ TOPIC_REGISTRY: tuple[Topic, ...] = (
         "奖惩制度",
         RewardsPenalties,
         example={"rewards_penalties": {"max_deduction_cny": "50", "appeal_days": 7, "human_review_required": True}},
+    ),
+    Topic(
+        "wage_standards",
+        "工资标准与调整",
+        WageStandards,
+        floors=_wage_standards_floors,
+        example={
+            "wage_standards": {
+                "monthly_floor_cny": "3500",
+                "applies_to": "all",
+                "adjustment_basis": "provincial_guideline",
+                "review_month": 3,
+                "min_increase_pct": "3",
+            }
+        },
+    ),
+    Topic(
+        "women_protection",
+        "女职工特殊保护",
+        WomenProtection,
+        floors=_women_protection_floors,
+        example={
+            "women_protection": {
+                "maternity_leave_days": 98,
+                "nursing_minutes_per_day": 60,
+                "no_pay_cut_or_dismissal": True,
+                "annual_health_check": True,
+                "menstrual_protections": ["不安排高处、低温、冷水作业"],
+            }
+        },
+    ),
+    Topic(
+        "skills_training",
+        "职业技能培训",
+        SkillsTraining,
+        example={
+            "skills_training": {
+                "training_hours_year": 16,
+                "training_paid_by": "enterprise",
+                "certification_support": True,
+                "training_is_working_time": True,
+            }
+        },
+    ),
+    Topic(
+        "contract_management",
+        "劳动合同管理",
+        ContractManagement,
+        floors=_contract_management_floors,
+        example={
+            "contract_management": {
+                "written_contract_days": 30,
+                "classification_by_facts": True,
+                "service_agreement_published": True,
+                "rules_notice_days": 7,
+            }
+        },
     ),
 )
 

@@ -1,4 +1,4 @@
-"""The words for the values the terms use (services, units, supplement conditions, pay cycles, premium payers).
+"""The words for the values the terms use (services, units, supplement conditions, pay cycles, payers, worker groups, wage adjustment bases).
 
 One copy, read by the review pages (api/review/labels.py) and by the contract templates (the Jinja global
 ``words``, which `contract_templates/_base/labels.html` hands out as ``L.services`` and so on). The wording is the
@@ -49,4 +49,15 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "yearly": "每年",
     },
     "payers": {"platform": "平台企业", "enterprise": "用工企业", "shared": "平台企业与用工企业共同", "worker": "劳动者本人"},
+    "worker_groups": {
+        "all": "劳动者",
+        "employees": "与企业订立劳动合同的职工",
+        "platform_workers": "不完全符合确立劳动关系情形的平台劳动者",
+        "dispatched": "被派遣劳动者",
+    },
+    "adjustment_bases": {
+        "provincial_guideline": "本省当年发布的工资指导线",
+        "minimum_wage_change": "当地最低工资标准的调整",
+        "enterprise_performance": "企业经济效益和劳动生产率",
+    },
 }
