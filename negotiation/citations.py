@@ -151,6 +151,13 @@ CITATIONS: tuple[Citation, ...] = (
         _UNVERIFIED,
         False,
     ),
+    Citation(
+        "劳动法",
+        48,
+        "国家实行最低工资保障制度；用人单位支付劳动者的工资不得低于当地最低工资标准",
+        "人社部门政策问答转引的法条原文（uianet.net 等，经 search 工具核对）",
+        True,
+    ),
     Citation("劳动法", 50, "工资应当以货币形式按月支付给劳动者本人，不得克扣或者无故拖欠", _UNVERIFIED, False),
     Citation(
         "劳动法", 59, "禁止安排女职工从事矿山井下、国家规定的第四级体力劳动强度的劳动和其他禁忌从事的劳动", _UNVERIFIED, False
@@ -196,7 +203,13 @@ CITATIONS: tuple[Citation, ...] = (
     # 女职工劳动保护特别规定（国务院令第619号）
     Citation("女职工劳动保护特别规定", None, "女职工劳动保护特别规定及其附录《女职工禁忌从事的劳动范围》", _UNVERIFIED, False),
     Citation("女职工劳动保护特别规定", 4, "用人单位应遵守女职工禁忌从事的劳动范围并书面告知女职工", _UNVERIFIED, False),
-    Citation("女职工劳动保护特别规定", 5, "不得因怀孕、生育、哺乳降低女职工工资、予以辞退或解除劳动合同", _UNVERIFIED, False),
+    Citation(
+        "女职工劳动保护特别规定",
+        5,
+        "不得因怀孕、生育、哺乳降低女职工工资、予以辞退或解除劳动合同",
+        "法律问答页面转引的条文原文（uianet.net、ieqm.com 等，经 search 工具核对）",
+        True,
+    ),
     Citation(
         "女职工劳动保护特别规定",
         6,
@@ -204,9 +217,21 @@ CITATIONS: tuple[Citation, ...] = (
         _UNVERIFIED,
         False,
     ),
-    Citation("女职工劳动保护特别规定", 7, "女职工生育享受九十八天产假", _UNVERIFIED, False),
+    Citation(
+        "女职工劳动保护特别规定",
+        7,
+        "女职工生育享受九十八天产假",
+        "法律问答页面转引的条文原文（uianet.net、ieqm.com 等，经 search 工具核对）",
+        True,
+    ),
     Citation("女职工劳动保护特别规定", 8, "产假期间的生育津贴和生育医疗费用", _UNVERIFIED, False),
-    Citation("女职工劳动保护特别规定", 9, "哺乳期女职工不得延长工作时间或安排夜班，每天安排一小时哺乳时间", _UNVERIFIED, False),
+    Citation(
+        "女职工劳动保护特别规定",
+        9,
+        "哺乳期女职工不得延长工作时间或安排夜班，每天安排一小时哺乳时间",
+        "法律问答页面转引的条文原文（uianet.net、ieqm.com 等，经 search 工具核对）",
+        True,
+    ),
     # 工伤保险条例
     Citation("工伤保险条例", None, "工伤保险条例", _UNVERIFIED, False),
     Citation(
