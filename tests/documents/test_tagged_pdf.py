@@ -1,6 +1,6 @@
 """The contract rendered as tagged PDF (a structure tree a screen reader reads) is still PDF/A-3b.
 
-Tagging is not on by default (``TAGGED_KINDS`` is empty: the tagged contract passes the 120 KiB
+Tagging is not on by default (``TAGGED_KINDS`` is empty: the tagged contract goes over the 120 KiB
 file target, bench/README.md "Issue 9 — tagged PDF"); these tests render it with ``tagged=True``.
 
 The structure elements are read back with their text: the MCIDs each element owns, looked up in
