@@ -29,7 +29,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from negotiation.documents.context import DocumentContext
 from negotiation.documents.fonts import FONT_DIR, ensure_document_font
 from negotiation.documents.html import TEMPLATE_ROOT, base_css, render_html
-from negotiation.documents.pdfa import PDF_VARIANT, finish_pdf, fixed_datetime, with_case_properties, xmp_properties
+from negotiation.documents.pdfa import PDF_VARIANT, TAGGED_KINDS, finish_pdf, fixed_datetime, with_case_properties, xmp_properties
 from negotiation.documents.pdfa import STREAM_COMPRESSION_LEVEL as STREAM_COMPRESSION_LEVEL
 from negotiation.documents.pdfa import XMP_NAMESPACE as XMP_NAMESPACE
 from negotiation.documents.pdfa import XMP_PREFIX as XMP_PREFIX
@@ -282,8 +282,14 @@ def render_pdf(
     *,
     strict_glyphs: bool = False,
     root: Path = TEMPLATE_ROOT,
+    tagged: bool | None = None,
 ) -> RenderedDocument:
-    """Render a document to reproducible PDF/A-3b bytes with its attachments embedded."""
+    """Render a document to reproducible PDF/A-3b bytes with its attachments embedded.
+
+    A kind in ``TAGGED_KINDS`` (or any, with ``tagged=True``) carries WeasyPrint's structure tree:
+    headings, paragraphs, lists and tables as structure elements, /MarkInfo, /Lang and the title
+    shown, what a screen reader reads. ``tagged`` set either way is for the bench's comparison.
+    """
     renderer = _renderer(root)
     html = render_html(kind, context, standalone=False, root=root)
     files = dict(sorted((attachments or {}).items()))
@@ -303,7 +309,11 @@ def render_pdf(
                 for name, data in files.items()
             ]
             pdf = document.write_pdf(
-                pdf_variant=PDF_VARIANT, pdf_identifier=identifier, attachments=pdf_attachments, finisher=finish_pdf
+                pdf_variant=PDF_VARIANT,
+                pdf_tags=kind in TAGGED_KINDS if tagged is None else tagged,
+                pdf_identifier=identifier,
+                attachments=pdf_attachments,
+                finisher=finish_pdf,
             )
     except Exception as exc:  # whatever WeasyPrint raises (a refused resource, a layout or font failure) is ours here
         raise DocumentRenderError(f"WeasyPrint could not render {kind}: {exc!r}") from exc
