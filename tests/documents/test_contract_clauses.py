@@ -8,6 +8,7 @@ published, on what grounds it may be varied, and the rest, deduction and insuran
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from negotiation.documents import document_kind
 from negotiation.documents.html import render_html
 from negotiation.documents.samples import sample_facts
-from negotiation.rules import document_rules, national_profile, profile_for_region
+from negotiation.rules import document_facts, document_rules, national_profile, profile_for_region
 from tests.documents.conftest import cached_sample
 
 
@@ -55,12 +56,26 @@ def test_signing_cites_article_37_and_the_vote_article_36(express: str) -> None:
     assert "半数以上同意后通过（《集体合同规定》第三十六条）" in clause
 
 
-def test_filing_in_shaanxi_by_the_sector_union_in_three_copies_within_ten_days(express: str) -> None:
+def test_filing_in_shaanxi_by_the_employer_side_in_three_copies_within_ten_days(express: str) -> None:
+    # No Shaanxi rule letting the sector union file could be confirmed (negotiation/citations.py): art. 42 applies.
     clause = _article(express, "报送函")
     assert "签字之日起10日内" in clause
-    assert "由甲方（行业工会）" in clause and "一式三份" in clause
+    assert "由乙方（企业方）" in clause and "一式三份" in clause and "行业工会" not in clause
     assert "报送函由甲乙双方首席代表共同签字" in clause
-    assert "《集体合同规定》第四十二条" in clause and "《陕西省企业集体合同条例》" in clause
+    assert "（《集体合同规定》第四十二条）" in clause
+
+
+def test_filing_by_the_sector_union_where_the_profile_cites_a_rule_for_it() -> None:
+    rule = {"value": "sector_union", "citation": "《某省集体合同审查办法》第六条", "text": ""}
+    context = _context("express_delivery")
+    facts = dict(document_facts(replace(profile_for_region("610100"), facts={
+        **profile_for_region("610100").facts, "filing_party": rule})))  # fmt: skip
+    case = context.case.model_copy(update={"rules": {**context.case.rules, "filing_party": facts["filing_party"]}})
+    text = re.sub(r"<[^>]+>", "", render_html("contract", context.model_copy(update={"case": case})))
+    clause = _article(text, "报送函")
+    assert "由甲方（行业工会）" in clause and "一式三份" in clause and "签字之日起10日内" in clause
+    assert "报送函由甲乙双方首席代表共同签字" in clause
+    assert "《集体合同规定》第四十二条；《某省集体合同审查办法》第六条" in clause
 
 
 def test_filing_outside_shaanxi_by_the_employer_side() -> None:
