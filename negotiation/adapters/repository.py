@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Connection, bindparam, exists, select
+from sqlalchemy import JSON, Connection, bindparam, delete, exists, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.attributes import instance_state
@@ -76,7 +76,7 @@ _INSERT_AUDIT = orm.audit_events.insert()
 _AUDIT_KEYS = [c.key for c in orm.audit_events.columns if c.key != "id"]
 _DEADLINE_VALUE_KEYS = [k for k in _DEADLINE_KEYS if k != "id"]
 _IDEMPOTENCY = orm.idempotency_keys.c
-_LOAD_IDEMPOTENCY = select(_IDEMPOTENCY.request_hash, _IDEMPOTENCY.status_code, _IDEMPOTENCY.body).where(
+_LOAD_IDEMPOTENCY = select(_IDEMPOTENCY.request_hash, _IDEMPOTENCY.status_code, _IDEMPOTENCY.body, _IDEMPOTENCY.created_at).where(
     _IDEMPOTENCY.user_id == bindparam("user_id"), _IDEMPOTENCY.key == bindparam("key")
 )
 _INSERT_IDEMPOTENCY = orm.idempotency_keys.insert()
@@ -230,6 +230,7 @@ class IdempotencyRecord(NamedTuple):
     request_hash: str
     status_code: int
     body: str
+    created_at: str
 
 
 class Repository:
@@ -552,6 +553,20 @@ class Repository:
         """The stored response for a user's idempotency key, or None."""
         rows = self._statements.get(_LOAD_IDEMPOTENCY).rows(self._driver, {"user_id": user_id, "key": key})
         return IdempotencyRecord(*rows[0]) if rows else None
+
+    def forget_idempotency_records(self, *, before: str, user_id: int | None = None, key: str | None = None) -> int:
+        """Delete the stored responses made before a time (ISO 8601, as stored), of one key or of all; how many."""
+        query = delete(orm.idempotency_keys).where(_IDEMPOTENCY.created_at < before)
+        if user_id is not None and key is not None:
+            query = query.where(_IDEMPOTENCY.user_id == user_id, _IDEMPOTENCY.key == key)
+        with engine_errors():
+            return int(self.connection.execute(query).rowcount)
+
+    def forget_ended_sessions(self, *, expired_before: int) -> int:
+        """Delete the records of signed-out sessions whose cookies have expired anyway (epoch seconds); how many."""
+        query = delete(orm.ended_sessions).where(orm.ended_sessions.c.expires_at < expired_before)
+        with engine_errors():
+            return int(self.connection.execute(query).rowcount)
 
     def add_idempotency_record(self, *, user_id: int, key: str, request_hash: str, status_code: int, body: str, at: str) -> None:
         """Store the response given to a key."""

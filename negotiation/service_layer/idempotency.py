@@ -11,18 +11,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio.to_thread
 import orjson
 
 from negotiation.errors import IdempotencyKeyReused, IdempotencyKeyTaken, NegotiationError, ValidationFailed, Violation
-from negotiation.service_layer.clock import now_iso
+from negotiation.service_layer.clock import SHANGHAI, now_iso
 from negotiation.service_layer.unit_of_work import IdempotencyClaim, UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["MAX_KEY_LENGTH", "Answer", "KeyedRequest", "answer", "answer_on_loop"]
+__all__ = ["KEPT_HOURS", "MAX_KEY_LENGTH", "Answer", "KeyedRequest", "answer", "answer_on_loop", "expiry_cutoff"]
 
 MAX_KEY_LENGTH = 200
+# How long a stored answer is given again; after that the same key is a new request (docs/api.md).
+KEPT_HOURS = 24
 
 Work = Callable[[UnitOfWork], Any]
 
@@ -51,10 +54,21 @@ def _check_key(key: str) -> None:
         raise ValidationFailed(message, [Violation(None, message, None, "Idempotency-Key")])
 
 
+def expiry_cutoff() -> str:
+    """Stored answers made before this time (as stored: ISO 8601, Asia/Shanghai) have expired."""
+    return (datetime.now(SHANGHAI) - timedelta(hours=KEPT_HOURS)).isoformat(timespec="milliseconds")
+
+
 def _stored(factory: UnitOfWorkFactory, keyed: KeyedRequest) -> Answer | None:
     with factory.reading() as uow:
         found = uow.repo.idempotency_record(keyed.user_id, keyed.key)
     if found is None:
+        return None
+    cutoff = expiry_cutoff()
+    if found.created_at < cutoff:  # expired: the same key now starts a new request
+        with factory() as uow:
+            uow.repo.forget_idempotency_records(before=cutoff, user_id=keyed.user_id, key=keyed.key)
+            uow.commit()
         return None
     if found.request_hash != keyed.request_hash:
         raise IdempotencyKeyReused("该幂等键（Idempotency-Key）已用于另一个不同的请求，请换用新的键")
@@ -70,7 +84,7 @@ def _after(factory: UnitOfWorkFactory, keyed: KeyedRequest, claim: IdempotencyCl
     """The answer when the command did not succeed under its key: the winner's, or the error, stored under the key."""
     if isinstance(exc, IdempotencyKeyTaken):
         first = _stored(factory, keyed)
-        if first is None:  # pragma: no cover - a key is never deleted
+        if first is None:  # pragma: no cover - a key is deleted only a day after it was stored
             raise exc
         return first
     assert isinstance(exc, NegotiationError)

@@ -1,7 +1,9 @@
-"""The sweeper: time-driven transitions (R6, R15) and overdue flags (R13, R17), once each, catching up after downtime."""
+"""The sweeper: time-driven transitions (R6, R15) and overdue flags (R13, R17), once each, catching up after downtime;
+and, each run, forgetting what has expired (Idempotency-Key answers after a day, ended review sessions)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -10,6 +12,7 @@ from negotiation.errors import VersionConflict
 from negotiation.events import apply_system_event
 from negotiation.rules import profile_for_region
 from negotiation.service_layer.handlers import record_change
+from negotiation.service_layer.idempotency import expiry_cutoff
 from negotiation.service_layer.unit_of_work import UnitOfWork
 
 __all__ = ["SYSTEM_ACTOR", "tick"]
@@ -27,7 +30,17 @@ def tick(uow_factory: Callable[[], UnitOfWork], *, as_of: date) -> list[dict[str
             fired += _sweep_case(uow_factory(), case_id, as_of)
         except VersionConflict:
             continue  # another sweeper or a caller changed the case first; the next tick looks again
+    _prune(uow_factory())
     return fired
+
+
+def _prune(uow: UnitOfWork) -> None:
+    """Forget what has expired: answers kept for Idempotency-Keys (after a day) and signed-out sessions whose cookies
+    have expired anyway."""
+    with uow:
+        uow.repo.forget_idempotency_records(before=expiry_cutoff())
+        uow.repo.forget_ended_sessions(expired_before=int(time.time()))
+        uow.commit()
 
 
 def _sweep_case(uow: UnitOfWork, case_id: int, as_of: date) -> list[dict[str, Any]]:

@@ -46,3 +46,51 @@ def test_the_requests_own_error_is_kept_and_replayed(services: Services) -> None
 
     again = answer(services.uow, _succeeds, keyed=keyed)  # the key keeps the first answer: nothing runs
     assert (again.status, again.body, again.replayed) == (422, refused.body, True)
+
+
+def _age_records(services: Services, hours: int) -> None:
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import text
+
+    from negotiation.service_layer.clock import SHANGHAI
+
+    old = (datetime.now(SHANGHAI) - timedelta(hours=hours)).isoformat(timespec="milliseconds")
+    with services.engine.begin() as connection:
+        connection.execute(text("UPDATE idempotency_keys SET created_at = :old"), {"old": old})
+
+
+def test_a_kept_answer_expires_after_a_day_and_the_same_key_is_a_new_request(services: Services) -> None:
+    keyed = KeyedRequest(ADMIN_ID, "a-day-old", "hash-3")
+    first = answer(services.uow, _succeeds, keyed=keyed)
+    assert not first.replayed
+    _age_records(services, 23)  # within the day: still the kept answer
+    assert answer(services.uow, _fails(ValidationFailed("格式不正确")), keyed=keyed).replayed
+    _age_records(services, 25)  # over a day: the key is free again, and the request runs
+    again = answer(services.uow, _fails(ValidationFailed("格式不正确")), keyed=keyed)
+    assert (again.status, again.replayed) == (422, False)
+
+
+def test_tick_forgets_expired_answers_and_ended_sessions(services: Services) -> None:
+    import time
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from negotiation.service_layer.sweeper import tick
+
+    answer(services.uow, _succeeds, keyed=KeyedRequest(ADMIN_ID, "old-1", "h"))
+    _age_records(services, 25)
+    answer(services.uow, _succeeds, keyed=KeyedRequest(ADMIN_ID, "fresh-1", "h"))
+    now = int(time.time())
+    with services.engine.begin() as connection:
+        for sid, expires in (("gone", now - 60), ("alive", now + 3600)):
+            connection.execute(
+                text("INSERT INTO ended_sessions (sid, user_id, expires_at, ended_at) VALUES (:s, 1, :e, 'x')"),
+                {"s": sid, "e": expires},
+            )
+    tick(services.uow, as_of=date(2026, 12, 1))
+    with services.engine.connect() as connection:
+        keys = connection.execute(text("SELECT key FROM idempotency_keys")).scalars().all()
+        sids = connection.execute(text("SELECT sid FROM ended_sessions")).scalars().all()
+    assert (keys, sids) == (["fresh-1"], ["alive"])
