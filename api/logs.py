@@ -24,6 +24,7 @@ class JsonLines(logging.Formatter):
             "level": record.levelname.lower(),
             "event": record.getMessage(),
             "logger": record.name,
+            "pid": record.process,
         }
         for name in FIELDS:
             if name in record.__dict__:

@@ -1,5 +1,5 @@
 """What every response carries, in one ASGI middleware: its request id, the security headers api.md lists, the request
-id inside error bodies, and one JSON log line per request (never a token, a cookie or a body).
+id inside error bodies; and, per request, one JSON log line (never a token, a cookie or a body) and its metrics.
 
 A plain ASGI wrapper rather than Starlette's BaseHTTPMiddleware: it only looks at the response's first message (and
 buffers the small body of an error to add ``request_id``), so the busy event route pays a few microseconds, not a
@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
+
+from negotiation.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
 
 __all__ = ["REQUEST_ID_HEADER", "ResponseFacts", "request_log"]
 
@@ -100,6 +102,11 @@ class ResponseFacts:
         try:
             await self.app(scope, receive, send_with_facts)
         finally:
+            seconds = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            HTTP_REQUESTS.labels(method=scope["method"], route=template, status=str(status)).inc()
+            HTTP_REQUEST_SECONDS.observe(seconds)
             if request_log.isEnabledFor(logging.INFO):
                 request_log.info(
                     "request",
@@ -108,7 +115,7 @@ class ResponseFacts:
                         "method": scope["method"],
                         "path": scope["path"],
                         "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                        "duration_ms": round(seconds * 1000, 3),
                         "user_id": state.get("user_id"),
                     },
                 )

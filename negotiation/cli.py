@@ -44,6 +44,21 @@ def _bootstrap() -> Services:
     return bootstrap(settings)
 
 
+def _fresh_metrics_directory() -> None:
+    """PROMETHEUS_MULTIPROC_DIR for this run: the operator's (emptied of an earlier run's files) or a new one."""
+    import tempfile
+    from pathlib import Path
+
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if configured:
+        folder = Path(configured)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="negotiation-metrics-")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
@@ -51,6 +66,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="工作进程数")] = DEFAULT_WORKERS,
 ) -> None:
     """Apply migrations, then serve the API and the review pages."""
+    _fresh_metrics_directory()  # before anything imports prometheus_client: the workers share their metrics there
     import uvicorn
 
     from negotiation.documents import TemplateCheckError, check_templates

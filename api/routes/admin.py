@@ -6,12 +6,13 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.commands import command
 from api.deps import Body, CurrentUser, ServicesDep
 from api.schemas import AuditVerifyOut, TickOut, body_doc, error_responses
 from negotiation.errors import Forbidden, ValidationFailed, Violation
+from negotiation.metrics import CONTENT_TYPE, exposition
 from negotiation.service_layer import handlers, queries
 from negotiation.service_layer.clock import today
 from negotiation.service_layer.sweeper import tick
@@ -72,6 +73,14 @@ def admin_tick(services: ServicesDep, actor: CurrentUser, body: Body) -> JSONRes
 def verify_audit(services: ServicesDep, actor: CurrentUser) -> JSONResponse:
     """Check every case's hash chain (admin)."""
     return JSONResponse(queries.verify_audit(services.uow.reading(), actor=actor))
+
+
+@router.get("/metrics", tags=["service"], response_class=Response, responses=error_responses(401, 403))
+def metrics(actor: CurrentUser) -> Response:
+    """The service's metrics in Prometheus text format, summed over every worker (admin)."""
+    if not actor.is_admin:
+        raise Forbidden("只有系统管理员可以查看运行指标")
+    return Response(exposition(), media_type=CONTENT_TYPE)
 
 
 @router.get("/healthz", tags=["service"])

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from importlib.resources import files
 from pathlib import Path
@@ -34,6 +35,7 @@ from negotiation.documents.pdfa import STREAM_COMPRESSION_LEVEL as STREAM_COMPRE
 from negotiation.documents.pdfa import XMP_NAMESPACE as XMP_NAMESPACE
 from negotiation.documents.pdfa import XMP_PREFIX as XMP_PREFIX
 from negotiation.documents.rendered import DocumentRenderError, IllegibleTextError, RenderedDocument
+from negotiation.metrics import DOCUMENT_RENDER_SECONDS, DOCUMENTS_RENDERED
 from negotiation.speedups import fewer_collections
 
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
@@ -298,6 +300,7 @@ def render_pdf(
         digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
     identifier = digest.hexdigest()[:32].encode("ascii")
     stamp = fixed_datetime(context)
+    started = time.perf_counter()
     try:
         with fewer_collections(), collect_weasyprint_warnings() as warnings:
             document = renderer.html(html).render(stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
@@ -317,6 +320,8 @@ def render_pdf(
             )
     except Exception as exc:  # whatever WeasyPrint raises (a refused resource, a layout or font failure) is ours here
         raise DocumentRenderError(f"WeasyPrint could not render {kind}: {exc!r}") from exc
+    DOCUMENT_RENDER_SECONDS.observe(time.perf_counter() - started)
+    DOCUMENTS_RENDERED.labels(kind=kind).inc()
     missing = tuple(dict.fromkeys(chr(int(m.group(1), 16)) for msg in warnings if (m := _MISSING_GLYPH.search(msg))))
     if strict_glyphs and missing:
         raise IllegibleTextError(missing)

@@ -91,6 +91,7 @@ def record_change(
         case, at=at, actor=actor, event=event, from_state=from_state, to_state=case.state, data=data, make=uow.repo.new_link
     )
     uow.repo.case_changed(case, link)
+    uow.recorded.append(event)
     return link
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from negotiation.errors import VersionConflict
 from negotiation.events import apply_system_event
+from negotiation.metrics import DEADLINES_FIRED, count_events
 from negotiation.rules import profile_for_region
 from negotiation.service_layer.handlers import record_change
 from negotiation.service_layer.idempotency import expiry_cutoff
@@ -27,9 +28,13 @@ def tick(uow_factory: Callable[[], UnitOfWork], *, as_of: date) -> list[dict[str
     fired: list[dict[str, Any]] = []
     for case_id in due_cases:
         try:
-            fired += _sweep_case(uow_factory(), case_id, as_of)
+            fired_here = _sweep_case(uow_factory(), case_id, as_of)
         except VersionConflict:
             continue  # another sweeper or a caller changed the case first; the next tick looks again
+        fired += fired_here
+        for change in fired_here:  # committed: count them
+            count_events([change["event"]])
+            DEADLINES_FIRED.labels(rule=change["rule"]).inc()
     _prune(uow_factory())
     return fired
 

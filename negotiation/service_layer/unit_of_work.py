@@ -36,6 +36,7 @@ from negotiation.adapters.group_commit import GroupCommitter
 from negotiation.adapters.repository import ChangeSet, Repository
 from negotiation.adapters.statements import Statements
 from negotiation.errors import CaseMoved, VersionConflict
+from negotiation.metrics import count_events
 
 __all__ = ["IdempotencyClaim", "UnitOfWork", "UnitOfWorkFactory", "Writing"]
 
@@ -88,6 +89,7 @@ class UnitOfWork:
         self._reader = reader or engine
         self.staged: tuple[ChangeSet, dict[str, Any] | None] | None = None  # a grouped write, for the group commit
         self.idempotency = idempotency
+        self.recorded: list[str] = []  # the audited changes this unit of work wrote (metrics count them once durable)
         self.archive_dir = archive_dir
 
     def reader(self) -> UnitOfWork:
@@ -208,6 +210,13 @@ class UnitOfWork:
             self.connection.rollback()
 
 
+def _counted(work: Callable[[UnitOfWork], T], uow: UnitOfWork) -> T:
+    """Do the work in this unit of work; once it has returned (its transaction committed), count what it wrote."""
+    result = work(uow)
+    count_events(uow.recorded)
+    return result
+
+
 class UnitOfWorkFactory:
     """Makes units of work on one engine, and runs work through them the way this database needs (see the module)."""
 
@@ -243,11 +252,11 @@ class UnitOfWorkFactory:
         """Do the work (a handler given its unit of work) once, in a thread; on SQLite reading outside the queue
         first, and again in the queue if a case moved under it."""
         if self._lock is None:
-            return work(self(idempotency))
+            return _counted(work, self(idempotency))
         try:
-            return work(self(idempotency, writing=Writing.OPTIMISTIC))
+            return _counted(work, self(idempotency, writing=Writing.OPTIMISTIC))
         except CaseMoved:
-            return work(self(idempotency))  # nothing was written: the same work again, in the writer queue
+            return _counted(work, self(idempotency))  # nothing was written: the same work again, in the writer queue
 
     async def run_on_loop(self, work: Callable[[UnitOfWork], T], idempotency: IdempotencyClaim | None = None) -> T:
         """``run`` from an event loop, for quick work: on SQLite on the loop itself (its writes never wait for the
@@ -260,6 +269,7 @@ class UnitOfWorkFactory:
             result = work(attempt)
             if attempt.staged is not None:
                 await self._committer.submit(*attempt.staged)
+            count_events(attempt.recorded)
             return result
         except CaseMoved:
-            return work(self(idempotency))
+            return _counted(work, self(idempotency))

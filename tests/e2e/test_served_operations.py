@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.flows import XIAN_ORGANIZATIONS, Flow, seed_parties
+
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "served-ops-admin-token-0123456789abcdef"
 
@@ -42,7 +44,7 @@ def _free_port() -> int:
         return port
 
 
-def _serve(tmp_path: Path, public_url: str | None) -> Iterator[Served]:
+def _serve(tmp_path: Path, public_url: str | None, workers: int = 1) -> Iterator[Served]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEGOTIATION_")}
     env.update(
@@ -56,7 +58,7 @@ def _serve(tmp_path: Path, public_url: str | None) -> Iterator[Served]:
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "negotiation.cli", "serve", "--port", str(port), "--workers", "1"],
+            [sys.executable, "-m", "negotiation.cli", "serve", "--port", str(port), "--workers", str(workers)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -78,6 +80,11 @@ def _serve(tmp_path: Path, public_url: str | None) -> Iterator[Served]:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     yield from _serve(tmp_path, None)
+
+
+@pytest.fixture
+def served_two_workers(tmp_path: Path) -> Iterator[Served]:
+    yield from _serve(tmp_path, None, workers=2)
 
 
 @pytest.fixture
@@ -141,3 +148,48 @@ def test_over_https_cookies_are_secure_and_hsts_is_sent(served_https: Served) ->
     assert page.headers["strict-transport-security"].startswith("max-age=")
     assert "secure" in [part.strip().lower() for part in page.headers["set-cookie"].split(";")]
     assert httpx.get(f"{served_https.base}/healthz").headers["strict-transport-security"].startswith("max-age=")
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample of the exposition (0 when absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        sample, _, value = line.rpartition(" ")
+        metric, _, rest = sample.partition("{")
+        found = ",".join(sorted(rest.rstrip("}").split(","))) if rest else ""
+        if metric == name and found == wanted:
+            return float(value)
+    return 0.0
+
+
+def test_metrics_are_summed_over_both_workers_and_count_requests_events_documents(served_two_workers: Served) -> None:
+    base = served_two_workers.base
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    assert httpx.get(f"{base}/metrics").status_code == 401
+    with httpx.Client(base_url=base) as client:  # new connections: both workers answer some of them
+        for _ in range(40):
+            with httpx.Client(base_url=base) as fresh:
+                assert fresh.get("/healthz").status_code == 200
+        orgs, tokens = seed_parties(client, ADMIN, XIAN_ORGANIZATIONS, (
+            ("union", "工会用户", "union_negotiator", "union"), ("employer_body", "协会用户", "enterprise_rep", "employer_body"),
+            ("bureau", "人社用户", "labour_bureau", "bureau"), ("ent1", "企业用户一", "enterprise_rep", "ent1"),
+            ("ent2", "企业用户二", "enterprise_rep", "ent2")))  # fmt: skip
+        body = {"title": "指标案件", "level": "sector", "sector": "express_delivery", "region_code": "610100",
+                "kind": "comprehensive", "union_org_id": orgs["union"], "employer_org_id": orgs["employer_body"],
+                "bureau_org_id": orgs["bureau"], "covered_enterprise_ids": [orgs["ent1"], orgs["ent2"]],
+                "topics": ["piece_rates", "pay_method", "rest_leave"]}  # fmt: skip
+        flow = Flow(client, {k: {"Authorization": f"Bearer {t}"} for k, t in tokens.items()}, body)  # type: ignore[arg-type]
+        flow.to_consulting()
+        text = httpx.get(f"{base}/metrics", headers=admin).text
+    assert _metric(text, "negotiation_http_requests_total", method="GET", route="/healthz", status="200") >= 40
+    assert _metric(text, "negotiation_http_requests_total", method="POST", route="/api/v1/organizations", status="201") == 6
+    assert _metric(text, "negotiation_events_total", event="propose") == 1
+    assert _metric(text, "negotiation_events_total", event="accept") == 1
+    assert _metric(text, "negotiation_documents_rendered_total", kind="proposal") >= 1
+    assert _metric(text, "negotiation_http_request_duration_seconds_count") >= 50
+    assert _metric(text, "negotiation_document_render_seconds_count") >= 1
+    healthz = [line for line in served_two_workers.lines() if line.get("path") == "/healthz"]
+    assert len({line["pid"] for line in healthz}) == 2  # both workers answered, and the figure is their sum
+    assert _metric(text, "negotiation_http_requests_total", method="GET", route="/healthz", status="200") == len(healthz)
