@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import orjson
 from fastapi import Depends, Request
@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from negotiation.bootstrap import Services
 from negotiation.errors import PayloadTooLarge, Unauthenticated
+from negotiation.service_layer import abuse
 from negotiation.service_layer.access import Actor
 from negotiation.service_layer.handlers import hash_token
 from negotiation.validation import Malformed
@@ -26,7 +27,9 @@ __all__ = [
     "ServicesDep",
     "actor_for_token",
     "case_id_of",
+    "client_address",
     "command_input",
+    "refuse",
 ]
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -55,17 +58,35 @@ def actor_for_token(services: Services, token: str) -> Actor:
     return actor
 
 
+def client_address(request: Request) -> str:
+    """The address a request came from, as the server saw it."""
+    return request.client.host if request.client else "unknown"
+
+
+def refuse(services: Services, address: str, *, failed: bool) -> NoReturn:
+    """Refuse a request without valid credentials: 429 while its address is held back, else 401 (a failed attempt
+    counted against the address)."""
+    abuse.refuse_when_held_back(services.uow, address)
+    if failed:
+        abuse.remember_failure(services.uow, address)
+    raise Unauthenticated()
+
+
 async def current_user(request: Request, services: ServicesDep) -> Actor:
     # async: a known token is answered from memory on the event loop, without a hop to the thread pool;
     # only the first look-up of a token reads the database, in the pool.
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
-        raise Unauthenticated()
+        await run_in_threadpool(refuse, services, client_address(request), failed=bool(header))
     token = token.strip()
     actor = services.actors.get(hash_token(token))
     if actor is None:
-        actor = await run_in_threadpool(actor_for_token, services, token)
+        try:
+            actor = await run_in_threadpool(actor_for_token, services, token)
+        except Unauthenticated:
+            await run_in_threadpool(refuse, services, client_address(request), failed=True)
+            raise
     request.state.user_id = actor.user_id  # for the request's log line
     return actor
 

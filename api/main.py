@@ -36,8 +36,7 @@ def _body(code: str, message: str, violations: list[Violation]) -> dict[str, Any
 
 def error_response(exc: NegotiationError) -> JSONResponse:
     """The api.md error body and status of an engine error (the one table: each class's `code` and `status`)."""
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
 
 
 async def _engine_error(request: Request, exc: Exception) -> JSONResponse:

@@ -38,6 +38,7 @@ __all__ = [
     "NegotiationError",
     "NotFound",
     "PayloadTooLarge",
+    "RateLimited",
     "RuleViolation",
     "StorageUnavailable",
     "Unauthenticated",
@@ -79,6 +80,10 @@ class NegotiationError(Exception):
         """The error in api.md's shape."""
         return error_body(self.code, self.message, self.violations)
 
+    def headers(self) -> dict[str, str] | None:
+        """The HTTP headers its answer carries besides the body."""
+        return None
+
 
 def error_body(code: str, message: str, violations: list[Violation] | None = None) -> dict[str, Any]:
     """api.md's error shape: `{"error": {code, message, violations}}`."""
@@ -89,6 +94,23 @@ class Unauthenticated(NegotiationError):
     code = "unauthenticated"
     status = 401
     default_message = "未登录或令牌无效，请提供有效的访问令牌"
+
+    def headers(self) -> dict[str, str] | None:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class RateLimited(NegotiationError):
+    """Too many failed authentications from one address within the window; retry after ``retry_after`` seconds."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"认证失败次数过多，请于 {retry_after} 秒后再试")
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class NotFound(NegotiationError):

@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from api.deps import ServicesDep, actor_for_token
+from api.deps import ServicesDep, actor_for_token, client_address, refuse
 from api.review import sessions, views
 from api.review.deps import FormDep, ViewerDep, int_field, session_actor, signed_session
 from api.review.labels import CLAUSE_TITLES, EVENT_LABELS, STATE_LABELS
@@ -74,6 +74,14 @@ def sign_in(request: Request, services: ServicesDep, form: FormDep) -> Response:
     try:
         actor = actor_for_token(services, token)
     except errors.Unauthenticated:
+        try:
+            refuse(services, client_address(request), failed=True)
+        except errors.RateLimited as held:
+            page = _login_page(request, services, error=held.message, status_code=held.status)
+            page.headers.update(held.headers() or {})
+            return page
+        except errors.Unauthenticated:
+            pass
         return _login_page(request, services, error="令牌无效：请核对后重新输入（令牌区分大小写）", status_code=401)
     value, _ = sessions.issue_session(services, actor.user_id)
     response = see_other("/review/cases")

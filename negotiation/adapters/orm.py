@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -260,6 +261,17 @@ ended_sessions = Table(
     Column("user_id", ForeignKey("users.id"), nullable=False),
     Column("expires_at", Integer, nullable=False),
     Column("ended_at", String(40), nullable=False),
+)
+
+# Failed authentications by client address (api.md "Secrets, tokens and abuse": 20 within 60 s → 429), in the
+# database so that every worker and every host counts the same failures.
+auth_failures = Table(
+    "auth_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("address", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_auth_failures_address_at", "address", "at"),
 )
 
 _started = False

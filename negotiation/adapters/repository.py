@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Connection, bindparam, delete, exists, select
+from sqlalchemy import JSON, Connection, bindparam, delete, exists, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.attributes import instance_state
@@ -561,6 +561,21 @@ class Repository:
             query = query.where(_IDEMPOTENCY.user_id == user_id, _IDEMPOTENCY.key == key)
         with engine_errors():
             return int(self.connection.execute(query).rowcount)
+
+    def auth_failures_since(self, address: str, since: float) -> tuple[int, float | None]:
+        """How many authentications failed from an address since a time (epoch seconds), and the earliest of them."""
+        table = orm.auth_failures.c
+        query = select(func.count(), func.min(table.at)).where(table.address == address, table.at >= since)
+        with engine_errors():
+            count, earliest = self.connection.execute(query).one()
+        return int(count), earliest
+
+    def add_auth_failure(self, address: str, at: float, *, forget_before: float) -> None:
+        """Record a failed authentication, and forget this address's failures older than the window."""
+        table = orm.auth_failures
+        with engine_errors():
+            self.connection.execute(delete(table).where(table.c.address == address, table.c.at < forget_before))
+            self.connection.execute(table.insert().values(address=address, at=at))
 
     def forget_ended_sessions(self, *, expired_before: int) -> int:
         """Delete the records of signed-out sessions whose cookies have expired anyway (epoch seconds); how many."""

@@ -193,3 +193,23 @@ def test_metrics_are_summed_over_both_workers_and_count_requests_events_document
     healthz = [line for line in served_two_workers.lines() if line.get("path") == "/healthz"]
     assert len({line["pid"] for line in healthz}) == 2  # both workers answered, and the figure is their sum
     assert _metric(text, "negotiation_http_requests_total", method="GET", route="/healthz", status="200") == len(healthz)
+
+
+def test_twenty_failed_authentications_from_one_address_are_429_in_every_worker(served_two_workers: Served) -> None:
+    base = served_two_workers.base
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    for i in range(20):  # each on a new connection: the two workers share one count
+        with httpx.Client(base_url=base) as fresh:
+            r = fresh.get("/api/v1/cases", headers={"Authorization": f"Bearer wrong-{i}"})
+            assert r.status_code == 401, i
+    for headers in ({"Authorization": "Bearer wrong-again"}, {}):  # a wrong token, or none at all
+        for _ in range(4):
+            with httpx.Client(base_url=base) as fresh:
+                held = fresh.get("/api/v1/cases", headers=headers)
+                assert held.status_code == 429 and held.json()["error"]["code"] == "rate_limited"
+                assert 1 <= int(held.headers["retry-after"]) <= 60
+    assert httpx.get(f"{base}/api/v1/cases", headers=admin).status_code == 200  # a valid token is never held back
+    page = httpx.get(f"{base}/review")
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    signin = httpx.post(f"{base}/review/login", data={"token": "wrong", "csrf": csrf}, cookies=page.cookies)
+    assert signin.status_code == 429 and "认证失败次数过多" in signin.text and signin.headers["retry-after"]

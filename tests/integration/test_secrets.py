@@ -122,3 +122,16 @@ def test_a_csrf_token_or_cookie_with_characters_outside_ascii_is_refused_not_a_5
         follow_redirects=False,
     )
     assert forged.status_code == 401
+
+
+def test_failed_authentications_are_held_back_only_within_the_window(world: World, services: Services) -> None:
+    wrong = {"Authorization": "Bearer not-a-token"}
+    for _ in range(20):
+        assert world.client.get("/api/v1/cases", headers=wrong).status_code == 401
+    held = world.client.get("/api/v1/cases", headers=wrong)
+    assert held.status_code == 429 and int(held.headers["retry-after"]) <= 60
+    assert world.client.get("/api/v1/cases", headers=world.h("union")).status_code == 200
+    with services.engine.begin() as connection:  # a minute later: the failures have left the window
+        connection.execute(text("UPDATE auth_failures SET at = at - 61"))
+    again = world.client.get("/api/v1/cases", headers=wrong)
+    assert again.status_code == 401 and again.json()["error"]["code"] == "unauthenticated"
