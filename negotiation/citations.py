@@ -368,15 +368,15 @@ CITATIONS: tuple[Citation, ...] = (
         "工资集体协商试行办法",
         18,
         "在不违反有关法律、法规的前提下，协商双方有义务按照对方要求，在协商开始前五日内提供与工资集体协商有关的真实情况和资料",
-        _UNVERIFIED + "；未找到部令原文，仅见地方办法转引相同措辞（fsou.com 所载地方办法第二十条、tjdiaoyu.com）",
-        False,
+        "法律问答页面转引的第十七条至第二十条原文（lcggpf.com/caijing/1427890uby.html，经 search 工具核对）",
+        True,
     ),
     Citation(
         "工资集体协商试行办法",
         21,
         "工资协议签订后，应于七日内由企业将工资协议一式三份及说明报送劳动保障行政部门审查",
-        _UNVERIFIED + "；未找到部令原文，仅见地方办法转引相同措辞（fsou.com 所载地方办法第二十二条）",
-        False,
+        "佛山市人社局办事指南以本条为依据（签订后7日内报送、一式三份，hfwanjing.com 转载）；条文措辞按记忆，与各地办法转引的相同措辞（fsou.com）一致，经 search 工具核对",
+        True,
     ),
     # Documents cited as a whole
     Citation(
