@@ -172,6 +172,13 @@ class Filing(_Frozen):
     receipt_no: str | None = None
 
 
+class SignedContractFacts(_Frozen):
+    """The signed contract as archived: the sha256 of the contract document's bytes (PDF) and the day it was made."""
+
+    sha256: Sha256
+    made_on: dt.date
+
+
 class Publication(_Frozen):
     """Publication of the contract in force to the covered workers (R17)."""
 
@@ -288,6 +295,7 @@ class PublicationContext(ContractContext):
     """公布记录: made at ``publish``."""
 
     kind: Literal["publication"] = "publication"  # type: ignore[assignment]
+    signed_contract: SignedContractFacts
     publication: Publication
 
     @property

@@ -167,6 +167,10 @@ def _xian_express() -> dict[str, Any]:
             {"side": "employer", "signatory": "陈志强", "signed_on": "2026-12-18"},
         ],
         "filing": {"filed_on": "2026-12-22", "receipt_no": "西人社集备〔2026〕118号"},
+        "signed_contract": {
+            "sha256": hashlib.sha256(b"sample signed contract xian_express").hexdigest(),
+            "made_on": "2026-12-18",
+        },
         "publication": {"published_on": "2027-01-20", "channels": ["notice_board", "app", "wechat"]},
     }
 
@@ -247,6 +251,10 @@ def _minimal_wage() -> dict[str, Any]:
             {"side": "employer", "signatory": "冯立", "signed_on": "2027-02-13"},
         ],
         "filing": {"filed_on": "2027-02-14"},
+        "signed_contract": {
+            "sha256": hashlib.sha256(b"sample signed contract minimal_wage").hexdigest(),
+            "made_on": "2027-02-13",
+        },
         "publication": {"published_on": "2027-03-10", "channels": ["app"]},
     }
 

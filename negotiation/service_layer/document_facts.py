@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
+from negotiation.documents.kinds import REGISTRY
 from negotiation.errors import DocumentError
 from negotiation.model import Draft, Meeting, NegotiationCase, Vote
 from negotiation.rules import Profile, document_rules, profile_for_region
@@ -154,6 +155,15 @@ class Facts:
     def filing(self) -> dict[str, Any]:
         return {"filed_on": self.case.fact("filed_on")}
 
+    def signed_contract(self) -> dict[str, Any]:
+        """The archived contract document in force (the latest not superseded), by its sha256."""
+        signed = {k.key for k in REGISTRY.values() if k.made_only_in == "signed"}  # the contract, by the registry
+        contracts = [d for d in self.uow.repo.documents(self.case_id) if d.kind in signed and d.superseded_by is None]
+        if not contracts:
+            raise DocumentError("尚无已签订的集体合同文书，无法生成文书")
+        doc = contracts[-1]
+        return {"sha256": doc.sha256, "made_on": date.fromisoformat(doc.created_at[:10])}
+
     def publication(self) -> dict[str, Any]:
         return {"published_on": self.case.fact("published_on"), "channels": self.case.fact("channels", [])}
 
@@ -167,6 +177,7 @@ FACTS: dict[str, Callable[[Facts], Any]] = {
     "meetings": Facts.meetings,
     "meeting": Facts.meeting,
     "filing": Facts.filing,
+    "signed_contract": Facts.signed_contract,
     "publication": Facts.publication,
 }
 """The facts the engine gives a document context, by name (a kind whose context declares another cannot be made)."""
