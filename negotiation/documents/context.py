@@ -179,6 +179,23 @@ class SignedContractFacts(_Frozen):
     made_on: dt.date
 
 
+class AnswerFacts(_Frozen):
+    """The employer side's written answer to the proposal (R6): the day it received it, and accept or decline."""
+
+    received_on: dt.date
+    accepted: bool
+    reply: str = ""
+    reason: str = ""
+
+
+class ReceiptFacts(_Frozen):
+    """The labour bureau's receipt of the filed contract (R14, R15): its number, its day, and the review's last day."""
+
+    received_on: dt.date
+    receipt_no: str
+    review_due_on: dt.date
+
+
 class Publication(_Frozen):
     """Publication of the contract in force to the covered workers (R17)."""
 
@@ -211,6 +228,19 @@ class ProposalContext(BaseContext):
     def document_date(self) -> dt.date:
         """The day the proposal is served."""
         return self.served_on
+
+
+class ProposalReplyContext(BaseContext):
+    """要约回应书: made at ``accept`` and at ``decline``."""
+
+    kind: Literal["proposal_reply"] = "proposal_reply"
+    served_on: dt.date
+    answer: AnswerFacts
+
+    @property
+    def document_date(self) -> dt.date:
+        """The day the proposal was received (the reply is dated by hand)."""
+        return self.answer.received_on
 
 
 class MinutesContext(BaseContext):
@@ -304,6 +334,28 @@ class PublicationContext(ContractContext):
         return self.publication.published_on
 
 
+class ReceiptContext(ContractContext):
+    """集体合同受理单: made at ``record_receipt``."""
+
+    kind: Literal["receipt"] = "receipt"  # type: ignore[assignment]
+    signed_contract: SignedContractFacts
+    filing: Filing
+    receipt: ReceiptFacts
+
+    @property
+    def document_date(self) -> dt.date:
+        """The day the bureau received the contract."""
+        return self.receipt.received_on
+
+
 DocumentContext = (
-    ProposalContext | MinutesContext | DraftContext | ResolutionContext | ContractContext | FilingPackContext | PublicationContext
+    ProposalContext
+    | ProposalReplyContext
+    | MinutesContext
+    | DraftContext
+    | ResolutionContext
+    | ContractContext
+    | FilingPackContext
+    | ReceiptContext
+    | PublicationContext
 )

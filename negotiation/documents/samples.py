@@ -167,6 +167,12 @@ def _xian_express() -> dict[str, Any]:
             {"side": "employer", "signatory": "陈志强", "signed_on": "2026-12-18"},
         ],
         "filing": {"filed_on": "2026-12-22", "receipt_no": "西人社集备〔2026〕118号"},
+        "receipt": {"received_on": "2026-12-23", "receipt_no": "西人社集备〔2026〕118号", "review_due_on": "2027-01-07"},
+        "answer": {
+            "received_on": "2026-09-02",
+            "accepted": True,
+            "reply": "同意就上述议题开展协商，建议首次会议于本月下旬举行。",
+        },
         "signed_contract": {
             "sha256": hashlib.sha256(b"sample signed contract xian_express").hexdigest(),
             "made_on": "2026-12-18",
@@ -251,6 +257,12 @@ def _minimal_wage() -> dict[str, Any]:
             {"side": "employer", "signatory": "冯立", "signed_on": "2027-02-13"},
         ],
         "filing": {"filed_on": "2027-02-14"},
+        "receipt": {"received_on": "2027-02-15", "receipt_no": "苏人社集备〔2027〕7号", "review_due_on": "2027-03-02"},
+        "answer": {
+            "received_on": "2027-01-06",
+            "accepted": False,
+            "reason": "协会尚未取得会员企业授权，请于会员大会后另行提出。",
+        },
         "signed_contract": {
             "sha256": hashlib.sha256(b"sample signed contract minimal_wage").hexdigest(),
             "made_on": "2027-02-13",

@@ -129,6 +129,26 @@ class Facts:
     def demands(self) -> Any:
         return self.case.fact("demands")
 
+    def answer(self) -> dict[str, Any]:
+        declined = self.case.fact("decline_reason")
+        return {
+            "received_on": self.case.fact("received_on"),
+            "accepted": not declined,
+            "reply": self.case.fact("reply") or "",
+            "reason": declined or "",
+        }
+
+    def receipt(self) -> dict[str, Any]:
+        receipt = self.case.fact("receipt", {})
+        review = self.case.open_deadline("review")
+        if review is None:
+            raise DocumentError("审查期限未开始计算，无法生成受理单")
+        return {
+            "received_on": receipt.get("received_on"),
+            "receipt_no": receipt.get("receipt_no"),
+            "review_due_on": review.due_on,
+        }
+
     def draft(self) -> dict[str, Any]:
         return draft_facts(self.current_draft())
 
@@ -153,7 +173,7 @@ class Facts:
         return _meeting(meeting, len(self.uow.repo.meetings(self.case_id)) + (0 if meeting.id is not None else 1))
 
     def filing(self) -> dict[str, Any]:
-        return {"filed_on": self.case.fact("filed_on")}
+        return {"filed_on": self.case.fact("filed_on"), "receipt_no": self.case.fact("receipt", {}).get("receipt_no")}
 
     def signed_contract(self) -> dict[str, Any]:
         """The archived contract document in force (the latest not superseded), by its sha256."""
@@ -171,6 +191,7 @@ class Facts:
 FACTS: dict[str, Callable[[Facts], Any]] = {
     "served_on": Facts.served_on,
     "demands": Facts.demands,
+    "answer": Facts.answer,
     "draft": Facts.draft,
     "vote": Facts.vote,
     "signatures": Facts.signatures,
@@ -178,6 +199,7 @@ FACTS: dict[str, Callable[[Facts], Any]] = {
     "meeting": Facts.meeting,
     "filing": Facts.filing,
     "signed_contract": Facts.signed_contract,
+    "receipt": Facts.receipt,
     "publication": Facts.publication,
 }
 """The facts the engine gives a document context, by name (a kind whose context declares another cannot be made)."""

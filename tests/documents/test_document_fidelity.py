@@ -56,3 +56,32 @@ def test_seal_mark_never_breaks_across_lines_in_any_signed_document() -> None:
             for line in page.extract_text().splitlines():
                 if "盖章" in line or "（盖" in line or "章）" in line:
                     assert "（盖章）" in line, (kind, line)
+
+
+def test_proposal_reply_accepting_states_who_answers_whom_both_dates_the_citation_and_the_reply() -> None:
+    text = cached_sample("proposal_reply").text
+    assert f"{CASE['parties']['union']}：" in text
+    assert "答复方 西安市快递行业协会（企业方）" in text and "要约方 西安市快递行业工会联合会（职工方）" in text
+    assert "要约送达日期 2026年9月1日" in text and "收到要约日期 2026年9月2日" in text
+    assert f"《集体合同规定》第三十二条关于收到协商要约后{CASE['rules']['R6']['value']}日内书面答复" in text
+    assert "答复意见 同意协商" in text and DATA["answer"]["reply"] in text
+    assert "西安市快递行业协会（盖章）" in text and "首席代表（签字）：陈志强" in text
+
+
+def test_proposal_reply_declining_states_the_reason_and_not_an_agreement() -> None:
+    data = sample_data("minimal_wage")
+    text = cached_sample("proposal_reply", "minimal_wage").text
+    assert "答复意见 不同意协商" in text and data["answer"]["reason"] in text
+    assert "同意就要约书所列议题" not in text
+
+
+def test_receipt_states_bureau_number_dates_review_period_its_articles_and_the_contract_documents_hash() -> None:
+    text = cached_sample("receipt").text
+    assert "受理编号：西人社集备〔2026〕118号" in text and "受理机关 西安市人力资源和社会保障局" in text
+    assert "报送日期 2026年12月22日" in text and "收到日期 2026年12月23日" in text
+    assert "审查期限届满日 2027年1月7日" in text
+    assert f"自收到文本之日起{CASE['rules']['R15']['value']}日内进行审查" in text
+    assert "《集体合同规定》第四十五条" in text and "《集体合同规定》第四十七条" in text
+    assert "《集体合同规定》第四十二条" in text
+    assert f"SHA-256：{CONTRACT_SHA}" in text
+    assert "西安市人力资源和社会保障局（盖章）" in text

@@ -58,7 +58,17 @@ def test_in_force_case_has_every_document_downloadable_and_verified(world: World
     flow = _run_to_in_force(world)
     listing = world.client.get(f"/api/v1/cases/{flow.id}/documents", headers=world.h("ent1")).json()
     kinds = [d["kind"] for d in listing]
-    assert kinds == ["proposal", "minutes", "draft", "resolution", "contract", "filing_pack", "publication"]
+    assert kinds == [
+        "proposal",
+        "proposal_reply",
+        "minutes",
+        "draft",
+        "resolution",
+        "contract",
+        "filing_pack",
+        "receipt",
+        "publication",
+    ]
     for doc in listing:
         r = world.client.get(f"/api/v1/documents/{doc['id']}/content", headers=world.h("union"))
         assert r.status_code == 200
@@ -72,7 +82,7 @@ def test_in_force_case_has_every_document_downloadable_and_verified(world: World
         assert "pdfaid:part" in xmp and "3" in xmp
         attachments = reader.attachments
         assert "audit.json" in attachments
-        if doc["kind"] not in ("proposal", "minutes"):
+        if doc["kind"] not in ("proposal", "proposal_reply", "minutes"):
             terms = json.loads(attachments["terms.json"][0])
             assert terms["terms"]["piece_rates"][0]["rate_cny"] == "1.50"
     contract = next(d for d in listing if d["kind"] == "contract")
@@ -83,6 +93,19 @@ def test_in_force_case_has_every_document_downloadable_and_verified(world: World
         ).pages
     )
     assert "西安市快递行业工会联合会" in text and "壹元伍角" in text
+
+    def pdf_text(kind: str) -> str:
+        doc = next(d for d in listing if d["kind"] == kind)
+        content = world.client.get(f"/api/v1/documents/{doc['id']}/content", headers=world.h("union")).content
+        return "".join(p.extract_text().replace("\n", "") for p in PdfReader(io.BytesIO(content)).pages)
+
+    # The publication record and the receipt print the archived contract document's own sha256, named as such.
+    assert f"已签订合同文书SHA-256：{contract['sha256']}" in pdf_text("publication")
+    receipt = pdf_text("receipt")
+    assert f"SHA-256：{contract['sha256']}" in receipt and "西人社集备〔2026〕88号" in receipt
+    assert "收到日期 2026年12月9日" in receipt and "《集体合同规定》第四十五条" in receipt
+    reply = pdf_text("proposal_reply")
+    assert "同意协商" in reply and "《集体合同规定》第三十二条" in reply
 
 
 def test_draft_pdf_endpoint_returns_the_same_bytes_as_the_stored_draft_document(world: World) -> None:
