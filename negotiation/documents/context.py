@@ -196,6 +196,25 @@ class ReceiptFacts(_Frozen):
     review_due_on: dt.date
 
 
+ClauseKey = str
+
+
+class ObjectionItemFacts(_Frozen):
+    """One item of the bureau's opinion: the clause it is about (a topic key, ``term`` or ``general``) and its text."""
+
+    clause: ClauseKey
+    text: str
+
+
+class ObjectionFacts(_Frozen):
+    """The labour bureau's review opinion (R14, R16): the day it received the contract, the opinion and its items."""
+
+    received_on: dt.date
+    objected_on: dt.date
+    opinion: str
+    items: tuple[ObjectionItemFacts, ...] = ()
+
+
 class Publication(_Frozen):
     """Publication of the contract in force to the covered workers (R17)."""
 
@@ -348,6 +367,20 @@ class ReceiptContext(ContractContext):
         return self.receipt.received_on
 
 
+class ReviewOpinionContext(BaseContext):
+    """审查意见书: made at ``object``."""
+
+    kind: Literal["review_opinion"] = "review_opinion"
+    draft: DraftFacts
+    signed_contract: SignedContractFacts
+    objection: ObjectionFacts
+
+    @property
+    def document_date(self) -> dt.date:
+        """The day of the opinion."""
+        return self.objection.objected_on
+
+
 DocumentContext = (
     ProposalContext
     | ProposalReplyContext
@@ -357,5 +390,6 @@ DocumentContext = (
     | ContractContext
     | FilingPackContext
     | ReceiptContext
+    | ReviewOpinionContext
     | PublicationContext
 )

@@ -24,6 +24,7 @@ from negotiation.documents.context import (
     PublicationContext,
     ReceiptContext,
     ResolutionContext,
+    ReviewOpinionContext,
 )
 
 __all__ = ["DOCUMENT_KINDS", "REGISTRY", "DocumentKind", "UnknownDocumentKind", "document_kind", "kinds_made_at"]
@@ -66,6 +67,7 @@ REGISTRY: dict[str, DocumentKind] = {
         DocumentKind("contract", "集体合同", ContractContext, made_at=("sign",), made_only_in="signed", supersedes=True),
         DocumentKind("filing_pack", "报送审查材料", FilingPackContext, made_at=("file",), supersedes=True),
         DocumentKind("receipt", "集体合同受理单", ReceiptContext, made_at=("record_receipt",), supersedes=True),
+        DocumentKind("review_opinion", "审查意见书", ReviewOpinionContext, made_at=("object",)),
         DocumentKind("publication", "公布记录", PublicationContext, made_at=("publish",), supersedes=True),
     )
 }

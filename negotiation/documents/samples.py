@@ -168,6 +168,15 @@ def _xian_express() -> dict[str, Any]:
         ],
         "filing": {"filed_on": "2026-12-22", "receipt_no": "西人社集备〔2026〕118号"},
         "receipt": {"received_on": "2026-12-23", "receipt_no": "西人社集备〔2026〕118号", "review_due_on": "2027-01-07"},
+        "objection": {
+            "received_on": "2026-12-23",
+            "objected_on": "2027-01-05",
+            "opinion": "经审查，合同部分条款需要修改完善，请双方重新协商后再行报送。",
+            "items": [
+                {"clause": "working_hours", "text": "连续工作时间的上限应明确包括等单时间。"},
+                {"clause": "general", "text": "请补充各适用企业职工代表大会的表决记录。"},
+            ],
+        },
         "answer": {
             "received_on": "2026-09-02",
             "accepted": True,
@@ -258,6 +267,12 @@ def _minimal_wage() -> dict[str, Any]:
         ],
         "filing": {"filed_on": "2027-02-14"},
         "receipt": {"received_on": "2027-02-15", "receipt_no": "苏人社集备〔2027〕7号", "review_due_on": "2027-03-02"},
+        "objection": {
+            "received_on": "2027-02-15",
+            "objected_on": "2027-02-20",
+            "opinion": "计件单价的确定依据不充分。",
+            "items": [],
+        },
         "answer": {
             "received_on": "2027-01-06",
             "accepted": False,

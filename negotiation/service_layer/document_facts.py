@@ -149,6 +149,12 @@ class Facts:
             "review_due_on": review.due_on,
         }
 
+    def objection(self) -> dict[str, Any]:
+        objection: dict[str, Any] | None = self.case.fact("objection")
+        if objection is None:
+            raise DocumentError("尚无审查意见，无法生成审查意见书")
+        return objection
+
     def draft(self) -> dict[str, Any]:
         return draft_facts(self.current_draft())
 
@@ -200,6 +206,7 @@ FACTS: dict[str, Callable[[Facts], Any]] = {
     "filing": Facts.filing,
     "signed_contract": Facts.signed_contract,
     "receipt": Facts.receipt,
+    "objection": Facts.objection,
     "publication": Facts.publication,
 }
 """The facts the engine gives a document context, by name (a kind whose context declares another cannot be made)."""

@@ -85,3 +85,19 @@ def test_receipt_states_bureau_number_dates_review_period_its_articles_and_the_c
     assert "《集体合同规定》第四十二条" in text
     assert f"SHA-256：{CONTRACT_SHA}" in text
     assert "西安市人力资源和社会保障局（盖章）" in text
+
+
+def test_review_opinion_names_both_parties_the_receipt_date_the_items_its_articles_the_date_and_the_seal() -> None:
+    text = cached_sample("review_opinion").text
+    assert f"{CASE['parties']['union']}、{CASE['parties']['employer_body']}：" in text
+    assert "本机关已于2026年12月23日收到" in text and f"已签订合同文书SHA-256：{CONTRACT_SHA}" in text
+    assert DATA["objection"]["opinion"] in text
+    assert "1 工作时间 连续工作时间的上限应明确包括等单时间。" in text and "2 合同总体 请补充" in text
+    assert "依照《集体合同规定》第四十五条、第四十六条，经审查" in text
+    assert "重新提交职工代表大会审议通过" in text and "重新报送审查" in text
+    assert "西安市人力资源和社会保障局（盖章）2027年1月5日" in text
+
+
+def test_review_opinion_without_items_has_no_items_table() -> None:
+    text = cached_sample("review_opinion", "minimal_wage").text
+    assert "计件单价的确定依据不充分。" in text and "所涉条款" not in text

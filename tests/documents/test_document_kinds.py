@@ -39,6 +39,7 @@ MADE_AT = {
     "sign": ["contract"],
     "file": ["filing_pack"],
     "record_receipt": ["receipt"],
+    "object": ["review_opinion"],
     "publish": ["publication"],
 }
 
