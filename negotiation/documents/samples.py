@@ -85,8 +85,13 @@ def _xian_express() -> dict[str, Any]:
                     "双方同意在下次会议前各自完善测算数据，并由起草小组整理形成合同文本。"
                 ),
                 "positions": [
-                    {"topic": key, "worker_position": w, "employer_position": e, "agreed": number == 3}
-                    for key, (w, e) in _XIAN_POSITIONS.items()
+                    {
+                        "topic": key,
+                        "worker_position": w,
+                        "employer_position": e if number == 3 else f"第{number}轮：原则同意，具体标准待企业测算后答复",
+                        "agreed": number == 3 or (number == 2 and i % 2 == 0),
+                    }
+                    for i, (key, (w, e)) in enumerate(_XIAN_POSITIONS.items())
                 ],
             }
         )

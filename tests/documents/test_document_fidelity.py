@@ -101,3 +101,38 @@ def test_review_opinion_names_both_parties_the_receipt_date_the_items_its_articl
 def test_review_opinion_without_items_has_no_items_table() -> None:
     text = cached_sample("review_opinion", "minimal_wage").text
     assert "计件单价的确定依据不充分。" in text and "所涉条款" not in text
+
+
+def _minutes_text(index: int) -> str:
+    from negotiation.documents import render_pdf
+    from negotiation.documents.context import MinutesContext
+    from negotiation.documents.samples import sample_attachments
+
+    context = MinutesContext.model_validate({"case": CASE, "meeting": DATA["meetings"][index]})
+    rendered = render_pdf("minutes", context, sample_attachments("minutes"))
+    import io
+
+    import pypdf
+
+    return "".join(p.extract_text().replace("\n", "") for p in pypdf.PdfReader(io.BytesIO(rendered.pdf)).pages)
+
+
+def test_minutes_state_what_was_said_at_that_meeting_and_two_meetings_read_differently() -> None:
+    from negotiation.topics import TOPIC_REGISTRY
+
+    first, second = _minutes_text(0), _minutes_text(1)
+    assert first != second
+    meeting = DATA["meetings"][1]
+    assert "第二次集体协商会议纪要" in second and "2026年10月24日" in second
+    assert "会议主持：企业方首席代表陈志强（协商会议由双方首席代表轮流主持" in second
+    assert "会议主持：职工方首席代表张建国" in first
+    assert "记录人：刘畅" in second
+    assert "职工方首席代表（签字）" in second and "企业方首席代表（签字）" in second
+    agreed_part = second[second.index("本次会议达成一致的事项") : second.index("本次会议未达成一致的事项")]
+    open_part = second[second.index("本次会议未达成一致的事项") : second.index("本纪要经双方首席代表")]
+    for p in meeting["positions"]:
+        assert p["worker_position"].replace("\n", "") in second and p["employer_position"] in second
+        label = next(t.title for t in TOPIC_REGISTRY if t.key == p["topic"])
+        assert (f"、{label}：" in agreed_part) == p["agreed"] and (f"、{label}：" in open_part) == (not p["agreed"])
+    assert "第1轮：原则同意" in first and "第1轮：原则同意" not in second
+    assert "本次会议未就任何议题达成一致。" in first
