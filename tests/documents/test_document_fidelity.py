@@ -136,3 +136,48 @@ def test_minutes_state_what_was_said_at_that_meeting_and_two_meetings_read_diffe
         assert (f"、{label}：" in agreed_part) == p["agreed"] and (f"、{label}：" in open_part) == (not p["agreed"])
     assert "第1轮：原则同意" in first and "第1轮：原则同意" not in second
     assert "本次会议未就任何议题达成一致。" in first
+
+
+def test_filing_pack_holds_every_part_with_a_bookmark_each() -> None:
+    pack = cached_sample("filing_pack")
+    titles = [getattr(o, "title", "") for o in pack.reader.outline if not isinstance(o, list)]
+    assert titles == [
+        f"关于报送《{CASE['title']}》的函",
+        "综合集体合同",
+        "集体协商情况说明",
+        "双方协商代表名单",
+        "授权委托书（职工方）",
+        "授权委托书（企业方）",
+        "职工代表大会决议",
+        "第一次集体协商会议纪要",
+        "第二次集体协商会议纪要",
+        "第三次集体协商会议纪要",
+    ]
+
+
+def test_filing_pack_letter_is_signed_and_sealed_by_both_sides_and_cites_the_filing_rule() -> None:
+    text = cached_sample("filing_pack").text
+    letter = text[: text.index("报送日期：2026年12月22日")]
+    assert f"{CASE['parties']['union']}（盖章）" in letter and f"{CASE['parties']['employer_body']}（盖章）" in letter
+    assert "首席代表（签字）：张建国" in letter and "首席代表（签字）：陈志强" in letter
+    assert "本函由双方共同签署" in letter and "《集体合同规定》第四十二条" in letter
+    assert "一、综合集体合同文本及其全部附件" in letter and "共3次" in letter
+
+
+def test_filing_pack_explains_the_talks_delegates_each_side_and_has_the_annexes_and_every_meeting() -> None:
+    text = cached_sample("filing_pack").text
+    account = text[text.rindex("集体协商情况说明") :]
+    assert "职工方由西安市快递行业工会联合会确定协商代表5名，首席代表为张建国" in account
+    assert "其中外聘专家马文博，不担任首席代表" in account
+    for meeting in DATA["meetings"]:
+        y, m, d = (int(x) for x in meeting["held_on"].split("-"))
+        assert f"{y}年{m}月{d}日" in account
+    assert "第三次会议（2026年11月14日，职工方首席代表主持）：就" in account
+    assert "第一次会议（2026年10月10日，职工方首席代表主持）：交换意见，未形成一致意见。" in account
+    assert f"应到{DATA['vote']['members']}人，实到{DATA['vote']['present']}人" in account
+    assert "西安市快递行业工会联合会委托张建国为本方首席代表" in text
+    assert "西安市快递行业协会委托陈志强为本方首席代表" in text
+    assert "马文博（陕西法正律师事务所律师）系本方外聘专家" in text
+    assert "附件一　计件单价及补贴标准表" in text
+    for enterprise in CASE["parties"]["covered_enterprises"]:
+        assert enterprise in text
