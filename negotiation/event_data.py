@@ -70,6 +70,7 @@ class RecordVoteData(Tally):
 class SignData(_Data):
     signed_on: Day
     signatory: Name
+    place: Name | None = None
 
 
 class FileData(_Data):

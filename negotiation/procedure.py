@@ -179,7 +179,10 @@ def sign(case: NegotiationCase, data: ed.SignData, ctx: EventContext) -> None:
     if ratified_on and data.signed_on < ratified_on:
         raise _date_error("data.signed_on", f"签字日期（{data.signed_on}）不能早于草案表决通过日期（{ratified_on}）")
     side = "union" if ctx.party is Party.UNION else "employer"
-    signatures = {**case.fact("signatures", {}), side: {"signed_on": data.signed_on.isoformat(), "signatory": data.signatory}}
+    signature = {"signed_on": data.signed_on.isoformat(), "signatory": data.signatory}
+    if data.place is not None:
+        signature["place"] = data.place
+    signatures = {**case.fact("signatures", {}), side: signature}
     case.record(signatures=signatures)
     if guards.both_sides_signed(case):
         last = max(date.fromisoformat(s["signed_on"]) for s in signatures.values())

@@ -163,6 +163,7 @@ class Signature(_Frozen):
     side: Side
     signatory: str
     signed_on: dt.date
+    place: str | None = None
 
 
 class Filing(_Frozen):
@@ -321,6 +322,20 @@ class ContractContext(BaseContext):
         if not self.vote.per_enterprise:
             return self.case.parties.covered_enterprises if self.vote.passed else ()
         return tuple(t.enterprise for t in self.vote.per_enterprise if t.passed)
+
+    def signing_place(self) -> str:
+        """Where the contract was signed: the place a signatory gave (the later one's first), else the bureau's city.
+
+        The default is the labour bureau's name without "人力资源和社会保障局" (e.g. 西安市), since the contract is
+        filed where it is signed in the ordinary case."""
+        for sig in sorted(self.signatures, key=lambda s: s.signed_on, reverse=True):
+            if sig.place:
+                return sig.place
+        bureau = self.case.parties.bureau
+        for suffix in ("人力资源和社会保障局", "人力资源社会保障局"):
+            if bureau.endswith(suffix) and len(bureau) > len(suffix):
+                return bureau[: -len(suffix)]
+        return bureau
 
     def signature(self, side: Side) -> Signature | None:
         """Return the signature of one side, if it signed."""

@@ -268,7 +268,7 @@ def _minimal_wage() -> dict[str, Any]:
         },
         "signatures": [
             {"side": "worker", "signatory": "吴晓东", "signed_on": "2027-02-12"},
-            {"side": "employer", "signatory": "冯立", "signed_on": "2027-02-13"},
+            {"side": "employer", "signatory": "冯立", "signed_on": "2027-02-13", "place": "苏州市姑苏区"},
         ],
         "filing": {"filed_on": "2027-02-14"},
         "receipt": {"received_on": "2027-02-15", "receipt_no": "苏人社集备〔2027〕7号", "review_due_on": "2027-03-02"},

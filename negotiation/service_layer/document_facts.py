@@ -100,7 +100,7 @@ def _meeting(meeting: Meeting, number: int) -> dict[str, Any]:
 def _signatures(case: NegotiationCase) -> list[dict[str, Any]]:
     sides = {"union": "worker", "employer": "employer"}
     return [
-        {"side": sides[side], "signatory": s["signatory"], "signed_on": s["signed_on"]}
+        {"side": sides[side], "signatory": s["signatory"], "signed_on": s["signed_on"], "place": s.get("place")}
         for side, s in sorted(case.fact("signatures", {}).items())
     ]
 

@@ -181,3 +181,8 @@ def test_filing_pack_explains_the_talks_delegates_each_side_and_has_the_annexes_
     assert "附件一　计件单价及补贴标准表" in text
     for enterprise in CASE["parties"]["covered_enterprises"]:
         assert enterprise in text
+
+
+def test_the_place_a_signatory_gives_is_the_place_of_signing_else_the_bureaus_city() -> None:
+    assert "签订地点：苏州市姑苏区　签订日期：2027年2月13日" in cached_sample("contract", "minimal_wage").text
+    assert "签订地点：西安市　签订日期：2026年12月18日" in cached_sample("contract").text
