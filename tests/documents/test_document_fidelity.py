@@ -186,3 +186,40 @@ def test_filing_pack_explains_the_talks_delegates_each_side_and_has_the_annexes_
 def test_the_place_a_signatory_gives_is_the_place_of_signing_else_the_bureaus_city() -> None:
     assert "签订地点：苏州市姑苏区　签订日期：2027年2月13日" in cached_sample("contract", "minimal_wage").text
     assert "签订地点：西安市　签订日期：2026年12月18日" in cached_sample("contract").text
+
+
+def test_proposal_states_who_proposes_to_whom_the_topics_the_demands_the_reply_period_and_the_service_date() -> None:
+    text = cached_sample("proposal").text
+    assert f"{CASE['parties']['employer_body']}：" in text and "西安市快递行业工会联合会代表职工一方，向贵方提出" in text
+    assert (
+        f"根据《集体合同规定》第三十二条的规定，贵方应当自收到本要约书之日起{CASE['rules']['R6']['value']}日内以书面形式给予回应"
+        in text
+    )
+    for line in DATA["demands"].splitlines():
+        assert line in text
+    assert "要约方：西安市快递行业工会联合会（盖章）" in text and "送达日期：2026年9月1日" in text
+
+
+def test_draft_says_it_binds_no_one_before_signing_and_leaves_blank_signature_lines() -> None:
+    text = cached_sample("draft").text
+    assert "签字前不具有约束力" in text and f"草案第3版　SHA-256：{DRAFT_SHA}" in text
+    assert "首席代表（签字）：张建国" not in text and "首席代表（签字）：陈志强" not in text
+    for name in CASE["parties"]["covered_enterprises"]:
+        assert f"{name}（盖章）" in text
+
+
+def test_resolution_states_attendance_votes_per_enterprise_its_articles_and_the_draft_it_decided() -> None:
+    text = cached_sample("resolution").text
+    vote = DATA["vote"]
+    assert f"全体职工代表{vote['members']}名，实到{vote['present']}名" in text
+    assert f"同意{vote['yes']}票，反对{vote['no']}票，弃权{vote['abstain']}票" in text
+    assert text.count("《集体合同规定》第三十六条") >= 2
+    for t in vote["per_enterprise"]:
+        assert f"{t['enterprise']} {t['members']} {t['present']} {t['yes']} {t['no']} {t['abstain']}" in text
+    assert f"草案第3版。草案文本的SHA-256校验值为{DRAFT_SHA}" in text
+
+
+def test_contract_states_its_copies_and_the_filing_and_review_articles() -> None:
+    text = cached_sample("contract").text
+    assert "本合同一式四份" in text
+    assert "《集体合同规定》第四十二条" in text and "《集体合同规定》第四十七条" in text
