@@ -5,9 +5,12 @@ Which model is whose event: negotiation/events.py.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Literal
 
-from negotiation.formats import Count, Day, Name, RequiredText, Text
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from negotiation.formats import Count, Day, Name, RequiredText, Text, clean_text
+from negotiation.terms import TOPICS
 
 
 class _Data(BaseModel):
@@ -67,6 +70,7 @@ class RecordVoteData(Tally):
 class SignData(_Data):
     signed_on: Day
     signatory: Name
+    place: Name | None = None
 
 
 class FileData(_Data):
@@ -78,8 +82,23 @@ class RecordReceiptData(_Data):
     receipt_no: Name
 
 
+OBJECTION_CLAUSES: tuple[str, ...] = (*TOPICS, "term", "general")
+"""What an objection item may be anchored to: a topic's chapter, the term of validity, or the contract in general
+(the clauses draft comments use; the case's own topics are checked when the event applies)."""
+
+ObjectionClause = Literal[OBJECTION_CLAUSES]  # type: ignore[valid-type]
+ItemText = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=2_000, required=True))]
+
+
+class ObjectionItem(_Data):
+    clause: ObjectionClause
+    text: ItemText
+
+
 class ObjectData(_Data):
     opinion: RequiredText
+    items: list[ObjectionItem] = Field(default_factory=list, max_length=50)
+    objected_on: Day | None = None
 
 
 class ApproveData(_Data):

@@ -179,7 +179,10 @@ def sign(case: NegotiationCase, data: ed.SignData, ctx: EventContext) -> None:
     if ratified_on and data.signed_on < ratified_on:
         raise _date_error("data.signed_on", f"签字日期（{data.signed_on}）不能早于草案表决通过日期（{ratified_on}）")
     side = "union" if ctx.party is Party.UNION else "employer"
-    signatures = {**case.fact("signatures", {}), side: {"signed_on": data.signed_on.isoformat(), "signatory": data.signatory}}
+    signature = {"signed_on": data.signed_on.isoformat(), "signatory": data.signatory}
+    if data.place is not None:
+        signature["place"] = data.place
+    signatures = {**case.fact("signatures", {}), side: signature}
     case.record(signatures=signatures)
     if guards.both_sides_signed(case):
         last = max(date.fromisoformat(s["signed_on"]) for s in signatures.values())
@@ -205,10 +208,24 @@ def record_receipt(case: NegotiationCase, data: ed.RecordReceiptData, ctx: Event
 
 
 def object_(case: NegotiationCase, data: ed.ObjectData, ctx: EventContext) -> None:
-    _close(case, "review")
     # R16: renegotiate, re-ratify, re-sign and re-file; the earlier approvals and signatures no longer count.
+    received = _iso(case.fact("receipt", {}).get("received_on"))
+    objected_on = data.objected_on or max(ctx.today, received or ctx.today)
+    if received and objected_on < received:
+        raise _date_error("data.objected_on", f"审查意见日期（{objected_on}）不能早于收文日期（{received}）")
+    clauses = [*case.topics, "term", "general"]
+    for i, item in enumerate(data.items):
+        if item.clause not in clauses:
+            raise _date_error(f"data.items.{i}.clause", f"条款须为以下之一：{'、'.join(clauses)}")
+    _close(case, "review")
     objections = [*case.fact("objections", []), data.opinion]
-    case.record(objections=objections, approvals=[], signatures={}, last_vote_passed=False)
+    objection = {
+        "opinion": data.opinion,
+        "items": [{"clause": item.clause, "text": item.text} for item in data.items],
+        "objected_on": objected_on.isoformat(),
+        "received_on": received.isoformat() if received else None,
+    }
+    case.record(objections=objections, objection=objection, approvals=[], signatures={}, last_vote_passed=False)
 
 
 def _take_effect(case: NegotiationCase, effective_on: date, profile: Profile) -> None:

@@ -163,6 +163,7 @@ class Signature(_Frozen):
     side: Side
     signatory: str
     signed_on: dt.date
+    place: str | None = None
 
 
 class Filing(_Frozen):
@@ -170,6 +171,49 @@ class Filing(_Frozen):
 
     filed_on: dt.date
     receipt_no: str | None = None
+
+
+class SignedContractFacts(_Frozen):
+    """The signed contract as archived: the sha256 of the contract document's bytes (PDF) and the day it was made."""
+
+    sha256: Sha256
+    made_on: dt.date
+
+
+class AnswerFacts(_Frozen):
+    """The employer side's written answer to the proposal (R6): the day it received it, and accept or decline."""
+
+    received_on: dt.date
+    accepted: bool
+    reply: str = ""
+    reason: str = ""
+
+
+class ReceiptFacts(_Frozen):
+    """The labour bureau's receipt of the filed contract (R14, R15): its number, its day, and the review's last day."""
+
+    received_on: dt.date
+    receipt_no: str
+    review_due_on: dt.date
+
+
+ClauseKey = str
+
+
+class ObjectionItemFacts(_Frozen):
+    """One item of the bureau's opinion: the clause it is about (a topic key, ``term`` or ``general``) and its text."""
+
+    clause: ClauseKey
+    text: str
+
+
+class ObjectionFacts(_Frozen):
+    """The labour bureau's review opinion (R14, R16): the day it received the contract, the opinion and its items."""
+
+    received_on: dt.date
+    objected_on: dt.date
+    opinion: str
+    items: tuple[ObjectionItemFacts, ...] = ()
 
 
 class Publication(_Frozen):
@@ -204,6 +248,19 @@ class ProposalContext(BaseContext):
     def document_date(self) -> dt.date:
         """The day the proposal is served."""
         return self.served_on
+
+
+class ProposalReplyContext(BaseContext):
+    """要约回应书: made at ``accept`` and at ``decline``."""
+
+    kind: Literal["proposal_reply"] = "proposal_reply"
+    served_on: dt.date
+    answer: AnswerFacts
+
+    @property
+    def document_date(self) -> dt.date:
+        """The day the proposal was received (the reply is dated by hand)."""
+        return self.answer.received_on
 
 
 class MinutesContext(BaseContext):
@@ -266,6 +323,20 @@ class ContractContext(BaseContext):
             return self.case.parties.covered_enterprises if self.vote.passed else ()
         return tuple(t.enterprise for t in self.vote.per_enterprise if t.passed)
 
+    def signing_place(self) -> str:
+        """Where the contract was signed: the place a signatory gave (the later one's first), else the bureau's city.
+
+        The default is the labour bureau's name without "人力资源和社会保障局" (e.g. 西安市), since the contract is
+        filed where it is signed in the ordinary case."""
+        for sig in sorted(self.signatures, key=lambda s: s.signed_on, reverse=True):
+            if sig.place:
+                return sig.place
+        bureau = self.case.parties.bureau
+        for suffix in ("人力资源和社会保障局", "人力资源社会保障局"):
+            if bureau.endswith(suffix) and len(bureau) > len(suffix):
+                return bureau[: -len(suffix)]
+        return bureau
+
     def signature(self, side: Side) -> Signature | None:
         """Return the signature of one side, if it signed."""
         return next((sig for sig in self.signatures if sig.side == side), None)
@@ -288,6 +359,7 @@ class PublicationContext(ContractContext):
     """公布记录: made at ``publish``."""
 
     kind: Literal["publication"] = "publication"  # type: ignore[assignment]
+    signed_contract: SignedContractFacts
     publication: Publication
 
     @property
@@ -296,6 +368,43 @@ class PublicationContext(ContractContext):
         return self.publication.published_on
 
 
+class ReceiptContext(ContractContext):
+    """集体合同受理单: made at ``record_receipt``."""
+
+    kind: Literal["receipt"] = "receipt"  # type: ignore[assignment]
+    signed_contract: SignedContractFacts
+    filing: Filing
+    receipt: ReceiptFacts
+
+    @property
+    def document_date(self) -> dt.date:
+        """The day the bureau received the contract."""
+        return self.receipt.received_on
+
+
+class ReviewOpinionContext(BaseContext):
+    """审查意见书: made at ``object``."""
+
+    kind: Literal["review_opinion"] = "review_opinion"
+    draft: DraftFacts
+    signed_contract: SignedContractFacts
+    objection: ObjectionFacts
+
+    @property
+    def document_date(self) -> dt.date:
+        """The day of the opinion."""
+        return self.objection.objected_on
+
+
 DocumentContext = (
-    ProposalContext | MinutesContext | DraftContext | ResolutionContext | ContractContext | FilingPackContext | PublicationContext
+    ProposalContext
+    | ProposalReplyContext
+    | MinutesContext
+    | DraftContext
+    | ResolutionContext
+    | ContractContext
+    | FilingPackContext
+    | ReceiptContext
+    | ReviewOpinionContext
+    | PublicationContext
 )

@@ -20,8 +20,11 @@ from negotiation.documents.context import (
     FilingPackContext,
     MinutesContext,
     ProposalContext,
+    ProposalReplyContext,
     PublicationContext,
+    ReceiptContext,
     ResolutionContext,
+    ReviewOpinionContext,
 )
 
 __all__ = ["DOCUMENT_KINDS", "REGISTRY", "DocumentKind", "UnknownDocumentKind", "document_kind", "kinds_made_at"]
@@ -57,11 +60,14 @@ REGISTRY: dict[str, DocumentKind] = {
     k.key: k
     for k in (
         DocumentKind("proposal", "集体协商要约书", ProposalContext, made_at=("propose",)),
+        DocumentKind("proposal_reply", "要约回应书", ProposalReplyContext, made_at=("accept", "decline")),
         DocumentKind("minutes", "协商会议纪要", MinutesContext, made_at=("record_meeting",)),
         DocumentKind("draft", "集体合同草案", DraftContext, made_at=("submit_draft",)),
         DocumentKind("resolution", "职工代表大会决议", ResolutionContext, made_at=("record_vote",)),
         DocumentKind("contract", "集体合同", ContractContext, made_at=("sign",), made_only_in="signed", supersedes=True),
         DocumentKind("filing_pack", "报送审查材料", FilingPackContext, made_at=("file",), supersedes=True),
+        DocumentKind("receipt", "集体合同受理单", ReceiptContext, made_at=("record_receipt",), supersedes=True),
+        DocumentKind("review_opinion", "审查意见书", ReviewOpinionContext, made_at=("object",)),
         DocumentKind("publication", "公布记录", PublicationContext, made_at=("publish",), supersedes=True),
     )
 }

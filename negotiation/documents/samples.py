@@ -85,8 +85,13 @@ def _xian_express() -> dict[str, Any]:
                     "双方同意在下次会议前各自完善测算数据，并由起草小组整理形成合同文本。"
                 ),
                 "positions": [
-                    {"topic": key, "worker_position": w, "employer_position": e, "agreed": number == 3}
-                    for key, (w, e) in _XIAN_POSITIONS.items()
+                    {
+                        "topic": key,
+                        "worker_position": w,
+                        "employer_position": e if number == 3 else f"第{number}轮：原则同意，具体标准待企业测算后答复",
+                        "agreed": number == 3 or (number == 2 and i % 2 == 0),
+                    }
+                    for i, (key, (w, e)) in enumerate(_XIAN_POSITIONS.items())
                 ],
             }
         )
@@ -167,6 +172,25 @@ def _xian_express() -> dict[str, Any]:
             {"side": "employer", "signatory": "陈志强", "signed_on": "2026-12-18"},
         ],
         "filing": {"filed_on": "2026-12-22", "receipt_no": "西人社集备〔2026〕118号"},
+        "receipt": {"received_on": "2026-12-23", "receipt_no": "西人社集备〔2026〕118号", "review_due_on": "2027-01-07"},
+        "objection": {
+            "received_on": "2026-12-23",
+            "objected_on": "2027-01-05",
+            "opinion": "经审查，合同部分条款需要修改完善，请双方重新协商后再行报送。",
+            "items": [
+                {"clause": "working_hours", "text": "连续工作时间的上限应明确包括等单时间。"},
+                {"clause": "general", "text": "请补充各适用企业职工代表大会的表决记录。"},
+            ],
+        },
+        "answer": {
+            "received_on": "2026-09-02",
+            "accepted": True,
+            "reply": "同意就上述议题开展协商，建议首次会议于本月下旬举行。",
+        },
+        "signed_contract": {
+            "sha256": hashlib.sha256(b"sample signed contract xian_express").hexdigest(),
+            "made_on": "2026-12-18",
+        },
         "publication": {"published_on": "2027-01-20", "channels": ["notice_board", "app", "wechat"]},
     }
 
@@ -244,9 +268,25 @@ def _minimal_wage() -> dict[str, Any]:
         },
         "signatures": [
             {"side": "worker", "signatory": "吴晓东", "signed_on": "2027-02-12"},
-            {"side": "employer", "signatory": "冯立", "signed_on": "2027-02-13"},
+            {"side": "employer", "signatory": "冯立", "signed_on": "2027-02-13", "place": "苏州市姑苏区"},
         ],
         "filing": {"filed_on": "2027-02-14"},
+        "receipt": {"received_on": "2027-02-15", "receipt_no": "苏人社集备〔2027〕7号", "review_due_on": "2027-03-02"},
+        "objection": {
+            "received_on": "2027-02-15",
+            "objected_on": "2027-02-20",
+            "opinion": "计件单价的确定依据不充分。",
+            "items": [],
+        },
+        "answer": {
+            "received_on": "2027-01-06",
+            "accepted": False,
+            "reason": "协会尚未取得会员企业授权，请于会员大会后另行提出。",
+        },
+        "signed_contract": {
+            "sha256": hashlib.sha256(b"sample signed contract minimal_wage").hexdigest(),
+            "made_on": "2027-02-13",
+        },
         "publication": {"published_on": "2027-03-10", "channels": ["app"]},
     }
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
+from negotiation.documents.kinds import REGISTRY
 from negotiation.errors import DocumentError
 from negotiation.model import Draft, Meeting, NegotiationCase, Vote
 from negotiation.rules import Profile, document_rules, profile_for_region
@@ -99,7 +100,7 @@ def _meeting(meeting: Meeting, number: int) -> dict[str, Any]:
 def _signatures(case: NegotiationCase) -> list[dict[str, Any]]:
     sides = {"union": "worker", "employer": "employer"}
     return [
-        {"side": sides[side], "signatory": s["signatory"], "signed_on": s["signed_on"]}
+        {"side": sides[side], "signatory": s["signatory"], "signed_on": s["signed_on"], "place": s.get("place")}
         for side, s in sorted(case.fact("signatures", {}).items())
     ]
 
@@ -128,6 +129,32 @@ class Facts:
     def demands(self) -> Any:
         return self.case.fact("demands")
 
+    def answer(self) -> dict[str, Any]:
+        declined = self.case.fact("decline_reason")
+        return {
+            "received_on": self.case.fact("received_on"),
+            "accepted": not declined,
+            "reply": self.case.fact("reply") or "",
+            "reason": declined or "",
+        }
+
+    def receipt(self) -> dict[str, Any]:
+        receipt = self.case.fact("receipt", {})
+        review = self.case.open_deadline("review")
+        if review is None:
+            raise DocumentError("审查期限未开始计算，无法生成受理单")
+        return {
+            "received_on": receipt.get("received_on"),
+            "receipt_no": receipt.get("receipt_no"),
+            "review_due_on": review.due_on,
+        }
+
+    def objection(self) -> dict[str, Any]:
+        objection: dict[str, Any] | None = self.case.fact("objection")
+        if objection is None:
+            raise DocumentError("尚无审查意见，无法生成审查意见书")
+        return objection
+
     def draft(self) -> dict[str, Any]:
         return draft_facts(self.current_draft())
 
@@ -152,7 +179,16 @@ class Facts:
         return _meeting(meeting, len(self.uow.repo.meetings(self.case_id)) + (0 if meeting.id is not None else 1))
 
     def filing(self) -> dict[str, Any]:
-        return {"filed_on": self.case.fact("filed_on")}
+        return {"filed_on": self.case.fact("filed_on"), "receipt_no": self.case.fact("receipt", {}).get("receipt_no")}
+
+    def signed_contract(self) -> dict[str, Any]:
+        """The archived contract document in force (the latest not superseded), by its sha256."""
+        signed = {k.key for k in REGISTRY.values() if k.made_only_in == "signed"}  # the contract, by the registry
+        contracts = [d for d in self.uow.repo.documents(self.case_id) if d.kind in signed and d.superseded_by is None]
+        if not contracts:
+            raise DocumentError("尚无已签订的集体合同文书，无法生成文书")
+        doc = contracts[-1]
+        return {"sha256": doc.sha256, "made_on": date.fromisoformat(doc.created_at[:10])}
 
     def publication(self) -> dict[str, Any]:
         return {"published_on": self.case.fact("published_on"), "channels": self.case.fact("channels", [])}
@@ -161,12 +197,16 @@ class Facts:
 FACTS: dict[str, Callable[[Facts], Any]] = {
     "served_on": Facts.served_on,
     "demands": Facts.demands,
+    "answer": Facts.answer,
     "draft": Facts.draft,
     "vote": Facts.vote,
     "signatures": Facts.signatures,
     "meetings": Facts.meetings,
     "meeting": Facts.meeting,
     "filing": Facts.filing,
+    "signed_contract": Facts.signed_contract,
+    "receipt": Facts.receipt,
+    "objection": Facts.objection,
     "publication": Facts.publication,
 }
 """The facts the engine gives a document context, by name (a kind whose context declares another cannot be made)."""

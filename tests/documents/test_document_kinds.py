@@ -31,11 +31,15 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 # api.md "Which events make which document".
 MADE_AT = {
     "propose": ["proposal"],
+    "accept": ["proposal_reply"],
+    "decline": ["proposal_reply"],
     "record_meeting": ["minutes"],
     "submit_draft": ["draft"],
     "record_vote": ["resolution"],
     "sign": ["contract"],
     "file": ["filing_pack"],
+    "record_receipt": ["receipt"],
+    "object": ["review_opinion"],
     "publish": ["publication"],
 }
 
@@ -61,7 +65,7 @@ def test_which_event_makes_which_document_is_what_api_md_says() -> None:
     made = {event: [k.key for k in kinds_made_at(event)] for k in REGISTRY.values() for event in k.made_at}
     assert made == MADE_AT
     assert [e for e in MADE_AT if makes_documents_at(e)] == [e for e in MADE_AT if e != "record_meeting"]
-    assert not makes_documents_at("accept") and not makes_documents_at("no_such_event")
+    assert not makes_documents_at("approve") and not makes_documents_at("no_such_event")
 
 
 def test_the_review_pages_and_the_render_cli_take_their_kinds_from_the_registry() -> None:

@@ -161,7 +161,14 @@ def test_filing_pack_holds_letter_contract_resolution_representatives_minutes_wi
     pack = xian("filing_pack")
     titles = [item.title for item in pack.reader.outline if not isinstance(item, list)]
     assert titles[0].startswith("关于报送")
-    assert titles[1:4] == ["综合集体合同", "职工代表大会决议", "双方协商代表名单"]
+    assert titles[1:7] == [
+        "综合集体合同",
+        "集体协商情况说明",
+        "双方协商代表名单",
+        "授权委托书（职工方）",
+        "授权委托书（企业方）",
+        "职工代表大会决议",
+    ]
     assert [t for t in titles if t.endswith("会议纪要")] == [
         "第一次集体协商会议纪要",
         "第二次集体协商会议纪要",

@@ -23,8 +23,8 @@ def test_a_throw_away_kind_is_made_at_its_event_listed_and_served(
     flow = Flow(world.client, {k: world.h(k) for k in world.tokens}, world.case_body())
     flow.to_consulting()  # … propose (makes the proposal), accept, open_talks (makes the notice)
     listing = world.client.get(f"/api/v1/cases/{flow.id}/documents", headers=world.h("ent1")).json()
-    assert [d["kind"] for d in listing] == ["proposal", "talks_notice"]
-    notice = listing[1]
+    assert [d["kind"] for d in listing] == ["proposal", "proposal_reply", "talks_notice"]
+    notice = listing[2]
     assert notice["draft_version"] is None and notice["superseded_by"] is None
     r = world.client.get(f"/api/v1/documents/{notice['id']}/content", headers=world.h("union"))
     assert r.status_code == 200 and r.headers["etag"] == f'"{notice["sha256"]}"'
