@@ -105,7 +105,7 @@ class RateLimited(NegotiationError):
     code = "rate_limited"
     status = 429
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int = 60) -> None:
         self.retry_after = retry_after
         super().__init__(f"认证失败次数过多，请于 {retry_after} 秒后再试")
 

@@ -221,5 +221,6 @@ def test_resolution_states_attendance_votes_per_enterprise_its_articles_and_the_
 
 def test_contract_states_its_copies_and_the_filing_and_review_articles() -> None:
     text = cached_sample("contract").text
-    assert "本合同一式四份" in text
+    assert "本合同一式五份，甲乙双方各执一份，报送西安市人力资源和社会保障局三份" in text  # art. 42: three to the bureau
+    assert "一式三份报送西安市人力资源和社会保障局审查" in text and "由乙方（企业方）" in text
     assert "《集体合同规定》第四十二条" in text and "《集体合同规定》第四十七条" in text
