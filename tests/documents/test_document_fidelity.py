@@ -160,7 +160,8 @@ def test_filing_pack_letter_is_signed_and_sealed_by_both_sides_and_cites_the_fil
     letter = text[: text.index("报送日期：2026年12月22日")]
     assert f"{CASE['parties']['union']}（盖章）" in letter and f"{CASE['parties']['employer_body']}（盖章）" in letter
     assert "首席代表（签字）：张建国" in letter and "首席代表（签字）：陈志强" in letter
-    assert "本函由双方共同签署" in letter and "《集体合同规定》第四十二条" in letter
+    assert "由双方共同签署" in letter and "签字之日起10日内报送（《集体合同规定》第四十二条）" in letter
+    assert "15日内进行审查" in letter and "以审查意见书告知双方（《集体合同规定》第四十五条、第四十六条）" in letter
     assert "一、综合集体合同文本及其全部附件" in letter and "共3次" in letter
 
 
@@ -224,3 +225,11 @@ def test_contract_states_its_copies_and_the_filing_and_review_articles() -> None
     assert "本合同一式五份，甲乙双方各执一份，报送西安市人力资源和社会保障局三份" in text  # art. 42: three to the bureau
     assert "一式三份报送西安市人力资源和社会保障局审查" in text and "由乙方（企业方）" in text
     assert "《集体合同规定》第四十二条" in text and "《集体合同规定》第四十七条" in text
+
+
+def test_the_filing_pack_opens_with_its_cover_letter_and_has_no_blank_page() -> None:
+    reader = cached_sample("filing_pack").reader
+    assert "关于报送" in reader.pages[0].extract_text()  # not a blank page before it
+    for number, page in enumerate(reader.pages, start=1):
+        body = [line for line in page.extract_text().splitlines() if line.strip() and "案号：" not in line]
+        assert len(body) > 3, f"page {number} holds only its running header and footer"
