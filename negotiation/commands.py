@@ -11,6 +11,8 @@ from negotiation.formats import MAX_INT, Day, Name, RequiredText, Text, clean_te
 from negotiation.terms import TOPICS, Terms
 
 __all__ = [
+    "MEETINGS_TEXT_LIMIT",
+    "MINUTES_TEXT_LIMIT",
     "CaseCreate",
     "CommentCreate",
     "DraftCreate",
@@ -126,6 +128,12 @@ class Position(_Body):
     worker_position: Text = ""
     employer_position: Text = ""
     agreed: StrictBool = False
+
+
+# Caps on the user text a document prints, so that no input makes a document expensive (docs/api.md "Rendering is
+# bounded"): one meeting's minutes, and all of a case's minutes together (the filing pack prints every one again).
+MINUTES_TEXT_LIMIT = 20_000
+MEETINGS_TEXT_LIMIT = 100_000
 
 
 class MeetingCreate(_Body):

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from negotiation import audit
-from negotiation.commands import CommentCreate, DraftCreate, MeetingCreate, OptionalVersionEnvelope
+from negotiation.commands import (
+    MEETINGS_TEXT_LIMIT,
+    MINUTES_TEXT_LIMIT,
+    CommentCreate,
+    DraftCreate,
+    MeetingCreate,
+    OptionalVersionEnvelope,
+)
 from negotiation.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, VersionConflict, Violation
 from negotiation.item_identity import duplicate_items
 from negotiation.model import Comment, Draft, Meeting, NegotiationCase
@@ -79,6 +87,31 @@ def _terms_json(terms: Terms) -> dict[str, Any]:
     return terms.model_dump(mode="json", exclude_none=True)
 
 
+def _written(summary: str, positions: Iterable[Any]) -> int:
+    return len(summary) + sum(len(_field(p, "worker_position")) + len(_field(p, "employer_position")) for p in positions)
+
+
+def _field(item: Any, name: str) -> str:
+    return str(item.get(name, "") if isinstance(item, dict) else getattr(item, name))
+
+
+def _within_text_caps(cmd: MeetingCreate, previous: list[Meeting]) -> None:
+    """The user text of one minutes, and of all minutes the filing pack prints again, stays within its cap."""
+    written = _written(cmd.summary, cmd.positions)
+    if written > MINUTES_TEXT_LIMIT:
+        message = (
+            f"一次会议纪要的文字（纪要和各方立场）合计不得超过 {MINUTES_TEXT_LIMIT} 字，本次为 {written} 字：请精简或分次记录"
+        )
+        raise ValidationFailed(message, [Violation(None, message, None, "summary")])
+    before = sum(_written(m.summary, m.positions) for m in previous)
+    if before + written > MEETINGS_TEXT_LIMIT:
+        message = (
+            f"本案全部会议纪要的文字合计不得超过 {MEETINGS_TEXT_LIMIT} 字（报送审查材料须全文附上），"
+            f"已有 {before} 字，本次 {written} 字：请精简本次纪要"
+        )
+        raise ValidationFailed(message, [Violation(None, message, None, "summary")])
+
+
 def _meeting(
     uow: UnitOfWork, actor: Actor, case_id: int, body: Any, at: str, *, planning: bool
 ) -> tuple[NegotiationCase, Meeting, list[docs.PlannedDocument]]:
@@ -93,6 +126,7 @@ def _meeting(
     if bad:
         raise ValidationFailed(bad[0].message, bad)
     previous = uow.repo.meetings(case.id or 0)
+    _within_text_caps(cmd, previous)
     if previous and previous[-1].chair_side == cmd.chair_side:
         side = "职工方" if cmd.chair_side == "worker" else "企业方"
         raise rule_violation([violation("R9", f"协商会议应由双方首席代表轮流主持：上次会议已由{side}主持", "chair_side")])

@@ -330,3 +330,18 @@ def test_a_rejected_event_is_not_audited(world: World) -> None:
     post_event(world, flow, "union", "submit_draft", {"draft_version": 1})  # no draft yet: 422
     post_event(world, flow, "employer_body", "submit_draft", {"draft_version": 1})  # wrong side: 403
     assert world.client.get(f"/api/v1/cases/{flow.id}/audit", headers=world.h("union")).json() == before
+
+
+def test_the_user_text_of_minutes_is_capped_per_meeting_and_per_case(world: World, services: Services) -> None:
+    flow = _consulting(world)
+    position = {"topic": "piece_rates", "worker_position": "甲" * 3_000, "employer_position": "乙" * 2_000}
+    with nothing_changes(services.engine):  # 16,000 + 5,000 > 20,000: refused, naming the field
+        r = _meeting(world, flow, summary="议" * 16_000, positions=[position])
+    expect_error(r, 422, "validation_error", paths={"summary"}, message_has="20000")
+    sides = itertools.cycle(["worker", "employer"])
+    for day in range(5):  # five meetings of 20,000 characters each fill the case's 100,000
+        r = _meeting(world, flow, held_on=f"2026-11-{day + 10}", chair_side=next(sides), summary="议" * 20_000, positions=[])
+        assert r.status_code == 201, r.text
+    with nothing_changes(services.engine):
+        r = _meeting(world, flow, held_on="2026-11-20", chair_side=next(sides), summary="再议", positions=[])
+    expect_error(r, 422, "validation_error", paths={"summary"}, message_has="100000")
