@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from negotiation import audit
@@ -95,7 +95,7 @@ def _field(item: Any, name: str) -> str:
     return str(item.get(name, "") if isinstance(item, dict) else getattr(item, name))
 
 
-def _within_text_caps(cmd: MeetingCreate, previous: list[Meeting]) -> None:
+def _within_text_caps(cmd: MeetingCreate, previous: Sequence[Meeting]) -> None:
     """The user text of one minutes, and of all minutes the filing pack prints again, stays within its cap."""
     written = _written(cmd.summary, cmd.positions)
     if written > MINUTES_TEXT_LIMIT:
