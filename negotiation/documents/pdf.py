@@ -218,6 +218,11 @@ _RENDERERS: dict[Path, _Renderer] = {}
 _RENDERERS_LOCK = threading.Lock()
 
 
+# One render at a time in a process: `negotiation serve` runs one worker per core (at most two), so at most one
+# render runs per core and a burst of renders queues instead of starving every other request of CPU.
+RENDER_SLOT = threading.BoundedSemaphore(1)
+
+
 def _renderer(root: Path) -> _Renderer:
     with _RENDERERS_LOCK:
         if root not in _RENDERERS:
@@ -302,7 +307,7 @@ def render_pdf(
     stamp = fixed_datetime(context)
     started = time.perf_counter()
     try:
-        with fewer_collections(), collect_weasyprint_warnings() as warnings:
+        with RENDER_SLOT, fewer_collections(), collect_weasyprint_warnings() as warnings:
             document = renderer.html(html).render(stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
             document.metadata = _ArchiveMetadata(document.metadata, xmp_properties(kind, context))
             pdf_attachments = [
