@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -13,7 +13,6 @@ from negotiation.adapters.database import make_engine
 from negotiation.adapters.orm import start_mappers
 from negotiation.config import Settings
 from negotiation.service_layer import handlers
-from negotiation.service_layer.access import Actor
 from negotiation.service_layer.unit_of_work import UnitOfWorkFactory
 
 __all__ = ["Engine", "Services", "bootstrap", "upgrade_database"]
@@ -29,7 +28,6 @@ class Services:
     engine: Engine
     uow: UnitOfWorkFactory
     # Users never change once created: a token once looked up is answered from memory (per database).
-    actors: dict[str, Actor] = field(default_factory=dict)
 
 
 def _alembic_config() -> Config:

@@ -43,6 +43,7 @@ class User:
     organization_id: int | None
     token_hash: str
     created_at: str = ""
+    disabled: bool = False
     id: int | None = None
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.commands import command
@@ -33,6 +33,21 @@ async def create_organization(request: Request, services: ServicesDep, actor: Cu
 async def create_user(request: Request, services: ServicesDep, actor: CurrentUser, body: Body) -> JSONResponse:
     """A user and its token, shown once (admin)."""
     return await command(request, services, actor, body, lambda uow: handlers.create_user(uow, actor=actor, body=body), 201)
+
+
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.post("/api/v1/users/{user_id}/token", responses=error_responses(401, 403, 404, 422))
+async def rotate_token(request: Request, services: ServicesDep, actor: CurrentUser, user_id: UserId) -> JSONResponse:
+    """A new token for the user, shown once; the previous one is refused at once by every worker (admin)."""
+    return await command(request, services, actor, None, lambda uow: handlers.rotate_token(uow, actor=actor, user_id=user_id))
+
+
+@router.post("/api/v1/users/{user_id}/disable", responses=error_responses(401, 403, 404, 422))
+async def disable_user(request: Request, services: ServicesDep, actor: CurrentUser, user_id: UserId) -> JSONResponse:
+    """Disable the user: its token and review sessions are refused at once everywhere (admin)."""
+    return await command(request, services, actor, None, lambda uow: handlers.disable_user(uow, actor=actor, user_id=user_id))
 
 
 def _as_of(body: Any, test_clock: bool) -> date:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry, relationship
@@ -95,6 +96,7 @@ users = Table(
     Column("organization_id", ForeignKey("organizations.id"), nullable=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", String(40), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 cases = Table(

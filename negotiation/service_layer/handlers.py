@@ -131,6 +131,37 @@ def create_user(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
     return {**result, "token": token}
 
 
+def _user(uow: UnitOfWork, user_id: int) -> User:
+    user = uow.repo.user(user_id)
+    if user is None:
+        raise NotFound(f"未找到用户 {user_id}")
+    return user
+
+
+def rotate_token(uow: UnitOfWork, *, actor: Actor, user_id: int) -> dict[str, Any]:
+    """A new token for a user, shown once; the previous one is refused from the moment this commits (admin)."""
+    _require_admin(actor)
+    with uow:
+        user = _user(uow, user_id)
+        token = secrets.token_urlsafe(32)
+        user.token_hash = hash_token(token)
+        uow.commit({"id": user_id, "token": None})  # what an Idempotency-Key replays: never the token
+    return {"id": user_id, "token": token}
+
+
+def disable_user(uow: UnitOfWork, *, actor: Actor, user_id: int) -> dict[str, Any]:
+    """Disable a user: its token and its review sessions are refused from the moment this commits (admin)."""
+    _require_admin(actor)
+    with uow:
+        user = _user(uow, user_id)
+        if user.id == actor.user_id:
+            raise ValidationFailed("不能停用自己的账户", [Violation(None, "不能停用自己的账户", None, "id")])
+        user.disabled = True
+        result = {"id": user_id, "name": user.name, "role": user.role, "organization_id": user.organization_id, "disabled": True}
+        uow.commit(result)
+    return result
+
+
 CONFIGURED_ADMIN = "admin"
 
 

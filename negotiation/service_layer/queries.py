@@ -16,6 +16,7 @@ from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.service_layer.views import audit_view, case_view, comment_view, document_view, draft_view, meeting_view
 
 __all__ = [
+    "actor_for_token_hash",
     "case",
     "case_audit",
     "case_documents",
@@ -223,3 +224,12 @@ def database_answers(uow: UnitOfWork) -> None:
     """Return when the database answers a query (StorageUnavailable otherwise): the health check."""
     with uow:
         uow.repo.ping()
+
+
+def actor_for_token_hash(uow: UnitOfWork, *, token_hash: str) -> Actor | None:
+    """The enabled user whose token hashes so, as an Actor; None for an unknown token or a disabled user."""
+    with uow:
+        user = uow.repo.user_by_token_hash(token_hash)
+        if user is None or user.id is None or user.disabled:
+            return None
+        return Actor(user_id=user.id, name=user.name, role=user.role, organization_id=user.organization_id)

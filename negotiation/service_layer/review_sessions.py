@@ -18,6 +18,8 @@ def session_actor(uow: UnitOfWork, *, user_id: int, sid: str) -> Actor:
         user = uow.repo.user(user_id)
         if user is None or user.id is None:
             raise Unauthenticated("登录状态对应的用户不存在，请重新登录")
+        if user.disabled:
+            raise Unauthenticated("该用户已被停用，请联系系统管理员")
         return Actor(user_id=user.id, name=user.name, role=user.role, organization_id=user.organization_id)
 
 

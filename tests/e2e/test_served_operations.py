@@ -213,3 +213,23 @@ def test_twenty_failed_authentications_from_one_address_are_429_in_every_worker(
     csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     signin = httpx.post(f"{base}/review/login", data={"token": "wrong", "csrf": csrf}, cookies=page.cookies)
     assert signin.status_code == 429 and "认证失败次数过多" in signin.text and signin.headers["retry-after"]
+
+
+def test_a_rotated_token_is_refused_at_once_by_every_worker(served_two_workers: Served) -> None:
+    base = served_two_workers.base
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    org = httpx.post(f"{base}/api/v1/organizations", json={"name": "轮换工会", "kind": "union", "region_code": "610100"},
+                     headers=admin).json()  # fmt: skip
+    user = httpx.post(f"{base}/api/v1/users", json={"name": "赵六", "role": "union_negotiator", "organization_id": org["id"]},
+                      headers=admin).json()  # fmt: skip
+    old = {"Authorization": f"Bearer {user['token']}"}
+    for _ in range(10):  # both workers have answered this token
+        with httpx.Client(base_url=base) as fresh:
+            assert fresh.get("/api/v1/cases", headers=old).status_code == 200
+    new = httpx.post(f"{base}/api/v1/users/{user['id']}/token", headers=admin).json()["token"]
+    for _ in range(10):
+        with httpx.Client(base_url=base) as fresh:
+            assert fresh.get("/api/v1/cases", headers=old).status_code == 401
+            assert fresh.get("/api/v1/cases", headers={"Authorization": f"Bearer {new}"}).status_code == 200
+    pids = {line["pid"] for line in served_two_workers.lines() if line.get("path") == "/api/v1/cases"}
+    assert len(pids) == 2
