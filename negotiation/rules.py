@@ -214,6 +214,7 @@ _DOCUMENT_NUMBERS = {
     "R13": "filing_days",
     "R15": "review_days",
     "R17": "publication_days",
+    "R19": "renewal_window_months",
     "R21": "dispute_days",
 }
 
