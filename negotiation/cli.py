@@ -38,7 +38,12 @@ def _bootstrap() -> Services:
     except ValidationError as exc:
         for error in exc.errors():
             variable = "NEGOTIATION_" + str(error["loc"][0]).upper()
-            reason = f"须至少 {SECRET_MIN_LENGTH} 个字符" if error["type"] == "string_too_short" else error["msg"]
+            if error["type"] == "string_too_short":
+                reason = f"须至少 {SECRET_MIN_LENGTH} 个字符"
+            elif variable == "NEGOTIATION_SESSION_PREVIOUS_SECRETS":
+                reason = f"须为以空格分隔的旧密钥，每个至少 {SECRET_MIN_LENGTH} 个字符"
+            else:
+                reason = error["msg"]
             typer.echo(f"环境变量 {variable} 不可用：{reason}", err=True)
         raise typer.Exit(2) from None
     return bootstrap(settings)

@@ -22,10 +22,17 @@ class Settings(BaseSettings):
     # At least this long when set: a shorter admin token or session key could be guessed (negotiation serve refuses it).
     admin_token: str | None = Field(default=None, min_length=SECRET_MIN_LENGTH)
     session_secret: str | None = Field(default=None, min_length=SECRET_MIN_LENGTH)
+    # Keys being rotated out, separated by spaces: cookies and forms they signed stay valid; new ones use session_secret.
+    session_previous_secrets: str | None = Field(default=None, pattern=rf"^\s*(\S{{{SECRET_MIN_LENGTH},}}\s*)+$")
     test_clock: bool = False
     sweep_seconds: int = 60
     # How users reach the service; https here (never a request header) makes cookies Secure and sends HSTS.
     public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+(/\S*)?$")
+
+    @property
+    def previous_session_secrets(self) -> list[str]:
+        """The keys being rotated out, oldest first."""
+        return (self.session_previous_secrets or "").split()
 
     @property
     def https(self) -> bool:

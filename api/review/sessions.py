@@ -1,16 +1,15 @@
-"""Signed session cookies and CSRF tokens for the review pages; the personal token is never stored in the cookie."""
+"""Signed session cookies and CSRF tokens for the review pages (itsdangerous, with key rotation); the personal token
+is never stored in the cookie, and sign-out is kept server-side (negotiation/service_layer/review_sessions.py)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import os
 import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from negotiation.bootstrap import Services
 from negotiation.errors import Forbidden, Unauthenticated
@@ -54,7 +53,7 @@ class Session:
     expires_at: int
 
 
-def _secret(services: Services) -> bytes:
+def _current_key(services: Services) -> bytes:
     """The signing key: NEGOTIATION_SESSION_SECRET, else a random key kept beside the archive (shared by workers)."""
     configured = services.settings.session_secret
     if configured:
@@ -83,38 +82,47 @@ def _secret(services: Services) -> bytes:
     return key
 
 
-def _same(submitted: str, expected: str) -> bool:
-    """A constant-time comparison of the bytes: a value with characters outside ASCII is simply not equal."""
-    return hmac.compare_digest(submitted.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+def _keys(services: Services) -> list[bytes]:
+    """Every key a cookie or form may be signed with, oldest first: itsdangerous signs with the last and accepts all,
+    so a key named in NEGOTIATION_SESSION_PREVIOUS_SECRETS keeps today's sessions valid while the new one takes over."""
+    return [*(old.encode("utf-8") for old in services.settings.previous_session_secrets), _current_key(services)]
 
 
-def _sign(key: bytes, purpose: str, value: str) -> str:
-    mac = hmac.new(key, f"{purpose}|{value}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+def _serializer(keys: bytes | list[bytes], purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(keys, salt=f"review-{purpose}")
 
 
-def encode_session(key: bytes, session: Session) -> str:
-    """The cookie value of a session: base64 payload, a dot, its HMAC."""
-    payload = json.dumps({"u": session.user_id, "s": session.sid, "e": session.expires_at}, separators=(",", ":"))
-    encoded = base64.urlsafe_b64encode(payload.encode("utf-8")).decode("ascii").rstrip("=")
-    return f"{encoded}.{_sign(key, 'session', encoded)}"
+def _signed_value(keys: list[bytes], purpose: str, submitted: str | None, max_age: int | None = None) -> object:
+    """What a signed value carries, or None when it is missing, forged, expired, too long or not even ASCII."""
+    if not submitted or len(submitted) > 512 or not submitted.isascii():
+        return None
+    try:
+        return _serializer(keys, purpose).loads(submitted, max_age=max_age)
+    except BadSignature:  # SignatureExpired included
+        return None
+
+
+def encode_session(keys: bytes | list[bytes], session: Session) -> str:
+    """The cookie value of a session, signed and timestamped by itsdangerous with the newest key."""
+    return str(_serializer(keys, "session").dumps({"u": session.user_id, "s": session.sid, "e": session.expires_at}))
 
 
 def issue_session(services: Services, user_id: int) -> tuple[str, Session]:
     """A new session for the user and its cookie value."""
     session = Session(user_id=user_id, sid=secrets.token_urlsafe(18), expires_at=int(time.time()) + SESSION_SECONDS)
-    return encode_session(_secret(services), session), session
+    return encode_session(_keys(services), session), session
 
 
 def read_session(services: Services, cookie: str | None) -> Session:
     """The session a cookie carries; Unauthenticated when missing, forged or expired."""
     if not cookie:
         raise Unauthenticated("您尚未登录，请先用个人令牌登录")
-    encoded, _, signature = cookie.partition(".")
-    if len(cookie) > 512 or not _same(signature, _sign(_secret(services), "session", encoded)):
-        raise Unauthenticated("登录状态无效（可能来自其他服务器或已被篡改），请重新登录")
+    data = _signed_value(_keys(services), "session", cookie, max_age=SESSION_SECONDS + 60)
+    if data is None:
+        raise Unauthenticated("登录状态无效（可能来自其他服务器、已过期或已被篡改），请重新登录")
     try:
-        data = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+        if not isinstance(data, dict):
+            raise TypeError("not a session")
         session = Session(user_id=int(data["u"]), sid=str(data["s"]), expires_at=int(data["e"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise Unauthenticated("登录状态无效，请重新登录") from exc
@@ -124,13 +132,13 @@ def read_session(services: Services, cookie: str | None) -> Session:
 
 
 def csrf_token(services: Services, session: Session) -> str:
-    """The CSRF token every form of this session carries."""
-    return _sign(_secret(services), "csrf", session.sid)
+    """The CSRF token every form of this session carries: its session id, signed."""
+    return str(_serializer(_keys(services), "csrf").dumps(session.sid))
 
 
 def check_csrf(services: Services, session: Session, submitted: str | None) -> None:
     """Refuse a form whose CSRF token is missing or not this session's."""
-    if not submitted or not _same(submitted, csrf_token(services, session)):
+    if _signed_value(_keys(services), "csrf", submitted) != session.sid:
         raise CsrfRefused()
 
 
@@ -141,10 +149,10 @@ def new_login_nonce() -> str:
 
 def login_csrf_token(services: Services, nonce: str) -> str:
     """The sign-in form's CSRF token, bound to the nonce in its cookie."""
-    return _sign(_secret(services), "login", nonce)
+    return str(_serializer(_keys(services), "login").dumps(nonce))
 
 
 def check_login_csrf(services: Services, nonce: str | None, submitted: str | None) -> None:
     """Refuse a sign-in whose token does not match the nonce cookie set with the form."""
-    if not nonce or not submitted or not _same(submitted, login_csrf_token(services, nonce)):
+    if not nonce or _signed_value(_keys(services), "login", submitted, max_age=3600) != nonce:
         raise CsrfRefused()

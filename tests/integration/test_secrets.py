@@ -135,3 +135,50 @@ def test_failed_authentications_are_held_back_only_within_the_window(world: Worl
         connection.execute(text("UPDATE auth_failures SET at = at - 61"))
     again = world.client.get("/api/v1/cases", headers=wrong)
     assert again.status_code == 401 and again.json()["error"]["code"] == "unauthenticated"
+
+
+def test_a_rotated_session_key_keeps_signed_in_users_until_the_old_key_is_dropped(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    """Sessions are signed by itsdangerous: the key named in NEGOTIATION_SESSION_PREVIOUS_SECRETS still verifies
+    cookies and forms it signed, new ones are signed with NEGOTIATION_SESSION_SECRET, and a dropped key signs nothing."""
+    old, new = "old-session-key-" + "o" * 24, "new-session-key-" + "n" * 24
+
+    def app_with(**keys: str) -> TestClient:
+        settings = Settings(database_url=database_url, archive_dir=tmp_path / "archive", admin_token=ADMIN_TOKEN, **keys)
+        return TestClient(create_app(bootstrap(settings, migrate=False), sweeper=False), raise_server_exceptions=False)
+
+    with app_with(session_secret=old) as before:
+        assert (
+            before.post(
+                "/review/login", data={"token": world.tokens["ent1"], "csrf": _csrf(before.get("/review").text)}
+            ).status_code
+            == 200
+        )
+        cookie = before.cookies.get("review_session")
+        form_token = _csrf(before.get("/review/cases").text)
+    assert cookie
+
+    with app_with(session_secret=new, session_previous_secrets=old) as rotating:
+        rotating.cookies.set("review_session", cookie, path="/review")
+        assert rotating.get("/review/cases").status_code == 200  # signed with the old key, still accepted
+        rotating.cookies.clear()
+        fresh = rotating.post("/review/login", data={"token": world.tokens["ent2"], "csrf": _csrf(rotating.get("/review").text)})
+        assert fresh.status_code == 200
+        fresh_cookie = rotating.cookies.get("review_session")
+    assert fresh_cookie and fresh_cookie != cookie
+
+    with app_with(session_secret=new) as after:
+        after.cookies.set("review_session", cookie, path="/review")
+        assert after.get("/review/cases", follow_redirects=False).status_code == 401  # the old key was dropped
+        after.cookies.set("review_session", fresh_cookie, path="/review")
+        assert after.get("/review/cases").status_code == 200  # signed with the new key
+        refused = after.post("/review/logout", data={"csrf": form_token}, follow_redirects=False)
+        assert refused.status_code == 403  # a form signed by the dropped key is refused like a forged one
+
+
+def test_a_previous_session_key_shorter_than_32_characters_stops_serve(tmp_path: Path) -> None:
+    done = _serve(tmp_path, NEGOTIATION_SESSION_SECRET="k" * 32, NEGOTIATION_SESSION_PREVIOUS_SECRETS="k" * 32 + " short")
+    assert done.returncode == 2, done.stderr
+    assert "NEGOTIATION_SESSION_PREVIOUS_SECRETS" in done.stderr and "32" in done.stderr
+    assert "Traceback" not in done.stderr
