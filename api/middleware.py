@@ -8,14 +8,16 @@ second task per request.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
+from prometheus_client import Counter
 
 from negotiation.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
 
@@ -35,11 +37,15 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 request_log = logging.getLogger("negotiation.request")
 
 
+def _new_request_id() -> str:
+    return os.urandom(16).hex()  # as random as a uuid4, without building one
+
+
 def _request_id(headers: list[tuple[bytes, bytes]]) -> str:
     for name, value in headers:
         if name == b"x-request-id":
-            return value.decode("ascii") if _CLIENT_ID.fullmatch(value) else uuid.uuid4().hex
-    return uuid.uuid4().hex
+            return value.decode("ascii") if _CLIENT_ID.fullmatch(value) else _new_request_id()
+    return _new_request_id()
 
 
 def _authenticated(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -105,7 +111,7 @@ class ResponseFacts:
             seconds = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            HTTP_REQUESTS.labels(method=scope["method"], route=template, status=str(status)).inc()
+            _requests_counter(scope["method"], template, status).inc()
             HTTP_REQUEST_SECONDS.observe(seconds)
             if request_log.isEnabledFor(logging.INFO):
                 request_log.info(
@@ -119,6 +125,16 @@ class ResponseFacts:
                         "user_id": state.get("user_id"),
                     },
                 )
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+@functools.lru_cache(maxsize=1024)
+def _requests_counter(method: str, route: str, status: int) -> Counter:
+    """The labelled child of the requests counter, looked up once per (method, route template, status). A method
+    outside HTTP's usual ones counts as ``other``, so that no client can make up new series (routes are templates)."""
+    return HTTP_REQUESTS.labels(method=method if method in _METHODS else "other", route=route, status=str(status))
 
 
 def _with_request_id(body: bytes, request_id: str) -> bytes:

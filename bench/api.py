@@ -331,9 +331,21 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def start_engine_server(env: dict[str, str], port: int, workers: int, token: str) -> subprocess.Popen[bytes]:
+def start_engine_server(
+    env: dict[str, str], port: int, workers: int, token: str, log: Path, *, operations: bool = True
+) -> subprocess.Popen[bytes]:
+    """`negotiation serve`, its JSON request log appended to ``log`` as an operator would keep it; without
+    ``operations``: the same application with no middleware and no logging (bench/app_without_operations.py)."""
     cmd = [str(VENV_BIN / "negotiation"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    if not operations:
+        code = (
+            f"import uvicorn; uvicorn.run('app_without_operations:app', host='127.0.0.1', port={port}, "
+            f"workers={workers}, log_level='warning', access_log=False)"
+        )
+        cmd = [sys.executable, "-c", code]
+        env = dict(env, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "bench")]))
+    with log.open("ab") as log_file:
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stderr=log_file)
     wait_ready(port, proc, "/api/v1/cases?limit=1", {"Authorization": f"Bearer {token}"})
     return proc
 
@@ -364,6 +376,41 @@ def start_minimal_server(workdir: Path, port: int, workers: int, db_path: Path) 
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=workdir, env=env)
     wait_ready(port, proc, "/openapi.json", {})
     return proc
+
+
+def measure_operations(
+    workdir: Path, db_path: Path, env: dict[str, str], workers: int, case_ids: list[int], token: str, args: Any, suspend: str
+) -> str:
+    """Events/s and server CPU per event with and without the operations (middleware, JSON log, metrics), in
+    alternating pairs on the same database; the report's lines."""
+    lines = [f"operations cost, events @{args.cases:,} at {args.connections} connections, {args.operations} alternating pairs:"]
+    ratios: list[float] = []
+    cpu_ratios: list[float] = []
+    for n in range(args.operations):
+        found: dict[bool, Result] = {}
+        for operations in (True, False) if n % 2 == 0 else (False, True):
+            port = free_port()
+            proc = start_engine_server(env, port, workers, token, workdir / "serve.log", operations=operations)
+            try:
+                found[operations] = measure_events(
+                    workdir, db_path, proc.pid, port, case_ids, token, args.connections, args.duration, suspend
+                )[0]
+            finally:
+                stop(proc)
+        on, off = found[True], found[False]
+        ratios.append(on.rps / off.rps)
+        cpu_ratios.append(on.cpu_us_per_request / off.cpu_us_per_request)
+        lines.append(
+            f"  with {on.rps:,.0f} req/s ({on.cpu_us_per_request:.0f} µs CPU/event), "
+            f"without {off.rps:,.0f} req/s ({off.cpu_us_per_request:.0f} µs CPU/event): {ratios[-1]:.1%} of the speed"
+        )
+    ratios.sort()
+    cpu_ratios.sort()
+    lines.append(
+        f"  median: events/s with operations = {ratios[len(ratios) // 2]:.1%} of without (target ≥ 90 %); "
+        f"server CPU per event × {cpu_ratios[len(cpu_ratios) // 2]:.3f}"
+    )
+    return "\n".join(lines)
 
 
 # load ---------------------------------------------------------------------------------------------------
@@ -529,6 +576,10 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory")
     parser.add_argument("--no-minimal", action="store_true", help="skip the minimal raw-sqlite3 peer (bench/minimal_peer.py)")
+    parser.add_argument(
+        "--operations", type=int, default=0, metavar="PAIRS",
+        help="also measure the engine without its middleware and logging, PAIRS times alternating with it, @--cases",
+    )  # fmt: skip
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -604,7 +655,7 @@ def main() -> None:
                 size = db_path.stat().st_size / 2**20
                 print(f"bulk-filled {added:,} cases to {total:,} in {time.monotonic() - t0:.1f} s ({size:.0f} MiB)", flush=True)
             port = free_port()
-            proc = start_engine_server(env, port, workers, token)
+            proc = start_engine_server(env, port, workers, token, workdir / "serve.log")
             try:
                 events[total] = measure_events(
                     workdir, db_path, proc.pid, port, seeded["case_ids"], token, args.connections, args.duration, suspend
@@ -613,12 +664,16 @@ def main() -> None:
                 stop(proc)
             many, one = events[total]
             print(f"events @{total:,}: {many.rps:,.0f} req/s, one client p99 {ms(one.p99_us)} ms", flush=True)
+        if args.operations:
+            operations = measure_operations(workdir, db_path, env, workers, seeded["case_ids"], token, args, suspend)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     load = os.getloadavg()
     print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(textwrap.dedent(report(bare, events, args.connections, workers, bare_single, minimal)))
+    if args.operations:
+        print(operations)
 
 
 if __name__ == "__main__":

@@ -182,7 +182,11 @@ def test_metrics_are_summed_over_both_workers_and_count_requests_events_document
                 "topics": ["piece_rates", "pay_method", "rest_leave"]}  # fmt: skip
         flow = Flow(client, {k: {"Authorization": f"Bearer {t}"} for k, t in tokens.items()}, body)  # type: ignore[arg-type]
         flow.to_consulting()
+        for method in ("PROPFIND", "MKCOL"):  # methods outside the usual ones must not make new series
+            assert client.request(method, "/healthz").status_code == 405
         text = httpx.get(f"{base}/metrics", headers=admin).text
+    assert "PROPFIND" not in text and "MKCOL" not in text
+    assert _metric(text, "negotiation_http_requests_total", method="other", route="/healthz", status="405") == 2
     assert _metric(text, "negotiation_http_requests_total", method="GET", route="/healthz", status="200") >= 40
     assert _metric(text, "negotiation_http_requests_total", method="POST", route="/api/v1/organizations", status="201") == 6
     assert _metric(text, "negotiation_events_total", event="propose") == 1
@@ -190,7 +194,7 @@ def test_metrics_are_summed_over_both_workers_and_count_requests_events_document
     assert _metric(text, "negotiation_documents_rendered_total", kind="proposal") >= 1
     assert _metric(text, "negotiation_http_request_duration_seconds_count") >= 50
     assert _metric(text, "negotiation_document_render_seconds_count") >= 1
-    healthz = [line for line in served_two_workers.lines() if line.get("path") == "/healthz"]
+    healthz = [line for line in served_two_workers.lines() if line.get("path") == "/healthz" and line["status"] == 200]
     assert len({line["pid"] for line in healthz}) == 2  # both workers answered, and the figure is their sum
     assert _metric(text, "negotiation_http_requests_total", method="GET", route="/healthz", status="200") == len(healthz)
 
