@@ -18,6 +18,7 @@ __all__ = [
     "Meeting",
     "NegotiationCase",
     "Organization",
+    "Rendering",
     "Representative",
     "User",
     "Vote",
@@ -217,3 +218,15 @@ class Document:
     created_at: str
     superseded_by: int | None = None
     id: int | None = None
+
+
+@dataclass(eq=False)
+class Rendering:
+    """A PDF made on request (a draft not yet submitted), kept by the sha256 of what it was made from: rendered once,
+    then served from the archive by its own sha256 until its inputs change."""
+
+    input_sha256: str
+    kind: str
+    sha256: str
+    size: int
+    created_at: str

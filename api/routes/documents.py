@@ -45,5 +45,5 @@ def document_content(services: ServicesDep, actor: CurrentUser, document_id: Id)
 @router.get("/api/v1/cases/{case_id}/drafts/{version}/pdf", responses={**PDF, **error_responses(401, 404)})
 def draft_pdf(services: ServicesDep, actor: CurrentUser, case_id: Id, version: Id) -> Response:
     """A draft as PDF, marked 草案, built from the draft alone."""
-    data, sha256 = queries.draft_pdf(services.uow.reading(), actor=actor, case_id=case_id, version=version)
+    data, sha256 = queries.draft_pdf(services.uow, actor=actor, case_id=case_id, version=version)
     return _pdf(data, sha256, f"draft-{case_id}-v{version}.pdf")

@@ -222,9 +222,7 @@ def _pdf(data: bytes, sha256: str, filename: str) -> Response:
 @router.get("/cases/{case_id}/drafts/{version}/pdf")
 def draft_pdf(services: ServicesDep, viewer: ViewerDep, case_id: int, version: int) -> Response:
     """The draft's PDF (marked 草案), the same bytes as the API's, for the signed-in browser."""
-    data, sha256 = queries.draft_pdf(
-        services.uow.reading(), actor=viewer.actor, case_id=_checked_id(case_id), version=_checked_id(version)
-    )
+    data, sha256 = queries.draft_pdf(services.uow, actor=viewer.actor, case_id=_checked_id(case_id), version=_checked_id(version))
     return _pdf(data, sha256, f"draft-{case_id}-v{version}.pdf")
 
 

@@ -244,6 +244,16 @@ documents = Table(
     Column("superseded_by", Integer, nullable=True),
 )
 
+renderings = Table(
+    "renderings",
+    metadata,
+    Column("input_sha256", String(64), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
@@ -303,5 +313,6 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(model.Comment, comments)
     mapper_registry.map_imperatively(model.AuditEvent, audit_events)
     mapper_registry.map_imperatively(model.Document, documents)
+    mapper_registry.map_imperatively(model.Rendering, renderings)
     for cls, name in RECORD_JSON_ATTRIBUTES:
         event.listen(getattr(cls, name), "set", _frozen_on_set, retval=True)

@@ -26,6 +26,8 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, Connection, bindparam, delete, exists, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.attributes import instance_state
@@ -529,6 +531,19 @@ class Repository:
     def document(self, document_id: int) -> model.Document | None:
         """The document with that id."""
         return self.session.get(model.Document, document_id)
+
+    def rendering(self, input_sha256: str) -> model.Rendering | None:
+        """The PDF kept for these inputs, if one was made."""
+        return self.session.get(model.Rendering, input_sha256)
+
+    def keep_rendering(self, rendering: model.Rendering) -> None:
+        """Record a PDF made on request; a second record of the same inputs (two requests rendered at once) is the
+        same PDF and is dropped."""
+        table = orm.renderings
+        values = {c.name: getattr(rendering, c.name) for c in table.columns}
+        insert = sqlite_insert if self.connection.dialect.name == "sqlite" else postgresql_insert
+        with engine_errors():
+            self.connection.execute(insert(table).values(**values).on_conflict_do_nothing())
 
     # review sessions --------------------------------------------------------------------------
     def session_ended(self, sid: str) -> bool:

@@ -8,6 +8,7 @@ discarded with the transaction that failed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 from negotiation import documents as docs
 from negotiation.errors import DocumentError, Violation
 from negotiation.events import is_registered
-from negotiation.model import AuditEvent, Document, Draft, Meeting, NegotiationCase, Vote
+from negotiation.model import AuditEvent, Document, Draft, Meeting, NegotiationCase, Rendering, Vote
 from negotiation.rules import rule_violation, violation
 from negotiation.service_layer.document_facts import FACTS, Facts, case_facts, draft_facts
 from negotiation.service_layer.unit_of_work import UnitOfWork
@@ -26,7 +27,9 @@ __all__ = [
     "DocumentFailed",
     "PlannedDocument",
     "check_legibility",
-    "draft_pdf",
+    "input_sha256",
+    "keep_rendering",
+    "kept_draft_pdf",
     "makes_documents_at",
     "plan_for_draft",
     "plan_for_event",
@@ -219,15 +222,36 @@ def store_all(uow: UnitOfWork, case: NegotiationCase, made: Sequence[MadeDocumen
     return rows
 
 
-def draft_pdf(uow: UnitOfWork, case: NegotiationCase, draft: Draft) -> tuple[bytes, str]:
-    """The draft's PDF: the stored bytes once submitted, else rendered now from the draft alone (same bytes)."""
+def input_sha256(planned: PlannedDocument) -> str:
+    """The sha256 of everything a PDF is made from (kind, view model, attachments): equal inputs, equal bytes."""
+    digest = hashlib.sha256(planned.kind.encode("ascii") + b"\0" + planned.context.model_dump_json().encode("utf-8"))
+    for name, data in sorted(planned.attachments.items()):
+        digest.update(b"\0" + name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def kept_draft_pdf(uow: UnitOfWork, case: NegotiationCase, draft: Draft) -> tuple[bytes, str] | PlannedDocument:
+    """The draft's PDF when it was made before: the stored document once submitted, else the one kept from an
+    earlier request for the same inputs (both verified against their sha256); otherwise the document to render."""
     assert case.id is not None
     for row in uow.repo.documents(case.id):
         if row.kind == "draft" and row.draft_version == draft.version:
             return read_verified(uow, row), row.sha256
     planned = plan_for_draft(uow, case, draft, uow.repo.audit_events(case.id))
-    made = render_all([planned])[0]
-    return made.pdf, made.sha256
+    kept = uow.repo.rendering(input_sha256(planned))
+    if kept is not None:
+        return docs.ArchiveStore(uow.archive_dir).get(kept.sha256), kept.sha256
+    return planned
+
+
+def keep_rendering(uow: UnitOfWork, made: MadeDocument, at: str) -> None:
+    """Keep a PDF made on request: the file in the archive (atomic, content-addressed), then its record."""
+    with uow:
+        docs.ArchiveStore(uow.archive_dir).put(made.pdf)
+        uow.repo.keep_rendering(
+            Rendering(input_sha256(made.planned), made.planned.kind, made.sha256, len(made.pdf), created_at=at)
+        )
+        uow.commit()
 
 
 def read_verified(uow: UnitOfWork, row: Document) -> bytes:

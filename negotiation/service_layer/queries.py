@@ -11,8 +11,9 @@ from negotiation.errors import Forbidden, NotFound, ValidationFailed, Violation
 from negotiation.model import Draft
 from negotiation.service_layer import documents
 from negotiation.service_layer.access import Actor, can_see
+from negotiation.service_layer.clock import now_iso
 from negotiation.service_layer.handlers import visible_case
-from negotiation.service_layer.unit_of_work import UnitOfWork
+from negotiation.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from negotiation.service_layer.views import audit_view, case_view, comment_view, document_view, draft_view, meeting_view
 
 __all__ = [
@@ -174,11 +175,17 @@ def verify_audit(uow: UnitOfWork, *, actor: Actor | None) -> dict[str, Any]:
     return {"ok": True, "events_checked": checked, "first_bad_seq": None}
 
 
-def draft_pdf(uow: UnitOfWork, *, actor: Actor, case_id: int, version: int) -> tuple[bytes, str]:
-    """The PDF of a draft version, marked 草案, and its sha256."""
-    with uow:
+def draft_pdf(uows: UnitOfWorkFactory, *, actor: Actor, case_id: int, version: int) -> tuple[bytes, str]:
+    """The PDF of a draft version, marked 草案, and its sha256: rendered on the first request for these inputs (one
+    render slot per process), then served from the archive."""
+    with uows.reading() as uow:
         case = visible_case(uow, actor, case_id)
-        return documents.draft_pdf(uow, case, _draft(uow, case_id, version))
+        found = documents.kept_draft_pdf(uow, case, _draft(uow, case_id, version))
+    if isinstance(found, tuple):
+        return found
+    made = documents.render_all([found])[0]
+    documents.keep_rendering(uows(), made, now_iso())
+    return made.pdf, made.sha256
 
 
 def document_content(uow: UnitOfWork, *, actor: Actor, document_id: int) -> tuple[bytes, str, str]:
