@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from negotiation.progress import Progress
+
 if TYPE_CHECKING:
     from negotiation.bootstrap import Services
 
@@ -117,7 +119,10 @@ def tick(as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD�
         if day != today() and not services.settings.test_clock:
             typer.echo("只有在 NEGOTIATION_TEST_CLOCK=1 时才能指定今天以外的日期", err=True)
             raise typer.Exit(2)
-    typer.echo(json.dumps({"fired": run_tick(services.uow, as_of=day)}, ensure_ascii=False))
+    progress = Progress("处理到期期限的案件")
+    fired = run_tick(services.uow, as_of=day, progress=progress)
+    progress.finish()
+    typer.echo(json.dumps({"fired": fired}, ensure_ascii=False))
 
 
 @audit_app.command("verify")
@@ -125,7 +130,9 @@ def audit_verify() -> None:
     """Check every case's audit chain; exit 1 naming the first bad event."""
     from negotiation.service_layer.queries import verify_audit
 
-    result = verify_audit(_bootstrap().uow.reading(), actor=None)
+    progress = Progress("核验审计链")
+    result = verify_audit(_bootstrap().uow.reading(), actor=None, progress=progress)
+    progress.finish()
     typer.echo(json.dumps(result, ensure_ascii=False))
     if not result["ok"]:
         raise typer.Exit(1)
@@ -155,7 +162,11 @@ def archive_verify() -> None:
     services = _bootstrap()
     with services.uow.reading() as uow:
         rows = [(d.id, d.sha256) for d in uow.repo.all_documents()]
-    failures = verify_all(ArchiveStore(services.settings.archive_dir), rows)
+    store, failures, progress = ArchiveStore(services.settings.archive_dir), [], Progress("核验存档文书")
+    for start in range(0, len(rows), 20):
+        failures += verify_all(store, rows[start : start + 20])
+        progress(min(start + 20, len(rows)), len(rows))
+    progress.finish()
     for failure in failures:
         typer.echo(f"文书 {failure.document_id} sha256={failure.sha256}：{failure.reason}")
     typer.echo(f"已核验 {len(rows)} 份文书，{len(failures)} 份有问题", err=bool(failures))

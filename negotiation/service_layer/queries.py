@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from negotiation import audit
@@ -159,13 +160,17 @@ def case_audit(uow: UnitOfWork, *, actor: Actor, case_id: int) -> list[dict[str,
         return [audit_view(e) for e in uow.repo.audit_events(case_id)]
 
 
-def verify_audit(uow: UnitOfWork, *, actor: Actor | None) -> dict[str, Any]:
-    """Check every case's chain and head; the first bad link is named (admin, or the CLI with actor None)."""
+def verify_audit(uow: UnitOfWork, *, actor: Actor | None, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Check every case's chain and head; the first bad link is named (admin, or the CLI with actor None).
+    ``progress`` hears (cases checked, cases) as it goes."""
     if actor is not None and not actor.is_admin:
         raise Forbidden("只有系统管理员可以核验全部审计链")
     checked = 0
     with uow:
-        for case_id in uow.repo.all_case_ids():
+        case_ids = uow.repo.all_case_ids()
+        for done, case_id in enumerate(case_ids, start=1):
+            if progress is not None:
+                progress(done, len(case_ids))
             case = uow.repo.case(case_id)
             assert case is not None
             result = audit.verify_chain(uow.repo.audit_events(case_id), head_seq=case.audit_seq, head_hash=case.audit_head)
