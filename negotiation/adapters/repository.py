@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Connection, bindparam, delete, exists, func, select
+from sqlalchemy import JSON, Connection, bindparam, delete, exists, false, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -83,6 +83,11 @@ _LOAD_IDEMPOTENCY = select(_IDEMPOTENCY.request_hash, _IDEMPOTENCY.status_code, 
 )
 _INSERT_IDEMPOTENCY = orm.idempotency_keys.insert()
 _IDEMPOTENCY_KEYS = ["user_id", "key", "request_hash", "status_code", "body", "created_at"]
+# Every request with a token reads its user: one prepared statement, not an ORM query (bench/README.md, issue 10).
+_USERS = orm.users.c
+_LOAD_TOKEN_USER = select(_USERS.id, _USERS.name, _USERS.role, _USERS.organization_id).where(
+    _USERS.token_hash == bindparam("token_hash"), _USERS.disabled == false()
+)
 
 
 _configured = False
@@ -459,6 +464,11 @@ class Repository:
     def user_by_token_hash(self, token_hash: str) -> model.User | None:
         """The user whose token hashes to token_hash."""
         return self.session.scalars(select(model.User).where(orm.users.c.token_hash == token_hash)).first()
+
+    def enabled_user_for_token(self, token_hash: str) -> tuple[int, str, str, int | None] | None:
+        """(id, name, role, organization_id) of the user, not disabled, whose token hashes to token_hash."""
+        rows = self._statements.get(_LOAD_TOKEN_USER).rows(self._driver, {"token_hash": token_hash})
+        return (rows[0][0], rows[0][1], rows[0][2], rows[0][3]) if rows else None
 
     def configured_admin(self, name: str) -> model.User | None:
         """The admin user the service made for NEGOTIATION_ADMIN_TOKEN: the oldest admin of that name, in no organisation."""

@@ -241,7 +241,8 @@ def database_answers(uow: UnitOfWork) -> None:
 def actor_for_token_hash(uow: UnitOfWork, *, token_hash: str) -> Actor | None:
     """The enabled user whose token hashes so, as an Actor; None for an unknown token or a disabled user."""
     with uow:
-        user = uow.repo.user_by_token_hash(token_hash)
-        if user is None or user.id is None or user.disabled:
-            return None
-        return Actor(user_id=user.id, name=user.name, role=user.role, organization_id=user.organization_id)
+        found = uow.repo.enabled_user_for_token(token_hash)
+    if found is None:
+        return None
+    user_id, name, role, organization_id = found
+    return Actor(user_id=user_id, name=name, role=role, organization_id=organization_id)
