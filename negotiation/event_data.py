@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from negotiation.formats import Count, Day, Name, RequiredText, Text, clean_text
 from negotiation.terms import TOPICS
@@ -95,10 +95,23 @@ class ObjectionItem(_Data):
     text: ItemText
 
 
+# The user text one review opinion (审查意见书) prints: the opinion and its items together (docs/api.md "Rendering
+# is bounded"); each alone is capped by its type.
+OPINION_TEXT_LIMIT = 20_000
+
+
 class ObjectData(_Data):
     opinion: RequiredText
     items: list[ObjectionItem] = Field(default_factory=list, max_length=50)
     objected_on: Day | None = None
+
+    @field_validator("items")
+    @classmethod
+    def _within_the_document_cap(cls, items: list[ObjectionItem], info: ValidationInfo) -> list[ObjectionItem]:
+        written = len(info.data.get("opinion", "")) + sum(len(i.text) for i in items)
+        if written > OPINION_TEXT_LIMIT:
+            raise ValueError(f"审查意见和各项意见合计不得超过 {OPINION_TEXT_LIMIT} 个字符，本次为 {written} 个：请精简")
+        return items
 
 
 class ApproveData(_Data):

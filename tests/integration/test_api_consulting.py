@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from negotiation.bootstrap import Services
+from negotiation.commands import MEETINGS_TEXT_LIMIT, MINUTES_TEXT_LIMIT
 from tests.conftest import World
 from tests.flows import TERMS, Flow, terms
 from tests.integration.support import expect_error, new_flow, nothing_changes, post_event
@@ -339,9 +340,12 @@ def test_the_user_text_of_minutes_is_capped_per_meeting_and_per_case(world: Worl
         r = _meeting(world, flow, summary="议" * 16_000, positions=[position])
     expect_error(r, 422, "validation_error", paths={"summary"}, message_has="20000")
     sides = itertools.cycle(["worker", "employer"])
-    for day in range(5):  # five meetings of 20,000 characters each fill the case's 100,000
-        r = _meeting(world, flow, held_on=f"2026-11-{day + 10}", chair_side=next(sides), summary="议" * 20_000, positions=[])
+    left, day = MEETINGS_TEXT_LIMIT, 10
+    while left:  # meetings of at most 20,000 characters each fill the case's 50,000
+        size = min(left, MINUTES_TEXT_LIMIT)
+        r = _meeting(world, flow, held_on=f"2026-11-{day}", chair_side=next(sides), summary="议" * size, positions=[])
         assert r.status_code == 201, r.text
+        left, day = left - size, day + 1
     with nothing_changes(services.engine):
         r = _meeting(world, flow, held_on="2026-11-20", chair_side=next(sides), summary="再议", positions=[])
-    expect_error(r, 422, "validation_error", paths={"summary"}, message_has="100000")
+    expect_error(r, 422, "validation_error", paths={"summary"}, message_has=str(MEETINGS_TEXT_LIMIT))

@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 
+from negotiation.bootstrap import Services
+from negotiation.event_data import OPINION_TEXT_LIMIT
 from tests.conftest import World
 from tests.flows import Flow
-from tests.integration.support import new_flow
+from tests.integration.support import expect_error, new_flow, nothing_changes, post_event
 
 APPROVERS = ("employer_body", "ent1", "ent2")
 
@@ -184,3 +186,13 @@ def test_an_objection_meets_the_review_deadline_and_nothing_fires_later(world: W
     assert _deadline(case, "review")["status"] == "met"
     assert _tick(world, "2027-01-30") == []
     assert flow.refresh()["state"] == "consulting"
+
+
+def test_a_review_opinion_longer_than_its_document_cap_is_refused_and_changes_nothing(world: World, services: Services) -> None:
+    flow = _in_review(world)
+    items = [{"clause": "piece_rates", "text": "条" * 2_000} for _ in range(10)]  # 20,000, each item within its own cap
+    with nothing_changes(services.engine):
+        r = post_event(world, flow, "bureau", "object", {"opinion": "计件单价条款表述不清", "items": items})
+    expect_error(r, 422, "validation_error", paths={"data.items"}, message_has=str(OPINION_TEXT_LIMIT))
+    case = flow.event("bureau", "object", {"opinion": "计件单价条款表述不清", "items": items[:9]})  # 18,010: accepted
+    assert case["state"] == "consulting"
