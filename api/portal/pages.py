@@ -47,9 +47,11 @@ _TITLES = {"not_found": "未找到合同", "validation_error": "请求参数有�
 
 
 def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A portal page with the headers every portal page carries."""
+    """A portal page with the headers every portal page carries; an error page is not kept by caches (the contract
+    may be published a moment later)."""
     html = templates.get_template(f"portal/{name}").render(**context)
-    return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+    headers = PAGE_HEADERS if status_code < 400 else {**PAGE_HEADERS, "Cache-Control": "no-store"}
+    return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
 def error_page(exc: errors.NegotiationError) -> Response:

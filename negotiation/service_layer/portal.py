@@ -89,10 +89,11 @@ def _item(row: Any) -> dict[str, Any]:
 
 
 def contracts(uow: UnitOfWork, *, q: str | None = None, cursor: str | None = None, limit: int = 50) -> dict[str, Any]:
-    """One page of the contracts in force, newest publication first; ``q``: only those whose text holds the phrase."""
+    """One page of the contracts in force, newest publication first; ``q``: only those whose text holds the phrase
+    (an empty or blank ``q`` is no filter, as for the case list)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise _bad("limit", f"limit 须在 1 至 {MAX_LIMIT} 之间")
-    form = query_form(q) if q is not None else None
+    form = query_form(q) if q is not None and q.strip() else None
     after = _position(cursor) if cursor else None
     with uow:
         rows = uow.repo.texts.public_contracts(form=form, after=after, limit=limit + 1)

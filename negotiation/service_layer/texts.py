@@ -31,6 +31,8 @@ def record_draft_text(uow: UnitOfWork, case: NegotiationCase, draft: Draft) -> N
 
 def record_document_texts(uow: UnitOfWork, case: NegotiationCase, made: Sequence[docs.MadeDocument]) -> None:
     """The texts of the documents an event just stored: the contract's, and the public contract's."""
+    if not made:
+        return
     assert case.id is not None
     signed = {k.key for k in REGISTRY.values() if k.made_only_in == "signed"}  # the contract, by the registry
     for m in made:

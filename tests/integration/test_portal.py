@@ -108,6 +108,7 @@ def test_a_one_character_phrase_is_told_on_the_page_and_refused_by_the_api(porta
     assert "检索词至少 2 个字" in page.text and _ids(page.text) == []
     expect_error(client.get("/api/v1/public/contracts", params={"q": "单"}), 422, "validation_error", paths={"q"})
     expect_error(client.get("/api/v1/public/contracts", params={"q": "  单  "}), 422, "validation_error", paths={"q"})
+    assert len(client.get("/api/v1/public/contracts", params={"q": "  "}).json()["items"]) == 2  # blank: no filter
     page = client.get("/contracts", params={"q": "计件\x00单价"})
     assert page.status_code == 200 and "控制字符" in page.text
     expect_error(client.get("/api/v1/public/contracts", params={"q": "计件\x00单价"}), 422, "validation_error", paths={"q"})
@@ -181,6 +182,7 @@ def test_a_contract_not_in_force_unknown_or_malformed_is_the_same_404_page(porta
     assert {r.status_code for r in answers} == {404}
     assert len({r.text for r in answers}) == 1
     assert "没有找到这份合同" in answers[0].text and answers[0].headers["content-type"].startswith("text/html")
+    assert {r.headers["cache-control"] for r in answers} == {"no-store"}  # it may be published a moment later
     assert client.get("/contracts/x/y/z").text == answers[0].text
 
 
