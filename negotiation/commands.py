@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from negotiation.formats import MAX_INT, Day, Name, RequiredText, Text, clean_text
 from negotiation.terms import TOPICS, Terms
+from negotiation.vocabularies import Words
 
 __all__ = [
     "MEETINGS_TEXT_LIMIT",
@@ -62,32 +63,32 @@ class UserCreate(_Body):
 
 
 class CaseCreate(_Body):
-    title: Name
-    level: Literal["sector", "regional", "enterprise"]
-    sector: Sector
-    region_code: RegionCode
-    kind: Literal["comprehensive", "wage", "safety", "women"]
-    union_org_id: Id
-    employer_org_id: Id
-    bureau_org_id: Id
-    covered_enterprise_ids: list[Id] = Field(max_length=1000)
-    topics: list[Topic] = Field(min_length=1, max_length=len(TOPICS))
+    title: Name = Field(title="案件名称")
+    level: Annotated[Literal["sector", "regional", "enterprise"], Words("levels")] = Field(title="协商层级")
+    sector: Annotated[Sector, Words("sectors")] = Field(title="行业")
+    region_code: RegionCode = Field(title="地区代码（6 位行政区划代码）")
+    kind: Annotated[Literal["comprehensive", "wage", "safety", "women"], Words("contract_kinds")] = Field(title="合同类型")
+    union_org_id: Id = Field(title="工会（职工方）")
+    employer_org_id: Id = Field(title="企业方代表组织")
+    bureau_org_id: Id = Field(title="审查机关（人社部门）")
+    covered_enterprise_ids: list[Id] = Field(max_length=1000, title="覆盖企业")
+    topics: list[Topic] = Field(min_length=1, max_length=len(TOPICS), title="协商议题")
     # The contract in force this case renews or varies (R19, R20); its drafts are compared with that contract.
-    amends_case_id: Id | None = None
+    amends_case_id: Id | None = Field(default=None, title="续订或变更的现行合同（案件）")
 
 
 class RepresentativeIn(_Body):
-    name: Name
-    title: Name
-    is_chief: StrictBool = False
-    is_external: StrictBool = False
-    delegated_in_writing: StrictBool = False
+    name: Name = Field(title="姓名")
+    title: Name = Field(title="职务")
+    is_chief: StrictBool = Field(default=False, title="首席代表")
+    is_external: StrictBool = Field(default=False, title="外聘代表")
+    delegated_in_writing: StrictBool = Field(default=False, title="持有书面委托")
 
 
 class RepresentativesPut(_Body):
     expected_version: Version
-    worker_side: list[RepresentativeIn] = Field(max_length=500)
-    employer_side: list[RepresentativeIn] = Field(max_length=500)
+    worker_side: list[RepresentativeIn] = Field(max_length=500, title="职工方协商代表")
+    employer_side: list[RepresentativeIn] = Field(max_length=500, title="企业方协商代表")
 
 
 class VersionEnvelope(BaseModel):
@@ -118,16 +119,16 @@ class EventEnvelope(BaseModel):
 
 class DraftCreate(_Body):
     expected_version: Version | None = None
-    term_start: Day
-    term_end: Day
-    terms: Terms
+    term_start: Day = Field(title="合同起始日")
+    term_end: Day = Field(title="合同终止日")
+    terms: Terms = Field(title="合同条款")
 
 
 class Position(_Body):
-    topic: Topic
-    worker_position: Text = ""
-    employer_position: Text = ""
-    agreed: StrictBool = False
+    topic: Topic = Field(title="议题")
+    worker_position: Text = Field(default="", title="职工方意见")
+    employer_position: Text = Field(default="", title="企业方意见")
+    agreed: StrictBool = Field(default=False, title="本次会议已达成一致")
 
 
 # Caps on the user text a document prints, so that no input makes a document expensive (docs/api.md "Rendering is
@@ -140,12 +141,12 @@ MEETINGS_TEXT_LIMIT = 50_000
 
 class MeetingCreate(_Body):
     expected_version: Version | None = None
-    held_on: Day
-    location: Name
-    chair_side: Literal["worker", "employer"]
-    recorder: Name
-    summary: Text = ""
-    positions: list[Position] = Field(default_factory=list, max_length=100)
+    held_on: Day = Field(title="会议日期")
+    location: Name = Field(title="会议地点")
+    chair_side: Annotated[Literal["worker", "employer"], Words("sides")] = Field(title="主持方（R9 双方轮流主持）")
+    recorder: Name = Field(title="记录人")
+    summary: Text = Field(default="", title="会议纪要")
+    positions: list[Position] = Field(default_factory=list, max_length=100, title="各议题双方意见")
 
 
 class CommentCreate(_Body):

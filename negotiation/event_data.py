@@ -22,64 +22,64 @@ class Empty(_Data):
 
 
 class ProposeData(_Data):
-    served_on: Day
-    demands: RequiredText
+    served_on: Day = Field(title="要约送达日期")
+    demands: RequiredText = Field(title="协商要求（议题及主要诉求）")
 
 
 class AcceptData(_Data):
-    received_on: Day
-    reply: Text = ""
+    received_on: Day = Field(title="收到要约日期")
+    reply: Text = Field(default="", title="答复意见")
 
 
 class DeclineData(_Data):
-    received_on: Day
-    reason: RequiredText
+    received_on: Day = Field(title="收到要约日期")
+    reason: RequiredText = Field(title="拒绝协商的理由")
 
 
 class SuspendData(_Data):
-    reason: RequiredText
-    resume_on: Day
+    reason: RequiredText = Field(title="中止协商的原因")
+    resume_on: Day = Field(title="预定恢复协商日期")
 
 
 class SubmitDraftData(_Data):
-    draft_version: int = Field(ge=1, le=2**31 - 1, strict=True)
+    draft_version: int = Field(ge=1, le=2**31 - 1, strict=True, title="草案版本")
 
 
 class RequestChangesData(_Data):
-    comment: RequiredText
+    comment: RequiredText = Field(title="退回理由")
 
 
 class Tally(_Data):
-    members: Count
-    present: Count
-    yes: Count
-    no: Count
-    abstain: Count
+    members: Count = Field(title="应到人数（全体职工或职工代表）")
+    present: Count = Field(title="实到人数")
+    yes: Count = Field(title="赞成票")
+    no: Count = Field(title="反对票")
+    abstain: Count = Field(title="弃权票")
 
 
 class EnterpriseTally(Tally):
-    enterprise_id: int = Field(ge=1, le=2**31 - 1, strict=True)
+    enterprise_id: int = Field(ge=1, le=2**31 - 1, strict=True, title="企业")
 
 
 class RecordVoteData(Tally):
-    draft_version: int = Field(ge=1, le=2**31 - 1, strict=True)
-    per_enterprise: list[EnterpriseTally] | None = Field(default=None, max_length=1000)
-    held_on: Day | None = None
+    draft_version: int = Field(ge=1, le=2**31 - 1, strict=True, title="表决的草案版本")
+    per_enterprise: list[EnterpriseTally] | None = Field(default=None, max_length=1000, title="分企业表决结果")
+    held_on: Day | None = Field(default=None, title="会议日期")
 
 
 class SignData(_Data):
-    signed_on: Day
-    signatory: Name
-    place: Name | None = None
+    signed_on: Day = Field(title="签字日期")
+    signatory: Name = Field(title="签字人（首席代表）")
+    place: Name | None = Field(default=None, title="签字地点")
 
 
 class FileData(_Data):
-    filed_on: Day
+    filed_on: Day = Field(title="报送日期")
 
 
 class RecordReceiptData(_Data):
-    received_on: Day
-    receipt_no: Name
+    received_on: Day = Field(title="收文日期")
+    receipt_no: Name = Field(title="收文编号")
 
 
 OBJECTION_CLAUSES: tuple[str, ...] = (*TOPICS, "term", "general")
@@ -91,8 +91,8 @@ ItemText = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=2_000, r
 
 
 class ObjectionItem(_Data):
-    clause: ObjectionClause
-    text: ItemText
+    clause: ObjectionClause = Field(title="条款")
+    text: ItemText = Field(title="意见")
 
 
 # The user text one review opinion (审查意见书) prints: the opinion and its items together (docs/api.md "Rendering
@@ -101,9 +101,9 @@ OPINION_TEXT_LIMIT = 20_000
 
 
 class ObjectData(_Data):
-    opinion: RequiredText
-    items: list[ObjectionItem] = Field(default_factory=list, max_length=50)
-    objected_on: Day | None = None
+    opinion: RequiredText = Field(title="审查意见")
+    items: list[ObjectionItem] = Field(default_factory=list, max_length=50, title="逐条意见")
+    objected_on: Day | None = Field(default=None, title="审查意见日期")
 
     @field_validator("items")
     @classmethod
@@ -115,20 +115,20 @@ class ObjectData(_Data):
 
 
 class ApproveData(_Data):
-    approved_on: Day | None = None
+    approved_on: Day | None = Field(default=None, title="审查同意日期")
 
 
 class PublishData(_Data):
-    published_on: Day
-    channels: list[Name] = Field(min_length=1, max_length=50)
+    published_on: Day = Field(title="公布日期")
+    channels: list[Name] = Field(min_length=1, max_length=50, title="公布渠道")
 
 
 class SettleData(_Data):
-    agreement: RequiredText
+    agreement: RequiredText = Field(title="协调处理意见")
 
 
 class WithdrawData(_Data):
-    reason: RequiredText
+    reason: RequiredText = Field(title="撤回理由")
 
 
 class DeadlinePassedData(_Data):

@@ -1,4 +1,5 @@
-"""The words for the values the terms use (services, units, supplement conditions, pay cycles, payers, worker groups, wage adjustment bases), and for sectors.
+"""The words for the values the terms use (services, units, conditions, cycles, payers, worker groups, wage bases), and
+for a case's sector, level and kind and a meeting's chairing side.
 
 One copy, read by the review pages (api/review/labels.py) and by the contract templates (the Jinja global
 ``words``, which `contract_templates/_base/labels.html` hands out as ``L.services`` and so on). The wording is the
@@ -60,6 +61,15 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "minimum_wage_change": "当地最低工资标准的调整",
         "enterprise_performance": "企业经济效益和劳动生产率",
     },
+    # A case's `level`, `kind` and a meeting's `chair_side` (the contract templates' L.levels, L.contract_kinds, L.sides).
+    "levels": {"sector": "行业性", "regional": "区域性", "enterprise": "企业"},
+    "contract_kinds": {
+        "comprehensive": "综合集体合同",
+        "wage": "工资专项集体合同",
+        "safety": "劳动安全卫生专项集体合同",
+        "women": "女职工权益保护专项集体合同",
+    },
+    "sides": {"worker": "职工方", "employer": "企业方"},
     # A case's `sector` is free text; these are the sectors with a name of their own (others print as given).
     "sectors": {
         "express_delivery": "快递行业",

@@ -16,17 +16,21 @@ from negotiation.service_layer.access import Actor
 
 __all__ = [
     "MAX_FORM_BYTES",
+    "FieldsDep",
     "FormDep",
     "Viewer",
     "ViewerDep",
     "current_viewer",
     "int_field",
+    "read_fields",
     "read_form",
     "session_actor",
     "signed_session",
 ]
 
 MAX_FORM_BYTES = 256 * 1024
+# A draft with every topic and many piece rates is a few hundred fields; the cap keeps the parse cheap.
+MAX_FORM_FIELDS = 5000
 
 
 def signed_session(request: Request, services: Services) -> sessions.Session:
@@ -67,8 +71,7 @@ def current_viewer(request: Request, services: ServicesDep) -> Viewer:
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 
 
-async def read_form(request: Request) -> dict[str, str]:
-    """The url-encoded form, first value of each field; an oversized form is refused."""
+async def _parsed(request: Request, max_fields: int) -> dict[str, list[str]]:
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -77,13 +80,23 @@ async def read_form(request: Request) -> dict[str, str]:
             raise PageError("提交的内容过长（上限 256 KiB），未做任何更改")
         chunks.append(chunk)
     try:
-        parsed = parse_qs(b"".join(chunks).decode("utf-8"), keep_blank_values=True, max_num_fields=50)
+        return parse_qs(b"".join(chunks).decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields)
     except (UnicodeDecodeError, ValueError) as exc:
         raise PageError("提交的表单无法解析，未做任何更改") from exc
-    return {k: v[0] for k, v in parsed.items()}
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The url-encoded form, first value of each field; an oversized form is refused."""
+    return {k: v[0] for k, v in (await _parsed(request, 50)).items()}
+
+
+async def read_fields(request: Request) -> dict[str, list[str]]:
+    """The url-encoded form of a page's form (api/review/forms.py), every value of each field, in order."""
+    return await _parsed(request, MAX_FORM_FIELDS)
 
 
 FormDep = Annotated[dict[str, str], Depends(read_form)]
+FieldsDep = Annotated[dict[str, list[str]], Depends(read_fields)]
 
 
 def int_field(form: dict[str, str], name: str, label: str) -> int:

@@ -17,6 +17,7 @@ __all__ = [
     "DEADLINE_STATUS",
     "DOCUMENT_KINDS",
     "EVENT_LABELS",
+    "SIDES",
     "STATE_LABELS",
     "field_label",
     "format_value",
@@ -58,6 +59,8 @@ DEADLINE_STATUS: dict[str, str] = {
     "fired": "已到期",
     "cancelled": "已取消",
 }
+
+SIDES: dict[str, str] = {"worker_side": "职工方", "employer_side": "企业方"}
 
 CLAUSE_TITLES: dict[str, str] = {**TOPIC_TITLES, "term": "合同期限", "general": "总体意见"}
 

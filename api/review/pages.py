@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from api.review import sessions
 from api.review.labels import CLAUSE_TITLES, DOCUMENT_KINDS, EVENT_LABELS, STATE_LABELS
 from negotiation import errors
+from negotiation.vocabularies import VOCABULARIES
 
 __all__ = [
     "SECURITY_HEADERS",
@@ -50,7 +51,11 @@ templates = jinja2.Environment(
     lstrip_blocks=True,
 )
 templates.globals.update(
-    STATE_LABELS=STATE_LABELS, EVENT_LABELS=EVENT_LABELS, CLAUSE_TITLES=CLAUSE_TITLES, DOCUMENT_KINDS=DOCUMENT_KINDS
+    STATE_LABELS=STATE_LABELS,
+    EVENT_LABELS=EVENT_LABELS,
+    CLAUSE_TITLES=CLAUSE_TITLES,
+    DOCUMENT_KINDS=DOCUMENT_KINDS,
+    WORDS=VOCABULARIES,
 )
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from api.review import case_forms
+from api.review.case_forms import Filled
 from api.review.clauses import render_clauses
 from api.review.labels import (
     CLAUSE_TITLES,
     DEADLINE_KINDS,
     DEADLINE_STATUS,
     EVENT_LABELS,
+    SIDES,
     STATE_LABELS,
     field_label,
     format_value,
@@ -18,11 +21,11 @@ from api.review.labels import (
 )
 from negotiation.bootstrap import Services
 from negotiation.diff import flatten
-from negotiation.service_layer import queries
+from negotiation.service_layer import offers, queries
 from negotiation.service_layer.access import Actor
 from negotiation.terms import TOPICS
 
-__all__ = ["case_page", "case_rows", "diff_entries", "draft_page", "organization_names"]
+__all__ = ["case_page", "case_rows", "diff_entries", "draft_page", "organization_names", "state_of"]
 
 _ITEM = re.compile(r"terms\.piece_rates\[\d+\]")
 _SUPPLEMENT = re.compile(r"terms\.piece_rates\[\d+\]\.supplements\[\d+\]")
@@ -48,7 +51,8 @@ def next_deadline(case: dict[str, Any]) -> dict[str, Any] | None:
     return _deadline(min(running, key=lambda d: d["due_on"])) if running else None
 
 
-def _state(case: dict[str, Any]) -> dict[str, str]:
+def state_of(case: dict[str, Any]) -> dict[str, str]:
+    """A case's state key and its words."""
     return {"key": case["state"], "label": STATE_LABELS.get(case["state"], case["state"])}
 
 
@@ -59,7 +63,7 @@ def case_rows(services: Services, actor: Actor) -> list[dict[str, Any]]:
     while True:
         page = queries.cases(services.uow.reading(), actor=actor, limit=100, cursor=cursor)
         for case in page["items"]:
-            rows.append({"case": case, "state": _state(case), "next_deadline": next_deadline(case)})
+            rows.append({"case": case, "state": state_of(case), "next_deadline": next_deadline(case)})
         cursor = page["next_cursor"]
         if cursor is None:
             return rows
@@ -72,8 +76,11 @@ def _actor_name(label: str) -> str:
     return parts[2] if len(parts) == 3 and parts[0] == "user" else label
 
 
-def case_page(services: Services, actor: Actor, case_id: int) -> dict[str, Any]:
-    """A case with its parties, approvals, deadlines, timeline, drafts and documents."""
+def case_page(
+    services: Services, actor: Actor, case_id: int, failed: str | None = None, filled: Filled | None = None
+) -> dict[str, Any]:
+    """A case with its parties, representatives, approvals, deadlines, the current draft's changes and comments,
+    meetings, timeline, drafts and documents, and a form for each event the caller may fire (`failed` as `filled`)."""
     case = queries.case(services.uow.reading(), actor=actor, case_id=case_id)
     names = organization_names(
         services, [case["union_org_id"], case["employer_org_id"], case["bureau_org_id"], *case["covered_enterprise_ids"]]
@@ -96,9 +103,18 @@ def case_page(services: Services, actor: Actor, case_id: int) -> dict[str, Any]:
         }
         for e in queries.case_audit(services.uow.reading(), actor=actor, case_id=case_id)
     ]
+    drafts = queries.drafts(services.uow.reading(), actor=actor, case_id=case_id)
     return {
+        **_current_draft(services, actor, case, [d["version"] for d in drafts]),
+        "forms": case_forms.event_forms(case, names, failed, filled),
+        "actions": offers.case_actions(services.uow.reading(), actor=actor, case_id=case_id),
+        "representatives": [
+            {"side": SIDES.get(side, side), "key": side, "people": case["representatives"][side]}
+            for side in ("worker_side", "employer_side")
+        ],
+        "meetings": queries.meetings(services.uow.reading(), actor=actor, case_id=case_id),
         "case": case,
-        "state": _state(case),
+        "state": state_of(case),
         "parties": {
             "union": names.get(case["union_org_id"], ""),
             "employer_body": names.get(case["employer_org_id"], ""),
@@ -107,10 +123,26 @@ def case_page(services: Services, actor: Actor, case_id: int) -> dict[str, Any]:
         "approvers": approvers,
         "deadlines": [_deadline(d) for d in case["deadlines"]],
         "timeline": list(reversed(timeline)),
-        "drafts": list(reversed(queries.drafts(services.uow.reading(), actor=actor, case_id=case_id))),
+        "drafts": list(reversed(drafts)),
         "documents": queries.case_documents(services.uow.reading(), actor=actor, case_id=case_id),
         "topics": [CLAUSE_TITLES[t] for t in TOPICS if t in case["topics"]],
     }
+
+
+def _current_draft(services: Services, actor: Actor, case: dict[str, Any], versions: list[int]) -> dict[str, Any]:
+    """The current draft's changes from the version before it, and the comments on it."""
+    current = case["current_draft_version"]
+    if current is None:
+        return {"current_diff": None, "current_comments": []}
+    diff = None
+    if current - 1 in versions:
+        reading = services.uow.reading
+        old = queries.draft(reading(), actor=actor, case_id=case["id"], version=current - 1)
+        new = queries.draft(reading(), actor=actor, case_id=case["id"], version=current)
+        changes = queries.draft_diff(reading(), actor=actor, case_id=case["id"], version=current, against=current - 1)
+        diff = diff_entries(changes["changes"], old, new)
+    comments = queries.comments(services.uow.reading(), actor=actor, case_id=case["id"], version=current)
+    return {"current_diff": diff, "current_comments": comments}
 
 
 def diff_entries(changes: list[dict[str, Any]], old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
@@ -198,7 +230,7 @@ def draft_page(services: Services, actor: Actor, case_id: int, version: int, aga
     allowed = set(case["allowed_events"]) if current else set()
     return {
         "case": case,
-        "state": _state(case),
+        "state": state_of(case),
         "draft": draft,
         "versions": versions,
         "against": against,

@@ -17,6 +17,7 @@ from api.review import sessions, views
 from api.review.deps import FormDep, ViewerDep, int_field, session_actor, signed_session
 from api.review.labels import CLAUSE_TITLES, EVENT_LABELS, STATE_LABELS
 from api.review.pages import DraftReplaced, PageConflict, PageError, ReviewRoute, render, see_other
+from api.routes import review_forms
 from negotiation import errors
 from negotiation.bootstrap import Services
 from negotiation.service_layer import drafting, handlers, queries, review_sessions
@@ -34,6 +35,8 @@ NOTICES = {
 }
 
 router = APIRouter(prefix="/review", route_class=ReviewRoute, include_in_schema=False)
+# First: their paths (/cases/new, /cases/{id}/drafts/new) must be matched before /cases/{id} and …/drafts/{version}.
+router.include_router(review_forms.router)
 
 
 # --- sign-in and sign-out --------------------------------------------------------------------------------------
@@ -52,8 +55,9 @@ def _login_page(request: Request, services: Services, *, error: str | None = Non
 
 
 @router.get("", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse)
 def sign_in_page(request: Request, services: ServicesDep) -> Response:
-    """Sign in with the personal token; a signed-in browser goes on to its cases."""
+    """Sign in with the personal token (every role); a signed-in browser goes on to its cases."""
     cookie = request.cookies.get(sessions.SESSION_COOKIE)
     if cookie:
         try:
@@ -110,7 +114,10 @@ def sign_out(request: Request, services: ServicesDep, form: FormDep) -> Response
 
 
 def _notice(request: Request) -> str | None:
-    return NOTICES.get(request.query_params.get("done", ""))
+    done = request.query_params.get("done", "")
+    if done in NOTICES:
+        return NOTICES[done]
+    return f"「{EVENT_LABELS[done]}」已完成，已记入审计日志。" if done in EVENT_LABELS else None
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -124,7 +131,7 @@ def my_cases(request: Request, services: ServicesDep, viewer: ViewerDep) -> Resp
 def case_detail(request: Request, services: ServicesDep, viewer: ViewerDep, case_id: int) -> Response:
     """A case: state, parties, approvals of the current draft, deadlines, timeline, drafts and documents."""
     page = views.case_page(services, viewer.actor, _checked_id(case_id))
-    return render(request, "case.html", user=viewer, notice=_notice(request), **page)
+    return render(request, "case.html", user=viewer, notice=_notice(request), problem=None, **page)
 
 
 @router.get("/cases/{case_id}/drafts/{version}", response_class=HTMLResponse)

@@ -470,6 +470,11 @@ class Repository:
         rows = self.session.scalars(select(model.Organization).where(orm.organizations.c.id.in_(ids)))
         return {o.id: o for o in rows if o.id is not None}
 
+    def organizations_of_kinds(self, kinds: tuple[str, ...], limit: int) -> Sequence[model.Organization]:
+        """Organisations of these kinds by name, at most ``limit`` of them."""
+        o = orm.organizations.c
+        return self.session.scalars(select(model.Organization).where(o.kind.in_(kinds)).order_by(o.name, o.id).limit(limit)).all()
+
     def user_by_token_hash(self, token_hash: str) -> model.User | None:
         """The user whose token hashes to token_hash."""
         return self.session.scalars(select(model.User).where(orm.users.c.token_hash == token_hash)).first()

@@ -57,6 +57,11 @@ def test_the_api_offers_and_takes_the_topic_and_its_terms(world: World) -> None:
     shown = (TITLE, ARTICLE, "每年技能培训（学时） 16 → 24", "培训费用承担方 平台企业与用工企业共同 → 平台企业")
     for text in shown:
         assert text in page.text, text
+    form = world.client.get(f"/review/cases/{flow.id}/drafts/new")  # the draft form has the topic's section
+    assert form.status_code == 200, form.text
+    for text in (f"<legend>{TITLE}</legend>", "每年技能培训（学时）", f'name="terms.{KEY}.hours_per_year" value="24"',
+                 f'name="terms.{KEY}.paid_by"', "平台企业与用工企业共同"):  # fmt: skip
+        assert text in form.text, text
 
 
 def test_the_sample_contract_has_the_chapter_in_the_topics_place() -> None:
