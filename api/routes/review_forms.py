@@ -21,7 +21,7 @@ from api.deps import ServicesDep
 from api.review import case_forms, deadlines, sessions, views
 from api.review.case_forms import Filled, FormSpec
 from api.review.deps import FieldsDep, Viewer, ViewerDep
-from api.review.labels import EVENT_LABELS, STATE_LABELS
+from api.review.labels import STATE_LABELS
 from api.review.pages import ReviewRoute, render, see_other
 from negotiation import errors
 from negotiation.bootstrap import Services
@@ -154,11 +154,8 @@ def create_case(request: Request, services: ServicesDep, viewer: ViewerDep, form
 
 def _offered(services: Services, viewer: Viewer, case_id: int, action: str) -> dict[str, Any]:
     """The case, when the caller may make this change on it now; otherwise the service layer's refusal."""
-    case = queries.case(services.uow.reading(), actor=viewer.actor, case_id=case_id)
-    if action not in offers.case_actions(services.uow.reading(), actor=viewer.actor, case_id=case_id):
-        state = STATE_LABELS.get(case["state"], case["state"])
-        raise errors.InvalidTransition(f"案件当前状态为「{state}」，您现在不能{EVENT_LABELS[action]}")
-    return case
+    offers.check_action(services.uow.reading(), actor=viewer.actor, case_id=case_id, action=action)
+    return queries.case(services.uow.reading(), actor=viewer.actor, case_id=case_id)
 
 
 def _case_form_page(request: Request, services: Services, viewer: Viewer, case: dict[str, Any], form: case_forms.PageForm,

@@ -9,20 +9,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from negotiation.errors import Forbidden
+from negotiation.errors import Forbidden, InvalidTransition, NegotiationError
+from negotiation.events import ACTIONS
 from negotiation.service_layer import drafting, handlers
 from negotiation.service_layer.access import Actor, parties_of
 from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.states.state import CaseState
 from negotiation.states.table import Party
 
-__all__ = ["CASE_ACTIONS", "IN_FORCE_STATES", "MAX_CHOICES", "case_actions", "new_case_choices"]
+__all__ = ["CASE_ACTIONS", "IN_FORCE_STATES", "MAX_CHOICES", "case_actions", "check_action", "new_case_choices"]
 
 CASE_ACTIONS = ("set_representatives", "add_draft", "record_meeting", "comment")
-# Drafts and meetings are the union's, while consulting (drafting.add_draft, drafting.add_meeting).
+# Drafts and meetings are the union's, while consulting (drafting.add_draft, drafting.add_meeting); representatives
+# the union's in the states handlers.put_representatives takes; comments any party's but the bureau's, on a draft.
 CONSULTING_ACTIONS = {"add_draft": CaseState.CONSULTING, "record_meeting": CaseState.CONSULTING}
 IN_FORCE_STATES = handlers.IN_FORCE_STATES
 MAX_CHOICES = 1000
+
+
+def _refusal(case: Any, parties: frozenset[Party], action: str) -> NegotiationError | None:
+    """Why the caller may not make this change now (as its command would answer), or None when it may."""
+    words = ACTIONS[action]
+    if action == "comment":
+        if not parties & drafting.COMMENTING_PARTIES:
+            return Forbidden(f"您所在的一方无权{words}")
+        return None if case.current_draft_version is not None else InvalidTransition("本案尚无草案，不能发表意见")
+    if Party.UNION not in parties:
+        return Forbidden(f"只有本案工会方协商代表可以{words}")
+    states = handlers.EDITABLE_REPRESENTATIVES if action == "set_representatives" else (CONSULTING_ACTIONS[action],)
+    if case.state not in states:
+        return InvalidTransition(f"案件当前状态为「{case.state}」，现在不能{words}")
+    return None
 
 
 def case_actions(uow: UnitOfWork, *, actor: Actor, case_id: int) -> list[str]:
@@ -30,14 +47,16 @@ def case_actions(uow: UnitOfWork, *, actor: Actor, case_id: int) -> list[str]:
     with uow:
         case = handlers.visible_case(uow, actor, case_id)
         parties = parties_of(actor, case)
-        found: list[str] = []
-        union = Party.UNION in parties
-        if union and case.state in handlers.EDITABLE_REPRESENTATIVES:
-            found.append("set_representatives")
-        found.extend(action for action, state in CONSULTING_ACTIONS.items() if union and case.state == state)
-        if parties & drafting.COMMENTING_PARTIES and case.current_draft_version is not None:
-            found.append("comment")
-        return found
+        return [a for a in CASE_ACTIONS if _refusal(case, parties, a) is None]
+
+
+def check_action(uow: UnitOfWork, *, actor: Actor, case_id: int, action: str) -> None:
+    """Raise what the command would answer (NotFound, Forbidden, InvalidTransition) unless the caller may make it now."""
+    with uow:
+        case = handlers.visible_case(uow, actor, case_id)
+        refused = _refusal(case, parties_of(actor, case), action)
+    if refused is not None:
+        raise refused
 
 
 def _options(orgs: Any) -> list[dict[str, Any]]:

@@ -340,3 +340,47 @@ def test_another_row_is_added_without_changing_anything(world: World, services: 
     again = next(f for f in forms_of(r.text) if f.key == "set_representatives")
     assert len([n for n in again.names() if n.startswith("worker_side[") and n.endswith(".name")]) == rows + 1
     assert 'value="李建国"' in r.text
+
+
+def test_the_other_forms_are_offered_to_whom_the_service_layer_allows_and_every_input_has_a_label(world: World) -> None:
+    flow = _flow_at(world, "consulting")
+    union = Visitor(world, "union")
+    page = union.get(f"/review/cases/{flow.id}").text
+    assert 'data-testid="link-add_draft"' in page and 'data-testid="link-record_meeting"' in page
+    assert 'data-testid="link-set_representatives"' not in page
+    for path, key in (("/review/cases/new", "create_case"), (f"/review/cases/{flow.id}/drafts/new", "add_draft"),
+                      (f"/review/cases/{flow.id}/meetings/new", "record_meeting")):  # fmt: skip
+        form = union.form(path, key)
+        assert form.unlabelled() == [], (key, form.unlabelled())
+    fresh = _flow_at(world, "drafting")
+    assert union.form(f"/review/cases/{fresh.id}/representatives", "set_representatives").unlabelled() == []
+    assert "尚未确定" in union.get(f"/review/cases/{fresh.id}").text
+
+    refused = [
+        ("union", f"/review/cases/{flow.id}/representatives", 409),  # consulting: the representatives are set
+        ("union", f"/review/cases/{fresh.id}/drafts/new", 409),  # drafting: no drafts yet
+        ("ent1", f"/review/cases/{flow.id}/drafts/new", 403),
+        ("bureau", f"/review/cases/{flow.id}/meetings/new", 403),
+        ("employer_body", "/review/cases/new", 403),
+        ("bureau", "/review/cases/new", 403),
+        ("outsider", f"/review/cases/{flow.id}/drafts/new", 404),
+        ("other_union", f"/review/cases/{flow.id}/representatives", 404),
+    ]
+    for who, path, status in refused:
+        r = Visitor(world, who).get(path, status)
+        assert "<form" not in r.text.split("<main", 1)[1].split("</main>")[0], (who, path)
+
+
+def test_a_union_may_not_open_a_case_in_another_unions_name(world: World, services: Services) -> None:
+    union = Visitor(world, "union")
+    form = union.form("/review/cases/new", "create_case")
+    body = {"title": "冒名案件", "sector": "express_delivery", "employer_org_id": world.orgs["employer_body"],
+            "bureau_org_id": world.orgs["bureau"], "topics": ["piece_rates"]}  # fmt: skip
+    pairs = [(k, str(world.orgs["other_union"]) if k == "union_org_id" else v) for k, v in form.fill(body).pairs()]
+    with nothing_changes(services.engine):
+        r = union.post("/review/cases", pairs)
+    assert r.status_code == 403 and "只能以本人所在工会的名义发起案件" in r.text
+    with nothing_changes(services.engine):
+        r = union.submit(union.form("/review/cases/new", "create_case"), {**body, "region_code": "61010", "topics": []})
+    assert r.status_code == 422
+    assert set(field_errors(r.text)) == {"region_code", "topics"}
