@@ -150,8 +150,8 @@ def shot(page: Page, name: str) -> None:
 
 
 def sign_in(page: Page, server: str, token: str) -> None:
-    """Sign in through the form, by keyboard: type the token, press Enter."""
-    page.goto(f"{server}/review")
+    """Sign in through the form at /review/login, by keyboard: type the token, press Enter."""
+    page.goto(f"{server}/review/login")
     page.get_by_test_id("login-token").fill(token)
     page.get_by_test_id("login-token").press("Enter")
     page.wait_for_url(f"{server}/review/cases")

@@ -40,8 +40,7 @@ def fire(page: Page, key: str, values: dict[str, str] | None = None) -> None:
 
 def labelled_and_fitting(page: Page) -> None:
     every_input_is_labelled(page)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"] if page.viewport_size else True, width
+    no_sideways_scrolling(page)
 
 
 def test_a_case_travels_from_creation_to_the_public_portal_through_the_pages_of_every_party(
@@ -212,3 +211,30 @@ def test_a_case_travels_from_creation_to_the_public_portal_through_the_pages_of_
     finally:
         phone.close()
     assert time.monotonic() - started < 120, "the tour takes too long"
+
+
+def test_the_forms_of_every_party_fit_a_375px_phone_and_every_input_has_a_label(
+    browser: Browser, server: str, people: People
+) -> None:
+    drafting = people.new_case("手机上确定代表的案件")
+    consulting = people.new_case("手机上起草的案件")
+    consulting.to_consulting()
+    consulting.draft()
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        sign_in(page, server, people.tokens["union"])
+        for name, path in (
+            ("phone-new-case", "/review/cases/new"),
+            ("phone-representatives", f"/review/cases/{drafting.id}/representatives"),
+            ("phone-case-forms", f"/review/cases/{consulting.id}"),
+            ("phone-new-draft", f"/review/cases/{consulting.id}/drafts/new"),
+            ("phone-new-meeting", f"/review/cases/{consulting.id}/meetings/new"),
+            ("phone-deadlines", "/review/deadlines"),
+        ):
+            response = page.goto(f"{server}{path}")
+            assert response is not None and response.status == 200, path
+            labelled_and_fitting(page)
+            shot(page, name)
+    finally:
+        context.close()
