@@ -1,4 +1,4 @@
-"""The sweeper: time-driven transitions (R6, R15) and overdue flags (R13, R17), once each, catching up after downtime;
+"""The sweeper: time-driven transitions (R6, R15, R18) and overdue flags (R13, R17, R19, R24), once each, catching up after downtime;
 and, each run, forgetting what has expired (Idempotency-Key answers after a day, ended review sessions)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from negotiation.metrics import DEADLINES_FIRED, count_events
 from negotiation.rules import profile_for_region
 from negotiation.service_layer.handlers import record_change
 from negotiation.service_layer.idempotency import expiry_cutoff
+from negotiation.service_layer.stored_calendar import stored_calendar
 from negotiation.service_layer.unit_of_work import UnitOfWork
 
 __all__ = ["SYSTEM_ACTOR", "tick"]
@@ -55,6 +56,7 @@ def _sweep_case(uow: UnitOfWork, case_id: int, as_of: date) -> list[dict[str, An
         if case is None:
             return fired
         profile = profile_for_region(case.region_code)
+        calendar = stored_calendar(uow)
         # A deadline opened by this sweep (publication after deemed effect) is looked at on the same pass.
         seen: set[int] = set()
         while True:
@@ -64,7 +66,7 @@ def _sweep_case(uow: UnitOfWork, case_id: int, as_of: date) -> list[dict[str, An
             deadline = due[0]
             seen.add(id(deadline))
             from_state = case.state
-            event, data = apply_system_event(case, deadline, profile, as_of)
+            event, data = apply_system_event(case, deadline, profile, as_of, calendar)
             record_change(uow, case, SYSTEM_ACTOR, event, data.model_dump(mode="json"), from_state=from_state)
             fired.append({"case_id": case_id, "event": event, "rule": deadline.rule})
         uow.commit()
