@@ -438,10 +438,13 @@ class Repository:
         stmt = select(d.case_id).where(d.status == "open", d.due_on < as_of).distinct().order_by(d.case_id)
         return list(self.session.scalars(stmt))
 
-    def case_ids_with_open_deadlines_due_between(self, first: date, last: date) -> list[int]:
-        """Cases with an open deadline due on a day from first to last (both included)."""
+    def case_ids_with_open_deadlines_due_between(self, first: date, last: date, *, calendar: str | None = None) -> list[int]:
+        """Cases with an open deadline due on a day from first to last (both included), computed with that calendar
+        (`statutory`, `weekends_only`) or any."""
         d = orm.deadlines.c
         stmt = select(d.case_id).where(d.status == "open", d.due_on >= first, d.due_on <= last).distinct()
+        if calendar is not None:
+            stmt = stmt.where(d.calendar == calendar)
         return list(self.session.scalars(stmt.order_by(d.case_id)))
 
     def all_case_ids(self) -> list[int]:

@@ -4,13 +4,14 @@ deadlines it decides recomputed, each change audited on its case, in the same tr
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from negotiation.calendar import HolidayCalendar
 from negotiation.commands import CalendarYearPut
 from negotiation.deadlines import recompute
-from negotiation.errors import Forbidden, ValidationFailed, Violation
+from negotiation.errors import Forbidden, ValidationFailed, VersionConflict, Violation
 from negotiation.holiday_schedules import YearSchedule, schedule_violations
 from negotiation.rules import profile_for_region
 from negotiation.service_layer.access import Actor
@@ -20,7 +21,7 @@ from negotiation.service_layer.stored_calendar import stored_calendar
 from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.validation import parse
 
-__all__ = ["OPERATOR", "calendar_year", "install_calendar_year", "load_calendar_file"]
+__all__ = ["OPERATOR", "calendar_year", "catch_up_recomputation", "install_calendar_year", "load_calendar_file"]
 
 # How far past its year a deadline decided by that year's schedule can fall due: a period ending on 31 December
 # rolled past the next New Year's holiday and weekend (a few days), with room to spare.
@@ -67,6 +68,51 @@ def _checked(year: int, body: Any) -> CalendarYearPut:
     return cmd
 
 
+def _decided_by(year: int) -> tuple[date, date]:
+    """The due dates a year's schedule can decide: its own days, and the first weeks of the next year."""
+    return date(year, 1, 1), date(year + 1, *_ROLL_INTO_NEXT_YEAR) if year < 9999 else date(9999, 12, 31)
+
+
+def _recompute_case(
+    uow: UnitOfWork, case_id: int, calendar: HolidayCalendar, year: int, actor: str, notice: str | None, at: str
+) -> list[dict[str, Any]]:
+    """Recompute one case's open deadlines decided by the year; audit the change on the case. What changed."""
+    case = uow.repo.case(case_id)
+    if case is None:
+        return []
+    changes = recompute(case, profile_for_region(case.region_code), calendar, year)
+    if not changes:
+        return []
+    data = {"year": year, "notice": notice, "deadlines": [c.as_dict() for c in changes]}
+    record_change(uow, case, actor, "recompute_deadlines", data, from_state=case.state, at=at)
+    return [{"case_id": case_id, **c.as_dict()} for c in changes]
+
+
+def catch_up_recomputation(uow_factory: Callable[[], UnitOfWork], *, actor: str) -> list[dict[str, Any]]:
+    """Recompute the open deadlines still computed without a year that has since been loaded: one opened by a
+    command that read the calendar just before the install committed (run by each tick, before any deadline fires;
+    each case in its own transaction, audited like the install)."""
+    with uow_factory() as uow:
+        rows = uow.repo.calendar_years()
+        stale = {
+            row["year"]: uow.repo.case_ids_with_open_deadlines_due_between(*_decided_by(row["year"]), calendar="weekends_only")
+            for row in rows
+        }
+    notices = {row["year"]: row["notice"] for row in rows}
+    recomputed: list[dict[str, Any]] = []
+    for year, case_ids in stale.items():
+        for case_id in case_ids:
+            try:
+                with uow_factory() as uow:
+                    found = _recompute_case(uow, case_id, stored_calendar(uow), year, actor, notices[year], now_iso())
+                    if found:
+                        uow.commit()
+            except VersionConflict:
+                continue  # the case moved meanwhile; the next tick looks again
+            recomputed += found
+    return recomputed
+
+
 def install_calendar_year(uow: UnitOfWork, *, actor: Actor, year: int, body: Any) -> dict[str, Any]:
     """Install a year's schedule (admin); every open deadline it decides is computed again, each change audited on
     its case, all in one transaction with the install. Bad input changes nothing."""
@@ -82,17 +128,8 @@ def install_calendar_year(uow: UnitOfWork, *, actor: Actor, year: int, body: Any
     with uow:
         calendar = stored_calendar(uow).with_year(schedule)
         recomputed: list[dict[str, Any]] = []
-        last = date(year + 1, *_ROLL_INTO_NEXT_YEAR) if year < 9999 else date(9999, 12, 31)
-        for case_id in uow.repo.case_ids_with_open_deadlines_due_between(date(year, 1, 1), last):
-            case = uow.repo.case(case_id)
-            if case is None:
-                continue
-            changes = recompute(case, profile_for_region(case.region_code), calendar, year)
-            if not changes:
-                continue
-            data = {"year": year, "notice": cmd.source, "deadlines": [c.as_dict() for c in changes]}
-            record_change(uow, case, actor.label, "recompute_deadlines", data, from_state=case.state, at=at)
-            recomputed += [{"case_id": case_id, **c.as_dict()} for c in changes]
+        for case_id in uow.repo.case_ids_with_open_deadlines_due_between(*_decided_by(year)):
+            recomputed += _recompute_case(uow, case_id, calendar, year, actor.label, cmd.source, at)
         uow.repo.put_calendar_year(
             year=year, holidays=[d.isoformat() for d in sorted(schedule.holidays)],
             workdays=[d.isoformat() for d in sorted(schedule.workdays)], notice=cmd.source, loaded_at=at,

@@ -13,6 +13,7 @@ from negotiation.events import apply_system_event
 from negotiation.metrics import DEADLINES_FIRED, count_events
 from negotiation.rules import profile_for_region
 from negotiation.service_layer.handlers import record_change
+from negotiation.service_layer.holiday_calendar import catch_up_recomputation
 from negotiation.service_layer.idempotency import expiry_cutoff
 from negotiation.service_layer.stored_calendar import stored_calendar
 from negotiation.service_layer.unit_of_work import UnitOfWork
@@ -24,6 +25,7 @@ SYSTEM_ACTOR = "system"
 
 def tick(uow_factory: Callable[[], UnitOfWork], *, as_of: date) -> list[dict[str, Any]]:
     """Fire every deadline due before as_of; each case in its own transaction. Running it twice fires nothing new."""
+    catch_up_recomputation(uow_factory, actor=SYSTEM_ACTOR)  # a deadline computed just before a holiday install
     with uow_factory() as uow:
         due_cases = uow.repo.case_ids_with_due_deadlines(as_of)
     fired: list[dict[str, Any]] = []

@@ -181,6 +181,34 @@ def test_every_process_on_the_database_sees_an_installed_year(world: World, serv
         other.engine.dispose()
 
 
+def test_a_deadline_computed_just_before_an_install_committed_is_caught_up_by_the_next_tick(
+    world: World, services: Services
+) -> None:
+    flow = _proposed(world, "2026-12-12")
+    # The race: a command read the calendar before the install committed, so its deadline still says weekends only
+    # while the year is loaded (here the row is written directly, as if the install had not seen that deadline).
+    with services.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO calendar_years (year, holidays, workdays, notice, loaded_at, loaded_by)"
+                " VALUES (2027, :h, :w, :n, '2026-12-20T10:00:00.000+08:00', 'user:1:admin')"
+            ),
+            {
+                "h": json.dumps(SCHEDULE_2027["holidays"]),
+                "w": json.dumps(SCHEDULE_2027["workdays"]),
+                "n": SCHEDULE_2027["source"],
+            },
+        )
+    assert _deadline(flow, "reply")["calendar"] == "weekends_only"
+    assert _tick(world, "2027-01-02") == []  # caught up first: not fired on the stale 2027-01-01
+    reply = _deadline(flow, "reply")
+    assert (reply["due_on"], reply["calendar"], reply["status"]) == ("2027-01-04", "statutory", "open")
+    link = world.client.get(f"/api/v1/cases/{flow.id}/audit", headers=world.h("union")).json()[-1]
+    assert (link["event"], link["actor"]) == ("recompute_deadlines", "system")
+    assert _tick(world, "2027-01-03") == []  # nothing more to catch up: no second audit link
+    assert world.client.get(f"/api/v1/cases/{flow.id}/audit", headers=world.h("union")).json()[-1]["seq"] == link["seq"]
+
+
 def _without(key: str) -> dict[str, Any]:
     return {k: v for k, v in SCHEDULE_2027.items() if k != key}
 
