@@ -111,6 +111,26 @@ class AuditVerifyOut(BaseModel):
     first_bad_seq: int | None
 
 
+class RecomputedDeadlineOut(BaseModel):
+    case_id: int
+    kind: str
+    rule: str
+    due_on_before: str
+    calendar_before: str
+    due_on: str
+    calendar: str
+
+
+class CalendarYearOut(BaseModel):
+    year: int
+    holidays: list[str]
+    workdays: list[str]
+    source: str
+    notice: str | None
+    loaded_at: str | None
+    recomputed: list[RecomputedDeadlineOut] | None = None
+
+
 class TickIn(BaseModel):
     as_of: str | None = None
 
@@ -129,6 +149,7 @@ BODY_MODELS: dict[str, type[BaseModel]] = {
     "MeetingCreate": commands.MeetingCreate,
     "CommentCreate": commands.CommentCreate,
     "TickIn": TickIn,
+    "CalendarYearPut": commands.CalendarYearPut,
     **{f"EventData_{name}": model for name, model in EVENT_DATA.items()},
 }
 

@@ -1,4 +1,4 @@
-"""The `negotiation` command: serve, demo, tick, audit verify, db upgrade, render, archive verify."""
+"""The `negotiation` command: serve, demo, tick, audit verify, db upgrade, render, archive verify, calendar load."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ app = typer.Typer(help="行业集体协商工作流引擎", no_args_is_help=True
 audit_app = typer.Typer(help="审计链", no_args_is_help=True)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
 archive_app = typer.Typer(help="归档文件", no_args_is_help=True)
+calendar_app = typer.Typer(help="节假日安排", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(archive_app, name="archive")
+app.add_typer(calendar_app, name="calendar")
 
 
 # Two worker processes on a machine with two cores or more: reads and document rendering run side by side, while
@@ -172,6 +174,28 @@ def archive_verify() -> None:
     typer.echo(f"已核验 {len(rows)} 份文书，{len(failures)} 份有问题", err=bool(failures))
     if failures:
         raise typer.Exit(1)
+
+
+@calendar_app.command("load")
+def calendar_load(file: Annotated[str, typer.Argument(help="放假安排 JSON 文件")]) -> None:
+    """Install a year's State Council holiday schedule from FILE; the open deadlines it decides are computed again."""
+    from pathlib import Path
+
+    from negotiation.errors import NegotiationError
+    from negotiation.service_layer.holiday_calendar import load_calendar_file
+
+    services = _bootstrap()
+    try:
+        result = load_calendar_file(services.uow(), text=Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"无法读取文件 {file}：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    except NegotiationError as exc:
+        typer.echo(exc.message, err=True)
+        for v in exc.violations:
+            typer.echo(f"  {v.path or ''}：{v.message}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(json.dumps(result, ensure_ascii=False))
 
 
 def main() -> None:

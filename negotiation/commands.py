@@ -12,7 +12,9 @@ from negotiation.terms import TOPICS, Terms
 
 __all__ = [
     "MEETINGS_TEXT_LIMIT",
+    "MEETING_PURPOSES",
     "MINUTES_TEXT_LIMIT",
+    "CalendarYearPut",
     "CaseCreate",
     "CommentCreate",
     "DraftCreate",
@@ -138,8 +140,15 @@ MINUTES_TEXT_LIMIT = 20_000
 MEETINGS_TEXT_LIMIT = 50_000
 
 
+# What a meeting is for: the talks on the contract (in consulting), and, once it is in force, the yearly talks on
+# the platforms' rules and algorithms (R24) and the review of how it is kept (履约监督).
+MEETING_PURPOSES = ("consultation", "algorithm_talks", "performance_review")
+MeetingPurpose = Literal["consultation", "algorithm_talks", "performance_review"]
+
+
 class MeetingCreate(_Body):
     expected_version: Version | None = None
+    purpose: MeetingPurpose = "consultation"
     held_on: Day
     location: Name
     chair_side: Literal["worker", "employer"]
@@ -151,3 +160,12 @@ class MeetingCreate(_Body):
 class CommentCreate(_Body):
     clause: Annotated[str, Field(max_length=40)]
     body: RequiredText
+
+
+class CalendarYearPut(_Body):
+    """A year's holiday schedule as the State Council's notice gives it (PUT /api/v1/admin/calendar/{year})."""
+
+    year: Annotated[int, Field(ge=1, le=9999, strict=True)] | None = None  # in a file; the path names it otherwise
+    holidays: list[Day] = Field(max_length=366)
+    workdays: list[Day] = Field(max_length=366)
+    source: Name  # the notice, e.g. 国务院办公厅关于2027年部分节假日安排的通知

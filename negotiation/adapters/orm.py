@@ -179,6 +179,7 @@ meetings = Table(
     Column("summary", Text, nullable=False),
     Column("positions", RecordJSON, nullable=False),
     Column("created_at", String(40), nullable=False),
+    Column("purpose", String(30), nullable=False, server_default="consultation"),
 )
 
 votes = Table(
@@ -310,6 +311,19 @@ public_contracts = Table(
     Column("html", Text, nullable=False),
     Column("text", Text, nullable=False),
     Index("ix_public_contracts_published", "published_on", "case_id"),
+)
+
+# The State Council's holiday schedule of a year, loaded from its notice (PUT /api/v1/admin/calendar/{year},
+# `negotiation calendar load`): in the database so that every worker and every host computes deadlines alike.
+calendar_years = Table(
+    "calendar_years",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("holidays", JSON, nullable=False),
+    Column("workdays", JSON, nullable=False),
+    Column("notice", String(500), nullable=False),
+    Column("loaded_at", String(40), nullable=False),
+    Column("loaded_by", String(200), nullable=False),
 )
 
 _started = False

@@ -454,6 +454,15 @@ class Repository:
         stmt = select(d.case_id).where(d.status == "open", d.due_on < as_of).distinct().order_by(d.case_id)
         return list(self.session.scalars(stmt))
 
+    def case_ids_with_open_deadlines_due_between(self, first: date, last: date, *, calendar: str | None = None) -> list[int]:
+        """Cases with an open deadline due on a day from first to last (both included), computed with that calendar
+        (`statutory`, `weekends_only`) or any."""
+        d = orm.deadlines.c
+        stmt = select(d.case_id).where(d.status == "open", d.due_on >= first, d.due_on <= last).distinct()
+        if calendar is not None:
+            stmt = stmt.where(d.calendar == calendar)
+        return list(self.session.scalars(stmt.order_by(d.case_id)))
+
     def all_case_ids(self) -> list[int]:
         """Every case id, in order."""
         return list(self.session.scalars(select(orm.cases.c.id).order_by(orm.cases.c.id)))
@@ -575,6 +584,22 @@ class Repository:
         if not self.session_ended(sid):
             self._writing()
             self.session.execute(orm.ended_sessions.insert().values(sid=sid, user_id=user_id, expires_at=expires_at, ended_at=at))
+
+    # holiday schedules ------------------------------------------------------------------------
+    def calendar_years(self) -> list[dict[str, Any]]:
+        """Every loaded year's schedule as stored (year, holidays, workdays as ISO dates, notice, loaded_at, loaded_by)."""
+        table = orm.calendar_years
+        with engine_errors():
+            rows = self.connection.execute(select(table).order_by(table.c.year)).mappings().all()
+        return [dict(row) for row in rows]
+
+    def put_calendar_year(self, **values: Any) -> None:
+        """Store a year's schedule, in place of one loaded before."""
+        table = orm.calendar_years
+        self._writing()
+        with engine_errors():
+            self.connection.execute(delete(table).where(table.c.year == values["year"]))
+            self.connection.execute(table.insert().values(**values))
 
     # service ----------------------------------------------------------------------------------
     def ping(self) -> None:
