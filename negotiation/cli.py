@@ -145,12 +145,12 @@ def render(ctx: typer.Context) -> None:
 @archive_app.command("verify")
 def archive_verify() -> None:
     """Check every stored document against its sha256; one line per bad document, exit 1 if any."""
-    from negotiation.documents import ArchiveStore, verify_all
+    from negotiation.documents import verify_all
 
     services = _bootstrap()
-    with services.uow.reading() as uow:
+    with services.uow.reading() as uow:  # the configured archive: files, or rows of the database
         rows = [(d.id, d.sha256) for d in uow.repo.all_documents()]
-    failures = verify_all(ArchiveStore(services.settings.archive_dir), rows)
+        failures = verify_all(uow.archive, rows)
     for failure in failures:
         typer.echo(f"文书 {failure.document_id} sha256={failure.sha256}：{failure.reason}")
     typer.echo(f"已核验 {len(rows)} 份文书，{len(failures)} 份有问题", err=bool(failures))

@@ -108,6 +108,15 @@ class Flow:
         self.event("union", "sign", {"signed_on": "2026-12-02", "signatory": "李建国"})
         self.event("employer_body", "sign", {"signed_on": "2026-12-03", "signatory": "张伟"})
 
+    def to_in_force(self, approvers: tuple[str, ...]) -> None:
+        """Signed, filed, received, approved by the bureau and published: in force, with every document."""
+        self.to_signed(approvers)
+        self.event("union", "file", {"filed_on": "2026-12-08"})
+        self.event("bureau", "record_receipt", {"received_on": "2026-12-09", "receipt_no": "西人社集备〔2026〕88号"})
+        self.event("bureau", "approve", {"approved_on": "2026-12-15"})
+        self.event("union", "publish", {"published_on": "2026-12-18", "channels": ["平台App公告", "站点公告栏"]})
+        assert self.case["state"] == "in_force", self.case
+
 
 # The parties of the Xi'an express-delivery negotiation every database-backed test seeds: (key, name, kind).
 XIAN_ORGANIZATIONS: tuple[tuple[str, str, str], ...] = (

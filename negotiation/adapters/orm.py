@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -274,6 +275,17 @@ auth_failures = Table(
     Column("address", String(64), nullable=False),
     Column("at", Float, nullable=False),
     Index("ix_auth_failures_address_at", "address", "at"),
+)
+
+# The database archive (NEGOTIATION_ARCHIVE_URL=database; negotiation/adapters/blob_archive.py): each document's
+# bytes under the sha256 they hash to, written once in the transaction of the document row, never updated.
+archive_blobs = Table(
+    "archive_blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", String(40), nullable=False),
 )
 
 _started = False

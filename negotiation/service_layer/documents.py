@@ -189,11 +189,12 @@ def render_all(planned: Sequence[PlannedDocument]) -> list[MadeDocument]:
 
 
 def store_all(uow: UnitOfWork, case: NegotiationCase, made: Sequence[MadeDocument], at: str) -> list[Document]:
-    """Write the files (atomically, content-addressed) and their rows; a new contract supersedes the earlier one."""
+    """Store the bytes in the archive (files written atomically before their rows, or rows of the database archive in
+    this transaction) and their document rows; a new contract supersedes the earlier one."""
     if not made:
         return []
     assert case.id is not None
-    store = docs.ArchiveStore(uow.archive_dir)
+    store = uow.archive
     rows = []
     existing = uow.repo.documents(case.id)
     earlier = {d.kind: d for d in existing if d.superseded_by is None}
@@ -232,4 +233,4 @@ def draft_pdf(uow: UnitOfWork, case: NegotiationCase, draft: Draft) -> tuple[byt
 
 def read_verified(uow: UnitOfWork, row: Document) -> bytes:
     """The stored bytes of a document, verified against its sha256 (ArchiveIntegrityError otherwise)."""
-    return docs.ArchiveStore(uow.archive_dir).get(row.sha256)
+    return uow.archive.get(row.sha256)
