@@ -17,7 +17,7 @@ from negotiation.documents.archive import ArchiveStore
 from negotiation.service_layer import handlers
 from negotiation.service_layer.unit_of_work import ArchiveOpener, UnitOfWorkFactory
 
-__all__ = ["Engine", "Services", "archive_opener", "bootstrap", "upgrade_database"]
+__all__ = ["Engine", "Services", "alembic_config", "archive_opener", "bootstrap", "upgrade_database"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -32,7 +32,8 @@ class Services:
     # Users never change once created: a token once looked up is answered from memory (per database).
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
+    """The migrations' configuration (negotiation/migrations), with no ini file."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -40,7 +41,7 @@ def _alembic_config() -> Config:
 
 def upgrade_database(engine: Engine) -> None:
     """Apply every migration (idempotent)."""
-    config = _alembic_config()
+    config = alembic_config()
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")

@@ -1,10 +1,11 @@
-"""The `negotiation` command: serve, demo, tick, audit verify, db upgrade, render, archive verify."""
+"""The `negotiation` command: serve, demo, tick, audit verify, db upgrade, render, archive verify, backup, restore."""
 
 from __future__ import annotations
 
 import json
 import os
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -26,7 +27,7 @@ app.add_typer(archive_app, name="archive")
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 
 
-def _bootstrap() -> Services:
+def _bootstrap(*, migrate: bool = True) -> Services:
     """The services from the environment; a setting that is not acceptable stops the command, naming the variable."""
     from pydantic import ValidationError
 
@@ -41,7 +42,7 @@ def _bootstrap() -> Services:
             reason = f"须至少 {SECRET_MIN_LENGTH} 个字符" if error["type"] == "string_too_short" else error["msg"]
             typer.echo(f"环境变量 {variable} 不可用：{reason}", err=True)
         raise typer.Exit(2) from None
-    return bootstrap(settings)
+    return bootstrap(settings, migrate=migrate)
 
 
 def _fresh_metrics_directory() -> None:
@@ -156,6 +157,42 @@ def archive_verify() -> None:
     typer.echo(f"已核验 {len(rows)} 份文书，{len(failures)} 份有问题", err=bool(failures))
     if failures:
         raise typer.Exit(1)
+
+
+@app.command("backup")
+def backup_command(folder: Annotated[Path, typer.Argument(help="备份目录（新的或空的）")]) -> None:
+    """Write a consistent copy of the database and the archive into FOLDER, with manifest.json, while serving."""
+    from negotiation.backup import BackupError, backup
+
+    services = _bootstrap(migrate=False)  # the database as it is: a backup changes nothing in it
+    try:
+        summary = backup(services, folder)
+    except BackupError as exc:
+        typer.echo(f"备份失败：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        services.engine.dispose()
+    archive = "存档在数据库中" if summary.archive == "database" else "含存档文件"
+    typer.echo(f"已备份到 {folder}：{summary.dialect} 数据库，{summary.documents} 份文书（{archive}），共 {summary.files} 个文件")
+
+
+@app.command("restore")
+def restore_command(
+    folder: Annotated[Path, typer.Argument(help="备份目录")],
+    force: Annotated[bool, typer.Option("--force", help="覆盖非空的数据库和存档")] = False,
+) -> None:
+    """Check FOLDER against its manifest, then load it into the configured (empty) database and archive."""
+    from negotiation.backup import BackupError, restore
+
+    services = _bootstrap(migrate=False)  # the target is checked and replaced, not migrated first
+    try:
+        summary = restore(services, folder, force=force)
+    except BackupError as exc:
+        typer.echo(f"恢复失败：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        services.engine.dispose()
+    typer.echo(f"已从 {folder} 恢复：{summary.dialect} 数据库，{summary.documents} 份文书，共 {summary.files} 个文件")
 
 
 def main() -> None:
