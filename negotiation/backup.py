@@ -37,7 +37,6 @@ from typing import Any
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.engine import make_url
 
 from negotiation.adapters.blob_archive import DatabaseArchive
 from negotiation.bootstrap import Services, alembic_config, archive_opener, upgrade_database
@@ -65,7 +64,7 @@ class Summary:
     dialect: str
     archive: str
     files: int
-    documents: int
+    documents: int | None  # in the restored database (a backup counts files: the server may be writing meanwhile)
 
 
 # files -------------------------------------------------------------------------------------------------------------
@@ -131,28 +130,22 @@ def _pg_tool(name: str) -> str:
     return candidates[-1]
 
 
+def _quoted(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def _pg_connection(engine: Engine) -> tuple[str, dict[str, str]]:
-    """A libpq connection string for the engine's URL and the environment that carries its password (never the
+    """A libpq connection string for the engine's URL, and the environment that carries its password (never the
     command line, which other users of the machine can read)."""
-    url = make_url(engine.url.render_as_string(hide_password=False))
-    keywords: dict[str, str] = {}
-    for key, value in url.query.items():
-        keywords[key] = value if isinstance(value, str) else value[-1]
-    if url.host:
-        keywords["host"] = url.host
-    if url.port:
-        keywords["port"] = str(url.port)
-    if url.username:
-        keywords["user"] = url.username
-    if url.database:
-        keywords["dbname"] = url.database
-    conninfo = " ".join(
-        f"{k}='{v.replace(chr(92), chr(92) * 2).replace(chr(39), chr(92) + chr(39))}'" for k, v in keywords.items()
-    )
+    url = engine.url
+    keywords = {key: value if isinstance(value, str) else value[-1] for key, value in url.query.items()}
+    for key, value in (("host", url.host), ("port", url.port), ("user", url.username), ("dbname", url.database)):
+        if value:
+            keywords[key] = str(value)
     env = {**os.environ}
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    return conninfo, env
+    return " ".join(f"{key}={_quoted(value)}" for key, value in keywords.items()), env
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:
@@ -186,7 +179,7 @@ def _load_database(engine: Engine, dump: Path) -> None:
     if _dialect(engine) == "sqlite":
         target = _sqlite_path(engine)
         target.parent.mkdir(parents=True, exist_ok=True)
-        source = sqlite3.connect(f"file:{dump}?mode=ro", uri=True)
+        source = sqlite3.connect(f"{dump.resolve().as_uri()}?mode=ro", uri=True)
         destination = sqlite3.connect(target, timeout=30)
         try:
             source.backup(destination)  # one transaction on the target: the old database or the new, never a mix
@@ -255,8 +248,6 @@ def _backup_into(services: Services, folder: Path) -> Summary:
             relative = f"archive/{sha256[:2]}/{sha256[2:4]}/{sha256}"
             _write_atomic(folder / relative, data)
             files[relative] = (sha256, len(data))
-    with services.uow.reading() as uow:
-        documents = len(uow.repo.all_documents())
     manifest = {
         "format": FORMAT,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -267,7 +258,7 @@ def _backup_into(services: Services, folder: Path) -> Summary:
         "files": {name: {"sha256": digest, "size": size} for name, (digest, size) in sorted(files.items())},
     }
     _write_atomic(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
-    return Summary(dialect, str(manifest["archive"]), len(files), documents)
+    return Summary(dialect, str(manifest["archive"]), len(files), None)
 
 
 # restore -----------------------------------------------------------------------------------------------------------
@@ -327,7 +318,7 @@ def _check_fits(services: Services, folder: Path, manifest: dict[str, Any]) -> N
     if manifest["dialect"] != dialect:
         raise BackupError(f"这份备份来自 {manifest['dialect']} 数据库，不能载入当前配置的 {dialect} 数据库")
     with (folder / manifest["database"]).open("rb") as stream:
-        if not stream.read(len(MAGIC[dialect])) == MAGIC[dialect]:
+        if stream.read(len(MAGIC[dialect])) != MAGIC[dialect]:
             raise BackupError(f"{manifest['database']} 不是 {dialect} 的备份文件")
     known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if manifest.get("revision") not in known:

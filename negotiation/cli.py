@@ -39,7 +39,11 @@ def _bootstrap(*, migrate: bool = True) -> Services:
     except ValidationError as exc:
         for error in exc.errors():
             variable = "NEGOTIATION_" + str(error["loc"][0]).upper()
-            reason = f"须至少 {SECRET_MIN_LENGTH} 个字符" if error["type"] == "string_too_short" else error["msg"]
+            reason = error["msg"]
+            if error["type"] == "string_too_short":
+                reason = f"须至少 {SECRET_MIN_LENGTH} 个字符"
+            elif error["type"] == "value_error":  # a validator's own words, without pydantic's "Value error, "
+                reason = str(error.get("ctx", {}).get("error", reason))
             typer.echo(f"环境变量 {variable} 不可用：{reason}", err=True)
         raise typer.Exit(2) from None
     return bootstrap(settings, migrate=migrate)
@@ -172,8 +176,8 @@ def backup_command(folder: Annotated[Path, typer.Argument(help="备份目录（�
         raise typer.Exit(1) from exc
     finally:
         services.engine.dispose()
-    archive = "存档在数据库中" if summary.archive == "database" else "含存档文件"
-    typer.echo(f"已备份到 {folder}：{summary.dialect} 数据库，{summary.documents} 份文书（{archive}），共 {summary.files} 个文件")
+    archive = "文书存于数据库中" if summary.archive == "database" else f"另有 {summary.files - 1} 个存档文件"
+    typer.echo(f"已备份到 {folder}：{summary.dialect} 数据库（{archive}），清单见 manifest.json")
 
 
 @app.command("restore")

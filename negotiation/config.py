@@ -6,7 +6,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, field_validator
-from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DATABASE_ARCHIVE", "SECRET_MIN_LENGTH", "Settings"]
@@ -48,7 +47,7 @@ class Settings(BaseSettings):
     def _archive_url(cls, value: str | None) -> str | None:
         if value is None or value == DATABASE_ARCHIVE or _file_url_path(value) is not None:
             return value
-        raise PydanticCustomError("archive_url", "须为 file:///绝对路径 或 database，而不是 {value}", {"value": value})
+        raise ValueError(f"须为 file:///绝对路径 或 database，而不是 {value}")
 
     @property
     def archive_in_database(self) -> bool:

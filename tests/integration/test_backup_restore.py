@@ -186,20 +186,27 @@ def test_a_case_in_force_restored_into_an_empty_place_is_identical_row_for_row_a
     _verified(target)
 
 
-def test_a_backup_of_the_file_archive_restores_into_the_database_archive(
-    world: World, services: Services, tmp_path: Path, target_url: str
+@pytest.mark.parametrize(("archive_kind", "into"), [("files", "database"), ("database", "files")])
+def test_a_backup_restores_into_the_other_kind_of_archive(
+    world: World, services: Services, tmp_path: Path, target_url: str, archive_kind: str, into: str
 ) -> None:
-    flow = Flow(world.client, {k: world.h(k) for k in world.tokens}, world.case_body())
-    flow.to_consulting()
+    Flow(world.client, {k: world.h(k) for k in world.tokens}, world.case_body()).to_consulting()
+    with services.uow.reading() as uow:
+        documents = {d.sha256 for d in uow.repo.all_documents()}
+    assert len(documents) == 2  # the proposal and its reply
     _assert_ok(_cli(_source_env(services), "backup", str(tmp_path / "backup")))
-    target = _env(target_url, tmp_path / "unused-archive", "database")
+    restored_archive = tmp_path / "restored-archive"
+    target = _env(target_url, restored_archive, into)
     _assert_ok(_cli(target, "db", "upgrade"))  # a schema without rows is an empty target
     _assert_ok(_cli(target, "restore", str(tmp_path / "backup")))
     _verified(target)
-    assert not (tmp_path / "unused-archive").exists()
-    source = _contents(services.settings.database_url)
-    moved = _contents(target_url)
-    assert len(moved.pop("archive_blobs")) == len(source.pop("archive_blobs")) + 2  # proposal and proposal_reply
+    source, moved = _contents(services.settings.database_url), _contents(target_url)
+    if into == "database":  # the files became rows
+        assert not restored_archive.exists()
+        assert {row.split("'")[1] for row in moved.pop("archive_blobs")} == documents
+        assert source.pop("archive_blobs") == []
+    else:  # the rows became files (and stay in the restored database, unused)
+        assert {Path(name).name for name in _files(restored_archive)} == documents
     assert moved == source
 
 
