@@ -1,10 +1,12 @@
-"""The `negotiation` command: serve, demo, tick, audit verify, db upgrade, render, archive verify, calendar load."""
+"""The `negotiation` command: serve, demo, tick, audit verify, db upgrade, render, archive verify, calendar load,
+backup, restore."""
 
 from __future__ import annotations
 
 import json
 import os
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -30,7 +32,7 @@ app.add_typer(calendar_app, name="calendar")
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 
 
-def _bootstrap() -> Services:
+def _bootstrap(*, migrate: bool = True) -> Services:
     """The services from the environment; a setting that is not acceptable stops the command, naming the variable."""
     from pydantic import ValidationError
 
@@ -42,15 +44,16 @@ def _bootstrap() -> Services:
     except ValidationError as exc:
         for error in exc.errors():
             variable = "NEGOTIATION_" + str(error["loc"][0]).upper()
+            reason = error["msg"]
             if error["type"] == "string_too_short":
                 reason = f"须至少 {SECRET_MIN_LENGTH} 个字符"
             elif variable == "NEGOTIATION_SESSION_PREVIOUS_SECRETS":
                 reason = f"须为以空格分隔的旧密钥，每个至少 {SECRET_MIN_LENGTH} 个字符"
-            else:
-                reason = error["msg"]
+            elif error["type"] == "value_error":  # a validator's own words, without pydantic's "Value error, "
+                reason = str(error.get("ctx", {}).get("error", reason))
             typer.echo(f"环境变量 {variable} 不可用：{reason}", err=True)
         raise typer.Exit(2) from None
-    return bootstrap(settings)
+    return bootstrap(settings, migrate=migrate)
 
 
 def _fresh_metrics_directory() -> None:
@@ -159,16 +162,16 @@ def render(ctx: typer.Context) -> None:
 @archive_app.command("verify")
 def archive_verify() -> None:
     """Check every stored document against its sha256; one line per bad document, exit 1 if any."""
-    from negotiation.documents import ArchiveStore, verify_all
+    from negotiation.documents import verify_all
 
     services = _bootstrap()
-    with services.uow.reading() as uow:
+    with services.uow.reading() as uow:  # the configured archive: files, or rows of the database
         rows = [(d.id, d.sha256) for d in uow.repo.all_documents()]
-    store, failures, progress = ArchiveStore(services.settings.archive_dir), [], Progress("核验存档文书")
-    for start in range(0, len(rows), 20):
-        failures += verify_all(store, rows[start : start + 20])
-        progress(min(start + 20, len(rows)), len(rows))
-    progress.finish()
+        failures, progress = [], Progress("核验存档文书")
+        for start in range(0, len(rows), 20):
+            failures += verify_all(uow.archive, rows[start : start + 20])
+            progress(min(start + 20, len(rows)), len(rows))
+        progress.finish()
     for failure in failures:
         typer.echo(f"文书 {failure.document_id} sha256={failure.sha256}：{failure.reason}")
     typer.echo(f"已核验 {len(rows)} 份文书，{len(failures)} 份有问题", err=bool(failures))
@@ -196,6 +199,42 @@ def calendar_load(file: Annotated[str, typer.Argument(help="放假安排 JSON �
             typer.echo(f"  {v.path or ''}：{v.message}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@app.command("backup")
+def backup_command(folder: Annotated[Path, typer.Argument(help="备份目录（新的或空的）")]) -> None:
+    """Write a consistent copy of the database and the archive into FOLDER, with manifest.json, while serving."""
+    from negotiation.backup import BackupError, backup
+
+    services = _bootstrap(migrate=False)  # the database as it is: a backup changes nothing in it
+    try:
+        summary = backup(services, folder)
+    except BackupError as exc:
+        typer.echo(f"备份失败：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        services.engine.dispose()
+    archive = "文书存于数据库中" if summary.archive == "database" else f"另有 {summary.files - 1} 个存档文件"
+    typer.echo(f"已备份到 {folder}：{summary.dialect} 数据库（{archive}），清单见 manifest.json")
+
+
+@app.command("restore")
+def restore_command(
+    folder: Annotated[Path, typer.Argument(help="备份目录")],
+    force: Annotated[bool, typer.Option("--force", help="覆盖非空的数据库和存档")] = False,
+) -> None:
+    """Check FOLDER against its manifest, then load it into the configured (empty) database and archive."""
+    from negotiation.backup import BackupError, restore
+
+    services = _bootstrap(migrate=False)  # the target is checked and replaced, not migrated first
+    try:
+        summary = restore(services, folder, force=force)
+    except BackupError as exc:
+        typer.echo(f"恢复失败：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        services.engine.dispose()
+    typer.echo(f"已从 {folder} 恢复：{summary.dialect} 数据库，{summary.documents} 份文书，共 {summary.files} 个文件")
 
 
 def main() -> None:

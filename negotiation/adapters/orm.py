@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -324,6 +325,17 @@ calendar_years = Table(
     Column("notice", String(500), nullable=False),
     Column("loaded_at", String(40), nullable=False),
     Column("loaded_by", String(200), nullable=False),
+)
+
+# The database archive (NEGOTIATION_ARCHIVE_URL=database; negotiation/adapters/blob_archive.py): each document's
+# bytes under the sha256 they hash to, written once in the transaction of the document row, never updated.
+archive_blobs = Table(
+    "archive_blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", String(40), nullable=False),
 )
 
 _started = False
