@@ -1,4 +1,4 @@
-"""The `negotiation` command: serve, demo, tick, audit verify, db upgrade, render, archive verify."""
+"""The `negotiation` command: serve, demo, tick, audit verify, db upgrade, render, archive verify, webhooks deliver."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ app = typer.Typer(help="行业集体协商工作流引擎", no_args_is_help=True
 audit_app = typer.Typer(help="审计链", no_args_is_help=True)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
 archive_app = typer.Typer(help="归档文件", no_args_is_help=True)
+webhooks_app = typer.Typer(help="通知订阅（webhook）", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(db_app, name="db")
 app.add_typer(archive_app, name="archive")
 
@@ -172,6 +174,17 @@ def archive_verify() -> None:
     typer.echo(f"已核验 {len(rows)} 份文书，{len(failures)} 份有问题", err=bool(failures))
     if failures:
         raise typer.Exit(1)
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver() -> None:
+    """One delivery pass: fan the outbox out and send every delivery that is due (the server does this every second)."""
+    from negotiation.service_layer.webhook_delivery import deliver_pass
+    from negotiation.service_layer.webhooks import webhook_policy
+
+    services = _bootstrap()
+    report = deliver_pass(services.uow, webhook_policy(services.settings))
+    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
 
 
 def main() -> None:
