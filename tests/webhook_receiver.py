@@ -30,7 +30,8 @@ class Received:
 
 
 class Receiver:
-    """Scripted answers per path: `answer("/hook", 500, 503)` fails twice, then 200; a 3xx points to /target."""
+    """Scripted answers per path: `answer("/hook", 500, 503)` fails twice, then 200; a 3xx points to /target;
+    /stall answers nothing for 7 s, /drip sends a header one byte a second for 20 s."""
 
     def __init__(self) -> None:
         self._script: dict[str, list[int]] = {}
@@ -45,6 +46,19 @@ class Receiver:
                     receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                     script = receiver._script.get(self.path, [])
                     status = script.pop(0) if script else 200
+                if self.path == "/stall":  # no answer at all for a while
+                    time.sleep(7)
+                elif self.path == "/drip":  # an answer that never ends: a header byte each second
+                    try:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+                        for _ in range(20):
+                            self.wfile.write(b"a")
+                            self.wfile.flush()
+                            time.sleep(1)
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                    return
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("Location", receiver.url("/target"))

@@ -4,17 +4,19 @@ moment of sending."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["TIMEOUT_SECONDS", "Outcome", "WebhookSender", "refusal"]
+__all__ = ["TIMEOUT_SECONDS", "TOTAL_SECONDS", "Outcome", "Request", "post_all", "refusal"]
 
-TIMEOUT_SECONDS = 5.0
+TIMEOUT_SECONDS = 5.0  # to connect (3 s), and for each read or write
+TOTAL_SECONDS = 10.0  # for a whole attempt
 _TIMEOUT = httpx.Timeout(TIMEOUT_SECONDS, connect=3.0)
 _ALLOW_HOSTS = "NEGOTIATION_WEBHOOK_ALLOW_HOSTS"
 
@@ -74,29 +76,41 @@ def refusal(url: str, allow_hosts: frozenset[str], *, resolve: bool) -> str | No
     return None
 
 
-class WebhookSender:
-    """One HTTP client for a pass of the deliverer; ``post`` sends one delivery and reads only the answer's status."""
+@dataclass(frozen=True)
+class Request:
+    """One delivery to send: where, the exact bytes, the headers (signature included)."""
 
-    def __init__(self) -> None:
-        self._client = httpx.Client(follow_redirects=False, timeout=_TIMEOUT, trust_env=False)
+    url: str
+    body: bytes
+    headers: dict[str, str]
 
-    def __enter__(self) -> WebhookSender:
-        return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self._client.close()
+def post_all(requests: Sequence[Request]) -> list[Outcome]:
+    """POST each request, all at once, each within TOTAL_SECONDS whatever the receiver does; their outcomes in order.
+    A 2xx answer is delivered; anything else (a redirect too: never followed) is not. The answer's body is never read."""
+    if not requests:
+        return []
+    return asyncio.run(_post_all(requests))
 
-    def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
-        """POST the body; a 2xx answer is delivered, anything else (a redirect too: never followed) is not."""
-        try:
-            with self._client.stream("POST", url, content=body, headers=headers) as response:
-                status = response.status_code  # the body is never read: a receiver cannot make us wait on it
-        except httpx.TimeoutException:
-            return Outcome(False, None, f"接收方在 {TIMEOUT_SECONDS:g} 秒内没有答复")
-        except httpx.HTTPError as exc:
-            return Outcome(False, None, f"无法连接接收方：{type(exc).__name__} {exc}"[:300])
-        if 200 <= status < 300:
-            return Outcome(True, status, None)
-        if 300 <= status < 400:
-            return Outcome(False, status, f"接收方答复重定向 HTTP {status}；重定向不被跟随，请登记最终网址")
-        return Outcome(False, status, f"接收方答复 HTTP {status}")
+
+async def _post_all(requests: Sequence[Request]) -> list[Outcome]:
+    async with httpx.AsyncClient(follow_redirects=False, timeout=_TIMEOUT, trust_env=False) as client:
+        return list(await asyncio.gather(*(_post(client, r) for r in requests)))
+
+
+async def _post(client: httpx.AsyncClient, request: Request) -> Outcome:
+    try:
+        async with asyncio.timeout(TOTAL_SECONDS):  # a receiver dripping bytes cannot hold an attempt longer
+            async with client.stream("POST", request.url, content=request.body, headers=request.headers) as response:
+                status = response.status_code
+    except httpx.TimeoutException:
+        return Outcome(False, None, f"接收方在 {TIMEOUT_SECONDS:g} 秒内没有答复")
+    except TimeoutError:
+        return Outcome(False, None, f"接收方在 {TOTAL_SECONDS:g} 秒内没有答完")
+    except httpx.HTTPError as exc:
+        return Outcome(False, None, f"无法连接接收方：{type(exc).__name__} {exc}"[:300])
+    if 200 <= status < 300:
+        return Outcome(True, status, None)
+    if 300 <= status < 400:
+        return Outcome(False, status, f"接收方答复重定向 HTTP {status}；重定向不被跟随，请登记最终网址")
+    return Outcome(False, status, f"接收方答复 HTTP {status}")

@@ -6,8 +6,8 @@ A pass (``deliver_pass``; every second in each serving worker, once from ``negot
    make one delivery per subscription that names the row's type, existed when the change was made, and whose user
    — not disabled — may see the case (``access.can_see``, the API's own rule); delete the rows. The body is made
    once, here, and the same bytes are signed and sent at every attempt.
-2. **Deliver**: claim the deliveries that are due (a lease, negotiation/adapters/webhook_store.py), POST each with
-   no transaction open, record the outcome. A 2xx answer delivers it. Anything else — a redirect (never
+2. **Deliver**: claim the deliveries that are due (a lease, negotiation/adapters/webhook_store.py), POST them at
+   once with no transaction open (each within 10 s, whatever the receiver does), record each outcome. A 2xx answer delivers it. Anything else — a redirect (never
    followed), another status, no answer within the timeout, a host the allow-list no longer lets through (nothing
    is sent) — is a failed attempt, tried again 10 s later, then after 20 s, 40 s… until 24 h after the event; then
    the delivery is ``failed``. A deliverer that dies mid-way leaves its claims due again when their lease ends:
@@ -31,7 +31,7 @@ from typing import Any
 import orjson
 
 from negotiation.adapters.secret_box import SecretUnreadable
-from negotiation.adapters.webhook_http import TIMEOUT_SECONDS, Outcome, WebhookSender, refusal
+from negotiation.adapters.webhook_http import TOTAL_SECONDS, Outcome, Request, post_all, refusal
 from negotiation.adapters.webhook_store import ClaimedDelivery
 from negotiation.service_layer.access import Actor, can_see
 from negotiation.service_layer.clock import iso_at
@@ -44,7 +44,7 @@ FIRST_RETRY_SECONDS = 10.0
 GIVE_UP_SECONDS = 24 * 3600.0
 FANOUT_BATCH = 200
 CLAIM_BATCH = 10
-LEASE_SECONDS = CLAIM_BATCH * (TIMEOUT_SECONDS + 1) + 30  # longer than a batch of attempts can take
+LEASE_SECONDS = TOTAL_SECONDS + 50  # longer than a batch of attempts (sent at once) can take
 MAX_ROUNDS = 50  # batches per pass, so that one pass ends
 
 
@@ -82,11 +82,10 @@ def fan_out(factory: UnitOfWorkFactory, *, limit: int = FANOUT_BATCH) -> tuple[i
         rows = store.take_outbox(limit)
         subscribers = [s for s in store.subscribers() if not s.disabled] if rows else []
         for row in rows:
-            case = uow.repo.case(row.case_id)
-            for subscriber in subscribers:
+            wanting = [s for s in subscribers if row.type in s.subscription.events and s.subscription.created_at <= row.at]
+            case = uow.repo.case(row.case_id) if wanting else None  # with no one to tell, the row is only deleted
+            for subscriber in wanting:
                 sub = subscriber.subscription
-                if row.type not in sub.events or sub.created_at > row.at:
-                    continue
                 actor = Actor(sub.user_id, subscriber.name, subscriber.role, subscriber.organization_id)
                 if case is None or not can_see(actor, case):
                     continue
@@ -115,8 +114,8 @@ def _headers(claimed: ClaimedDelivery, body: bytes, secret: str) -> dict[str, st
     }
 
 
-def _attempt(sender: WebhookSender, policy: WebhookPolicy, claimed: ClaimedDelivery) -> tuple[Outcome, str | None, bool]:
-    """(the outcome, the secret sealed anew when an older key opened it, whether to give up at once)."""
+def _prepare(policy: WebhookPolicy, claimed: ClaimedDelivery) -> tuple[Request | Outcome, str | None, bool]:
+    """What to send (or why nothing is sent), the secret sealed anew when an older key opened it, whether to give up."""
     if claimed.user_disabled:
         return Outcome(False, None, "未发送：订阅者的账户已停用"), None, True
     refused = refusal(claimed.url, policy.allow_hosts, resolve=True)  # again now: the allow-list or DNS may have changed
@@ -127,8 +126,7 @@ def _attempt(sender: WebhookSender, policy: WebhookPolicy, claimed: ClaimedDeliv
     except SecretUnreadable:
         return Outcome(False, None, "未发送：签名密钥无法解开（其密钥已不再配置），请重新订阅"), None, True
     body = claimed.delivery.body.encode("utf-8")
-    outcome = sender.post(claimed.url, body, _headers(claimed, body, secret))
-    return outcome, None if current else policy.box.seal(secret), False
+    return Request(claimed.url, body, _headers(claimed, body, secret)), None if current else policy.box.seal(secret), False
 
 
 def _outcome_values(claimed: ClaimedDelivery, outcome: Outcome, at: float, give_up: bool) -> dict[str, Any]:
@@ -159,21 +157,23 @@ def deliver_due(factory: UnitOfWorkFactory, policy: WebhookPolicy, report: PassR
         uow.commit()
     if not claimed:
         return 0
-    with WebhookSender() as sender:
-        for item in claimed:
-            outcome, resealed, give_up = _attempt(sender, policy, item)
-            values = _outcome_values(item, outcome, clock(), give_up)
-            with factory() as uow:
-                uow.repo.webhooks.record_attempt(item.delivery.id, token, values)
-                if resealed is not None:
-                    uow.repo.webhooks.reseal(item.delivery.subscription_id, resealed)
-                uow.commit()
-            report.attempted += 1
-            if outcome.delivered:
-                report.delivered += 1
-            else:
-                report.failed += 1
-                report.given_up += values["status"] == "failed"
+    prepared = [_prepare(policy, item) for item in claimed]
+    requests = [what for what, _, _ in prepared if isinstance(what, Request)]
+    sent = iter(post_all(requests))  # all at once, no transaction open
+    for item, (what, resealed, give_up) in zip(claimed, prepared, strict=True):
+        outcome = next(sent) if isinstance(what, Request) else what
+        values = _outcome_values(item, outcome, clock(), give_up)
+        with factory() as uow:
+            uow.repo.webhooks.record_attempt(item.delivery.id, token, values)
+            if resealed is not None:
+                uow.repo.webhooks.reseal(item.delivery.subscription_id, resealed)
+            uow.commit()
+        report.attempted += 1
+        if outcome.delivered:
+            report.delivered += 1
+        else:
+            report.failed += 1
+            report.given_up += values["status"] == "failed"
     return len(claimed)
 
 

@@ -5,6 +5,10 @@ delivery, the outbox written in the transaction of its change (and rolled back w
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +19,8 @@ from sqlalchemy import inspect, text
 
 from negotiation.bootstrap import Services
 from negotiation.errors import CaseMoved, VersionConflict
+from negotiation.service_layer import webhooks
+from negotiation.service_layer.access import Actor
 from negotiation.service_layer.handlers import record_change
 from negotiation.service_layer.unit_of_work import UnitOfWork, Writing
 from negotiation.service_layer.webhook_delivery import deliver_pass
@@ -31,6 +37,8 @@ from tests.integration.webhook_support import (
     subscribe,
 )  # fmt: skip
 from tests.webhook_receiver import Receiver
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -291,3 +299,84 @@ def test_grouped_writes_carry_their_outbox_rows_and_a_write_redone_leaves_no_row
     seqs = audit_seqs(services, flow.id)
     assert len(seqs) == 1 + sum(o is None for o in outcomes)
     assert sorted(d["seq"] for t, _, d in outbox(services)) == seqs  # one row per link, none of an undone write
+
+
+def test_the_cli_runs_one_delivery_pass_with_the_servers_key(world: World, services: Services, receiver: Receiver) -> None:
+    subscribe(world, "union", receiver.url("/cli"), ["case.event"])
+    flow = new_flow(world)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEGOTIATION_")}
+    env.update(
+        NEGOTIATION_DATABASE_URL=services.settings.database_url, NEGOTIATION_ARCHIVE_DIR=str(services.settings.archive_dir),
+        NEGOTIATION_WEBHOOK_ALLOW_HOSTS="127.0.0.1", NEGOTIATION_TEST_CLOCK="1",
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "negotiation.cli", "webhooks", "deliver"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"fanned_out": 1, "attempted": 1, "delivered": 1, "failed": 0, "given_up": 0}
+    [got] = receiver.at("/cli")
+    assert got.signed_with(SECRET) and got.json()["case_id"] == flow.id  # the secret unsealed by another process
+
+
+def test_a_disabled_subscriber_gets_nothing_more(world: World, services: Services, receiver: Receiver) -> None:
+    hook = subscribe(world, "ent1", receiver.url("/disabled"), ["case.event"])
+    receiver.answer("/disabled", 500)
+    new_flow(world)
+    t0 = time.time()
+    assert deliver(services, t0)["failed"] == 1  # one attempt while the user was enabled
+    r = world.client.post(f"/api/v1/users/{_actor(services, 'ent1').user_id}/disable", headers=world.h("admin"))
+    assert r.status_code == 200, r.text
+    new_flow(world)  # a change after the disabling: not fanned out to it
+    assert deliver(services, t0 + 10)["given_up"] == 1  # the pending retry is given up, not sent
+    assert len(receiver.at("/disabled")) == 1
+    with services.uow.reading() as uow:
+        [delivery] = uow.repo.webhooks.deliveries(hook["id"], 10)
+    assert (delivery.status, delivery.attempts) == ("failed", 2) and "停用" in (delivery.error or "")
+
+
+def test_a_secret_sealed_under_a_key_being_rotated_out_still_signs_and_is_sealed_anew(
+    world: World, services: Services, receiver: Receiver
+) -> None:
+    old_key, new_key = "k" * 40, "n" * 40
+    before = services.settings.model_copy(update={"session_secret": old_key})
+    hook = webhooks.create_subscription(
+        services.uow(), actor=_actor(services, "union"), policy=webhook_policy(before),
+        body={"url": receiver.url("/rotated"), "events": ["case.event"], "secret": SECRET},
+    )  # fmt: skip
+    new_flow(world)
+    rotating = services.settings.model_copy(update={"session_secret": new_key, "session_previous_secrets": old_key})
+    assert deliver_pass(services.uow, webhook_policy(rotating)).delivered == 1
+    [got] = receiver.at("/rotated")
+    assert got.signed_with(SECRET)
+    with services.uow.reading() as uow:
+        sealed = uow.repo.webhooks.subscription(hook["id"]).secret_sealed  # type: ignore[union-attr]
+    after = services.settings.model_copy(update={"session_secret": new_key, "session_previous_secrets": None})
+    assert webhook_policy(after).box.open(sealed) == (SECRET, True)  # the old key may now be dropped
+
+
+def _actor(services: Services, name: str) -> Actor:
+    with services.engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT id, name, role, organization_id FROM users WHERE name = :n"), {"n": f"{name}用户"}
+        ).one()
+    return Actor(row[0], row[1], row[2], row[3])
+
+
+def test_a_receiver_that_does_not_answer_or_never_finishes_is_a_failed_attempt_within_ten_seconds(
+    world: World, services: Services, receiver: Receiver
+) -> None:
+    stalled = subscribe(world, "union", receiver.url("/stall"), ["case.event"])
+    dripping = subscribe(world, "ent1", receiver.url("/drip"), ["case.event"])
+    new_flow(world)
+    started = time.monotonic()
+    assert deliver(services, time.time())["failed"] == 2
+    assert time.monotonic() - started < 12  # both at once: 5 s without a byte, 10 s for a whole answer
+    [(stall)] = deliveries(world, "union", stalled["id"])
+    [(drip)] = deliveries(world, "ent1", dripping["id"])
+    assert (stall["status"], stall["http_status"], drip["status"], drip["http_status"]) == ("pending", None, "pending", None)
+    assert "5 秒内没有答复" in stall["error"] and "10 秒内没有答完" in drip["error"]
