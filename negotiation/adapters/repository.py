@@ -7,8 +7,9 @@ repository with Core statements prepared once per dialect and sent on the unit o
 place every change of a case passes, with its audit link) marks it changed, and ``save_changes()`` — called by the
 unit of work's ``commit``, inside the same transaction — writes it with one version-checked
 ``UPDATE cases SET … WHERE id = :id AND version = :loaded`` (no row: ``CaseMoved``, a version conflict), the
-deadlines that were added or changed, and the audit links, in that order. A JSON column changed in place
-(``case.flags.append(x)``, ``case.fact("signatures")["employer"] = …``) is saved like one assigned: the lists of
+deadlines that were added or changed, the audit links and the webhook outbox rows staged with them
+(negotiation/adapters/webhook_store.py), in that order: one ChangeSet, whichever way the unit of work writes it.
+A JSON column changed in place (``case.flags.append(x)``, ``case.fact("signatures")["employer"] = …``) is saved like one assigned: the lists of
 immutable items are compared with shallow copies taken at load, the facts are written with every saved change.
 Everything else (drafts, votes, meetings, documents, users…) and every list query go through the ORM mapping in
 negotiation/adapters/orm.py, in a ``Session``
