@@ -139,6 +139,34 @@ class TickOut(BaseModel):
     fired: list[dict[str, Any]]
 
 
+class WebhookOut(BaseModel):
+    id: int
+    url: str
+    events: list[str]
+    created_at: str
+
+
+class WebhookAttemptOut(BaseModel):
+    attempt: int
+    at: str
+    http_status: int | None
+    error: str | None
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: str
+    type: str
+    case_id: int
+    status: str
+    attempts: int
+    http_status: int | None
+    error: str | None
+    next_attempt_at: str | None
+    created_at: str
+    delivered_at: str | None
+    history: list[WebhookAttemptOut]
+
+
 BODY_MODELS: dict[str, type[BaseModel]] = {
     "OrganizationCreate": commands.OrganizationCreate,
     "UserCreate": commands.UserCreate,
@@ -150,6 +178,7 @@ BODY_MODELS: dict[str, type[BaseModel]] = {
     "CommentCreate": commands.CommentCreate,
     "TickIn": TickIn,
     "CalendarYearPut": commands.CalendarYearPut,
+    "WebhookCreate": commands.WebhookCreate,
     **{f"EventData_{name}": model for name, model in EVENT_DATA.items()},
 }
 

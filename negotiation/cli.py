@@ -1,5 +1,5 @@
 """The `negotiation` command: serve, demo, tick, audit verify, db upgrade, render, archive verify, calendar load,
-backup, restore."""
+backup, restore, webhooks deliver."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ audit_app = typer.Typer(help="审计链", no_args_is_help=True)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
 archive_app = typer.Typer(help="归档文件", no_args_is_help=True)
 calendar_app = typer.Typer(help="节假日安排", no_args_is_help=True)
+webhooks_app = typer.Typer(help="通知订阅（webhook）", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(db_app, name="db")
 app.add_typer(archive_app, name="archive")
 app.add_typer(calendar_app, name="calendar")
@@ -235,6 +237,17 @@ def restore_command(
     finally:
         services.engine.dispose()
     typer.echo(f"已从 {folder} 恢复：{summary.dialect} 数据库，{summary.documents} 份文书，共 {summary.files} 个文件")
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver() -> None:
+    """One delivery pass: fan the outbox out and send every delivery that is due (the server does this every second)."""
+    from negotiation.service_layer.webhook_delivery import deliver_pass
+    from negotiation.service_layer.webhooks import webhook_policy
+
+    services = _bootstrap()
+    report = deliver_pass(services.uow, webhook_policy(services.settings))
+    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from negotiation.formats import MAX_INT, Day, Name, RequiredText, Text, clean_text
 from negotiation.terms import TOPICS, Terms
+from negotiation.webhook_events import WEBHOOK_EVENTS
 
 __all__ = [
     "MEETINGS_TEXT_LIMIT",
@@ -26,6 +27,7 @@ __all__ = [
     "RepresentativesPut",
     "UserCreate",
     "VersionEnvelope",
+    "WebhookCreate",
 ]
 
 Id = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
@@ -44,6 +46,10 @@ if TYPE_CHECKING:
     Topic = str
 else:
     Topic = Literal[TOPICS]  # the registry's keys, in its order: an enum in /openapi.json
+if TYPE_CHECKING:
+    WebhookEvent = str
+else:
+    WebhookEvent = Literal[tuple(WEBHOOK_EVENTS)]  # negotiation/webhook_events.py, in its order
 Sector = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=200, required=True))]
 
 
@@ -169,3 +175,18 @@ class CalendarYearPut(_Body):
     holidays: list[Day] = Field(max_length=366)
     workdays: list[Day] = Field(max_length=366)
     source: Name  # the notice, e.g. 国务院办公厅关于2027年部分节假日安排的通知
+
+
+def _webhook_secret(value: Any) -> str:
+    if not isinstance(value, str) or not value.isascii() or not value.isprintable():
+        raise ValueError("签名密钥须为可打印的 ASCII 字符")
+    if not 16 <= len(value) <= 200:
+        raise ValueError(f"签名密钥须为 16 至 200 个字符，实际 {len(value) if isinstance(value, str) else 0} 个")
+    return value
+
+
+class WebhookCreate(_Body):
+    url: str = Field(min_length=1, max_length=2000)
+    events: list[WebhookEvent] = Field(min_length=1, max_length=len(WEBHOOK_EVENTS))
+    # The HMAC-SHA256 key of every delivery: never answered back, stored sealed (negotiation/adapters/secret_box.py).
+    secret: Annotated[str, BeforeValidator(_webhook_secret)]

@@ -62,6 +62,16 @@ class Settings(BaseSettings):
         path = _file_url_path(self.archive_url) if self.archive_url else None
         return path if path is not None else self.archive_dir
 
+    # Hosts a webhook may reach over plain http (and the only ones it may reach at a loopback or private address),
+    # separated by commas: "127.0.0.1,hooks.internal".
+    webhook_allow_hosts: str = ""
+    webhook_seconds: float = Field(default=1.0, gt=0)  # how often each serving worker delivers webhooks
+
+    @property
+    def webhook_hosts(self) -> frozenset[str]:
+        """The hosts of NEGOTIATION_WEBHOOK_ALLOW_HOSTS, lower case."""
+        return frozenset(h.strip().lower().strip("[]") for h in self.webhook_allow_hosts.split(",") if h.strip())
+
     @property
     def previous_session_secrets(self) -> list[str]:
         """The keys being rotated out, oldest first."""

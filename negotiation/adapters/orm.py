@@ -338,6 +338,62 @@ archive_blobs = Table(
     Column("created_at", String(40), nullable=False),
 )
 
+# Webhooks (api.md "After the contract takes effect"): who subscribed to what, with the secret sealed
+# (negotiation/adapters/secret_box.py); the outbox, written in the transaction of the change that made each event;
+# one delivery per subscriber and event, with its attempts (negotiation/service_layer/webhook_delivery.py).
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("url", String(2000), nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("secret_sealed", String(400), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+webhook_outbox = Table(
+    "webhook_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("type", String(40), nullable=False),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("data", JSON, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("subscription_id", ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("type", String(40), nullable=False),
+    Column("case_id", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Float, nullable=True),
+    Column("give_up_at", Float, nullable=False),
+    Column("claimed_by", String(32), nullable=True),
+    Column("http_status", Integer, nullable=True),
+    Column("error", String(500), nullable=True),
+    Column("history", JSON, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("delivered_at", String(40), nullable=True),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+)
+
+# The deadline.due_soon reminders sent, one per deadline: what makes a reminder go out exactly once (written with its
+# outbox row; a reminder changes nothing of the case, so it is not a link of the case's audit chain).
+deadline_reminders = Table(
+    "deadline_reminders",
+    metadata,
+    Column("deadline_id", ForeignKey("deadlines.id", ondelete="CASCADE"), primary_key=True),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("remind_on", Date, nullable=False),
+    Column("at", String(40), nullable=False),
+)
+
 _started = False
 
 

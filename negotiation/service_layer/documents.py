@@ -19,6 +19,7 @@ from negotiation.errors import DocumentError, Violation
 from negotiation.events import is_registered
 from negotiation.model import AuditEvent, Document, Draft, Meeting, NegotiationCase, Rendering, Vote
 from negotiation.rules import rule_violation, violation
+from negotiation.service_layer import outbox
 from negotiation.service_layer.document_facts import FACTS, Facts, case_facts, draft_facts
 from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.service_layer.views import audit_view
@@ -225,6 +226,7 @@ def store_all(uow: UnitOfWork, case: NegotiationCase, made: Sequence[MadeDocumen
         )
         uow.repo.add(row)
         uow.repo.flush()
+        outbox.stage_document(uow, case, row, at)
         previous = earlier.get(m.planned.kind)
         if docs.document_kind(m.planned.kind).supersedes and previous is not None:
             previous.superseded_by = row.id

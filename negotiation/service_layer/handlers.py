@@ -16,7 +16,7 @@ from negotiation.model import AuditEvent, NegotiationCase, Organization, Represe
 from negotiation.procedure import EventContext
 from negotiation.rules import profile_for_region, rule_violation
 from negotiation.service_layer import documents as docs
-from negotiation.service_layer import texts
+from negotiation.service_layer import outbox, texts
 from negotiation.service_layer.access import Actor, can_see, parties_of
 from negotiation.service_layer.clock import now_iso, today
 from negotiation.service_layer.stored_calendar import stored_calendar
@@ -93,6 +93,7 @@ def record_change(
         case, at=at, actor=actor, event=event, from_state=from_state, to_state=case.state, data=data, make=uow.repo.new_link
     )
     uow.repo.case_changed(case, link)
+    outbox.stage_change(uow, case, link)  # its webhook events, written with it
     uow.recorded.append(event)
     return link
 
