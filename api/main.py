@@ -15,13 +15,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.middleware import ResponseFacts
-from api.routes import admin, cases, documents, drafts, portal, review
+from api.routes import admin, calendar, cases, documents, drafts, portal, review, webhooks
 from api.schemas import extend_openapi
 from negotiation import errors
 from negotiation.bootstrap import Services, bootstrap
 from negotiation.errors import NegotiationError, Violation
 from negotiation.service_layer.clock import today
 from negotiation.service_layer.sweeper import tick
+from negotiation.service_layer.webhook_delivery import deliver_pass
+from negotiation.service_layer.webhooks import webhook_policy
 from negotiation.speedups import request_only_route
 from negotiation.validation import dotted_path, error_message
 
@@ -74,17 +76,32 @@ async def _sweep_forever(services: Services) -> None:
         await asyncio.sleep(services.settings.sweep_seconds)
 
 
-def create_app(services: Services | None = None, *, sweeper: bool = True) -> FastAPI:
-    """The application over the given services (bootstrapped from the environment when None)."""
+async def _deliver_forever(services: Services) -> None:
+    """Deliver webhooks every second or so in the serving process, also under the test clock (they are no legal timer)."""
+    policy = webhook_policy(services.settings)
+    while True:
+        try:
+            await asyncio.to_thread(deliver_pass, services.uow, policy)
+        except Exception:
+            log.exception("webhook delivery pass failed; it runs again shortly")
+        await asyncio.sleep(services.settings.webhook_seconds)
+
+
+def create_app(services: Services | None = None, *, sweeper: bool = True, deliverer: bool | None = None) -> FastAPI:
+    """The application over the given services (bootstrapped from the environment when None); the background
+    sweeper and webhook deliverer run unless turned off (the deliverer goes with the sweeper unless told)."""
     services = services or bootstrap()
+    delivering = sweeper if deliverer is None else deliverer
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = None
+        tasks = []
         if sweeper and not services.settings.test_clock:
-            task = asyncio.create_task(_sweep_forever(services))
+            tasks.append(asyncio.create_task(_sweep_forever(services)))
+        if delivering:
+            tasks.append(asyncio.create_task(_deliver_forever(services)))
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
 
     app = FastAPI(
@@ -100,7 +117,7 @@ def create_app(services: Services | None = None, *, sweeper: bool = True) -> Fas
     app.add_exception_handler(Exception, _unexpected)
     # First, on the application itself: the busiest route is matched first (negotiation/speedups.py for its class).
     app.router.add_api_route(endpoint=cases.fire_event, route_class_override=request_only_route(), **cases.EVENTS_ROUTE)
-    for module in (cases, drafts, documents, admin, review):
+    for module in (cases, drafts, documents, admin, calendar, webhooks, review):
         app.include_router(module.router)
     app.include_router(portal.api)  # the public portal (no sign-in): its JSON twin and its pages
     app.include_router(portal.pages)

@@ -111,12 +111,60 @@ class AuditVerifyOut(BaseModel):
     first_bad_seq: int | None
 
 
+class RecomputedDeadlineOut(BaseModel):
+    case_id: int
+    kind: str
+    rule: str
+    due_on_before: str
+    calendar_before: str
+    due_on: str
+    calendar: str
+
+
+class CalendarYearOut(BaseModel):
+    year: int
+    holidays: list[str]
+    workdays: list[str]
+    source: str
+    notice: str | None
+    loaded_at: str | None
+    recomputed: list[RecomputedDeadlineOut] | None = None
+
+
 class TickIn(BaseModel):
     as_of: str | None = None
 
 
 class TickOut(BaseModel):
     fired: list[dict[str, Any]]
+
+
+class WebhookOut(BaseModel):
+    id: int
+    url: str
+    events: list[str]
+    created_at: str
+
+
+class WebhookAttemptOut(BaseModel):
+    attempt: int
+    at: str
+    http_status: int | None
+    error: str | None
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: str
+    type: str
+    case_id: int
+    status: str
+    attempts: int
+    http_status: int | None
+    error: str | None
+    next_attempt_at: str | None
+    created_at: str
+    delivered_at: str | None
+    history: list[WebhookAttemptOut]
 
 
 BODY_MODELS: dict[str, type[BaseModel]] = {
@@ -129,6 +177,8 @@ BODY_MODELS: dict[str, type[BaseModel]] = {
     "MeetingCreate": commands.MeetingCreate,
     "CommentCreate": commands.CommentCreate,
     "TickIn": TickIn,
+    "CalendarYearPut": commands.CalendarYearPut,
+    "WebhookCreate": commands.WebhookCreate,
     **{f"EventData_{name}": model for name, model in EVENT_DATA.items()},
 }
 

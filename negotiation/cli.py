@@ -1,10 +1,12 @@
-"""The `negotiation` command: serve, demo, tick, audit verify, db upgrade, render, archive verify."""
+"""The `negotiation` command: serve, demo, tick, audit verify, db upgrade, render, archive verify, calendar load,
+backup, restore, webhooks deliver."""
 
 from __future__ import annotations
 
 import json
 import os
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -18,9 +20,13 @@ app = typer.Typer(help="行业集体协商工作流引擎", no_args_is_help=True
 audit_app = typer.Typer(help="审计链", no_args_is_help=True)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
 archive_app = typer.Typer(help="归档文件", no_args_is_help=True)
+calendar_app = typer.Typer(help="节假日安排", no_args_is_help=True)
+webhooks_app = typer.Typer(help="通知订阅（webhook）", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(db_app, name="db")
 app.add_typer(archive_app, name="archive")
+app.add_typer(calendar_app, name="calendar")
 
 
 # Two worker processes on a machine with two cores or more: reads and document rendering run side by side, while
@@ -28,7 +34,7 @@ app.add_typer(archive_app, name="archive")
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 
 
-def _bootstrap() -> Services:
+def _bootstrap(*, migrate: bool = True) -> Services:
     """The services from the environment; a setting that is not acceptable stops the command, naming the variable."""
     from pydantic import ValidationError
 
@@ -40,15 +46,16 @@ def _bootstrap() -> Services:
     except ValidationError as exc:
         for error in exc.errors():
             variable = "NEGOTIATION_" + str(error["loc"][0]).upper()
+            reason = error["msg"]
             if error["type"] == "string_too_short":
                 reason = f"须至少 {SECRET_MIN_LENGTH} 个字符"
             elif variable == "NEGOTIATION_SESSION_PREVIOUS_SECRETS":
                 reason = f"须为以空格分隔的旧密钥，每个至少 {SECRET_MIN_LENGTH} 个字符"
-            else:
-                reason = error["msg"]
+            elif error["type"] == "value_error":  # a validator's own words, without pydantic's "Value error, "
+                reason = str(error.get("ctx", {}).get("error", reason))
             typer.echo(f"环境变量 {variable} 不可用：{reason}", err=True)
         raise typer.Exit(2) from None
-    return bootstrap(settings)
+    return bootstrap(settings, migrate=migrate)
 
 
 def _fresh_metrics_directory() -> None:
@@ -157,21 +164,90 @@ def render(ctx: typer.Context) -> None:
 @archive_app.command("verify")
 def archive_verify() -> None:
     """Check every stored document against its sha256; one line per bad document, exit 1 if any."""
-    from negotiation.documents import ArchiveStore, verify_all
+    from negotiation.documents import verify_all
 
     services = _bootstrap()
-    with services.uow.reading() as uow:
+    with services.uow.reading() as uow:  # the configured archive: files, or rows of the database
         rows = [(d.id, d.sha256) for d in uow.repo.all_documents()]
-    store, failures, progress = ArchiveStore(services.settings.archive_dir), [], Progress("核验存档文书")
-    for start in range(0, len(rows), 20):
-        failures += verify_all(store, rows[start : start + 20])
-        progress(min(start + 20, len(rows)), len(rows))
-    progress.finish()
+        failures, progress = [], Progress("核验存档文书")
+        for start in range(0, len(rows), 20):
+            failures += verify_all(uow.archive, rows[start : start + 20])
+            progress(min(start + 20, len(rows)), len(rows))
+        progress.finish()
     for failure in failures:
         typer.echo(f"文书 {failure.document_id} sha256={failure.sha256}：{failure.reason}")
     typer.echo(f"已核验 {len(rows)} 份文书，{len(failures)} 份有问题", err=bool(failures))
     if failures:
         raise typer.Exit(1)
+
+
+@calendar_app.command("load")
+def calendar_load(file: Annotated[str, typer.Argument(help="放假安排 JSON 文件")]) -> None:
+    """Install a year's State Council holiday schedule from FILE; the open deadlines it decides are computed again."""
+    from pathlib import Path
+
+    from negotiation.errors import NegotiationError
+    from negotiation.service_layer.holiday_calendar import load_calendar_file
+
+    services = _bootstrap()
+    try:
+        result = load_calendar_file(services.uow(), text=Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"无法读取文件 {file}：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    except NegotiationError as exc:
+        typer.echo(exc.message, err=True)
+        for v in exc.violations:
+            typer.echo(f"  {v.path or ''}：{v.message}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@app.command("backup")
+def backup_command(folder: Annotated[Path, typer.Argument(help="备份目录（新的或空的）")]) -> None:
+    """Write a consistent copy of the database and the archive into FOLDER, with manifest.json, while serving."""
+    from negotiation.backup import BackupError, backup
+
+    services = _bootstrap(migrate=False)  # the database as it is: a backup changes nothing in it
+    try:
+        summary = backup(services, folder)
+    except BackupError as exc:
+        typer.echo(f"备份失败：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        services.engine.dispose()
+    archive = "文书存于数据库中" if summary.archive == "database" else f"另有 {summary.files - 1} 个存档文件"
+    typer.echo(f"已备份到 {folder}：{summary.dialect} 数据库（{archive}），清单见 manifest.json")
+
+
+@app.command("restore")
+def restore_command(
+    folder: Annotated[Path, typer.Argument(help="备份目录")],
+    force: Annotated[bool, typer.Option("--force", help="覆盖非空的数据库和存档")] = False,
+) -> None:
+    """Check FOLDER against its manifest, then load it into the configured (empty) database and archive."""
+    from negotiation.backup import BackupError, restore
+
+    services = _bootstrap(migrate=False)  # the target is checked and replaced, not migrated first
+    try:
+        summary = restore(services, folder, force=force)
+    except BackupError as exc:
+        typer.echo(f"恢复失败：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        services.engine.dispose()
+    typer.echo(f"已从 {folder} 恢复：{summary.dialect} 数据库，{summary.documents} 份文书，共 {summary.files} 个文件")
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver() -> None:
+    """One delivery pass: fan the outbox out and send every delivery that is due (the server does this every second)."""
+    from negotiation.service_layer.webhook_delivery import deliver_pass
+    from negotiation.service_layer.webhooks import webhook_policy
+
+    services = _bootstrap()
+    report = deliver_pass(services.uow, webhook_policy(services.settings))
+    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
 
 
 def main() -> None:

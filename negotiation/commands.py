@@ -10,10 +10,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from negotiation.formats import MAX_INT, Day, Name, RequiredText, Text, clean_text
 from negotiation.terms import TOPICS, Terms
 from negotiation.vocabularies import Words
+from negotiation.webhook_events import WEBHOOK_EVENTS
 
 __all__ = [
     "MEETINGS_TEXT_LIMIT",
+    "MEETING_PURPOSES",
     "MINUTES_TEXT_LIMIT",
+    "CalendarYearPut",
     "CaseCreate",
     "CommentCreate",
     "DraftCreate",
@@ -25,6 +28,7 @@ __all__ = [
     "RepresentativesPut",
     "UserCreate",
     "VersionEnvelope",
+    "WebhookCreate",
 ]
 
 Id = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
@@ -43,6 +47,10 @@ if TYPE_CHECKING:
     Topic = str
 else:
     Topic = Literal[TOPICS]  # the registry's keys, in its order: an enum in /openapi.json
+if TYPE_CHECKING:
+    WebhookEvent = str
+else:
+    WebhookEvent = Literal[tuple(WEBHOOK_EVENTS)]  # negotiation/webhook_events.py, in its order
 Sector = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=200, required=True))]
 
 
@@ -139,8 +147,15 @@ MINUTES_TEXT_LIMIT = 20_000
 MEETINGS_TEXT_LIMIT = 50_000
 
 
+# What a meeting is for: the talks on the contract (in consulting), and, once it is in force, the yearly talks on
+# the platforms' rules and algorithms (R24) and the review of how it is kept (履约监督).
+MEETING_PURPOSES = ("consultation", "algorithm_talks", "performance_review")
+MeetingPurpose = Literal["consultation", "algorithm_talks", "performance_review"]
+
+
 class MeetingCreate(_Body):
     expected_version: Version | None = None
+    purpose: Annotated[MeetingPurpose, Words("meeting_purposes")] = Field(default="consultation", title="会议类别")
     held_on: Day = Field(title="会议日期")
     location: Name = Field(title="会议地点")
     chair_side: Annotated[Literal["worker", "employer"], Words("sides")] = Field(title="主持方（R9 双方轮流主持）")
@@ -152,3 +167,27 @@ class MeetingCreate(_Body):
 class CommentCreate(_Body):
     clause: Annotated[str, Field(max_length=40)]
     body: RequiredText
+
+
+class CalendarYearPut(_Body):
+    """A year's holiday schedule as the State Council's notice gives it (PUT /api/v1/admin/calendar/{year})."""
+
+    year: Annotated[int, Field(ge=1, le=9999, strict=True)] | None = None  # in a file; the path names it otherwise
+    holidays: list[Day] = Field(max_length=366)
+    workdays: list[Day] = Field(max_length=366)
+    source: Name  # the notice, e.g. 国务院办公厅关于2027年部分节假日安排的通知
+
+
+def _webhook_secret(value: Any) -> str:
+    if not isinstance(value, str) or not value.isascii() or not value.isprintable():
+        raise ValueError("签名密钥须为可打印的 ASCII 字符")
+    if not 16 <= len(value) <= 200:
+        raise ValueError(f"签名密钥须为 16 至 200 个字符，实际 {len(value) if isinstance(value, str) else 0} 个")
+    return value
+
+
+class WebhookCreate(_Body):
+    url: str = Field(min_length=1, max_length=2000)
+    events: list[WebhookEvent] = Field(min_length=1, max_length=len(WEBHOOK_EVENTS))
+    # The HMAC-SHA256 key of every delivery: never answered back, stored sealed (negotiation/adapters/secret_box.py).
+    secret: Annotated[str, BeforeValidator(_webhook_secret)]

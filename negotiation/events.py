@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from negotiation import event_data as ed
 from negotiation import procedure as p
+from negotiation.calendar import LIBRARY, HolidayCalendar
 from negotiation.model import Deadline, NegotiationCase
 from negotiation.procedure import EventContext, EventOutcome, Procedure
 from negotiation.rules import Profile
@@ -75,6 +76,7 @@ REGISTRY: tuple[Event, ...] = (
     Event("withdraw", "撤回", ed.WithdrawData, p.withdraw),
     Event("reply_overdue", "逾期未答复，转入争议", ed.DeadlinePassedData, p.reply_overdue),
     Event("deemed_effective", "审查期满视为生效", ed.DeadlinePassedData, p.deemed_effective),
+    Event("expire", "合同期满终止", ed.DeadlinePassedData, p.expire),
 )
 
 # Audit link kinds written by the service layer that are not events of the table.
@@ -85,6 +87,8 @@ ACTIONS: dict[str, str] = {
     "add_draft": "提交新版草案",
     "comment": "发表意见",
     "archive_integrity_alert": "存档文件校验告警",
+    "recompute_deadlines": "按载入的节假日安排重新计算期限",
+    "renewal_opened": "续订协商已开启",
 }
 
 
@@ -131,7 +135,7 @@ def apply_event(case: NegotiationCase, event: str, data: BaseModel, ctx: EventCo
 
 
 def apply_system_event(
-    case: NegotiationCase, deadline: Deadline, profile: Profile, as_of: date
+    case: NegotiationCase, deadline: Deadline, profile: Profile, as_of: date, calendar: HolidayCalendar = LIBRARY
 ) -> tuple[str, ed.DeadlinePassedData]:
     """The time-driven consequence of a deadline that has passed: (event or overdue flag, the data to record)."""
     data = ed.DeadlinePassedData(rule=deadline.rule, due_on=deadline.due_on, as_of=as_of)
@@ -139,5 +143,6 @@ def apply_system_event(
     if event is None:
         return p.flag_overdue(case, deadline), data
     deadline.status = "fired"
-    apply_event(case, event, data, EventContext(party=Party.SYSTEM, organization_id=None, profile=profile, today=as_of))
+    ctx = EventContext(party=Party.SYSTEM, organization_id=None, profile=profile, today=as_of, calendar=calendar)
+    apply_event(case, event, data, ctx)
     return event, data

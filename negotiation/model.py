@@ -158,6 +158,7 @@ class Meeting:
     summary: str
     positions: list[dict[str, Any]]
     created_at: str
+    purpose: str = "consultation"
     id: int | None = None
 
 

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from negotiation import event_data as ed
-from negotiation.calendar import due_date
+from negotiation.calendar import LIBRARY, HolidayCalendar, add_months
+from negotiation.deadlines import open_deadline, open_term_deadlines
 from negotiation.errors import ValidationFailed, Violation
 from negotiation.model import Deadline, Draft, NegotiationCase, Vote
 from negotiation.rules import Profile, rule_violation
@@ -21,10 +22,16 @@ from negotiation.states import guards
 from negotiation.states.state import CaseState
 from negotiation.states.table import Party
 
-__all__ = ["SYSTEM_EVENT_FOR", "EventContext", "EventOutcome", "Procedure", "flag_overdue", "open_deadline"]
-
-# kind → the profile number that sets its length
-DEADLINE_NUMBERS = {"reply": "reply_days", "filing": "filing_days", "review": "review_days", "publication": "publication_days"}
+__all__ = [
+    "SYSTEM_EVENT_FOR",
+    "EventContext",
+    "EventOutcome",
+    "Procedure",
+    "algorithm_talks_held",
+    "flag_overdue",
+    "open_deadline",
+    "renewal_opened",
+]
 
 
 @dataclass
@@ -37,6 +44,8 @@ class EventContext:
     today: date
     current_draft: Draft | None = None
     created_at: str = ""
+    # Which days are rest days: the service layer gives the years loaded into the database as well.
+    calendar: HolidayCalendar = LIBRARY
 
 
 @dataclass
@@ -60,22 +69,6 @@ def _iso(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def open_deadline(
-    case: NegotiationCase, kind: str, trigger_on: date, profile: Profile, number_key: str | None = None
-) -> Deadline:
-    """Open a deadline of a kind, counted from the day after trigger_on, rolled forward as the profile says."""
-    number = profile.number(number_key or DEADLINE_NUMBERS[kind])
-    roll = bool(profile.number("roll_forward_over_rest_days").value)
-    due = due_date(trigger_on, number.days, roll_forward=roll)
-    assert number.rule is not None
-    deadline = Deadline(
-        kind=kind, rule=number.rule, citation=number.citation, trigger_on=trigger_on,
-        due_on=due.due_on, status="open", calendar=due.calendar,
-    )  # fmt: skip
-    case.deadlines.append(deadline)
-    return deadline
-
-
 def _close(case: NegotiationCase, kind: str, on: date | None = None) -> None:
     deadline = case.open_deadline(kind)
     if deadline is not None:
@@ -87,7 +80,7 @@ def propose(case: NegotiationCase, data: ed.ProposeData, ctx: EventContext) -> N
     if found:
         raise rule_violation(found)
     case.record(served_on=data.served_on.isoformat(), demands=data.demands)
-    open_deadline(case, "reply", data.served_on, ctx.profile)
+    open_deadline(case, "reply", data.served_on, ctx.profile, calendar=ctx.calendar)
 
 
 def _answer(case: NegotiationCase, received_on: date, **facts: Any) -> None:
@@ -187,8 +180,7 @@ def sign(case: NegotiationCase, data: ed.SignData, ctx: EventContext) -> None:
     if guards.both_sides_signed(case):
         last = max(date.fromisoformat(s["signed_on"]) for s in signatures.values())
         case.record(signed_on=last.isoformat())
-        key = "filing_days_wage" if case.kind == "wage" else "filing_days"
-        open_deadline(case, "filing", last, ctx.profile, key)
+        open_deadline(case, "filing", last, ctx.profile, calendar=ctx.calendar)  # R13: 7 days for a wage agreement
 
 
 def file(case: NegotiationCase, data: ed.FileData, ctx: EventContext) -> None:
@@ -204,7 +196,7 @@ def record_receipt(case: NegotiationCase, data: ed.RecordReceiptData, ctx: Event
     if filed_on and data.received_on < filed_on:
         raise _date_error("data.received_on", f"收文日期（{data.received_on}）不能早于报送日期（{filed_on}）")
     case.record(receipt={"received_on": data.received_on.isoformat(), "receipt_no": data.receipt_no})
-    open_deadline(case, "review", data.received_on, ctx.profile)
+    open_deadline(case, "review", data.received_on, ctx.profile, calendar=ctx.calendar)
 
 
 def object_(case: NegotiationCase, data: ed.ObjectData, ctx: EventContext) -> None:
@@ -228,9 +220,9 @@ def object_(case: NegotiationCase, data: ed.ObjectData, ctx: EventContext) -> No
     case.record(objections=objections, objection=objection, approvals=[], signatures={}, last_vote_passed=False)
 
 
-def _take_effect(case: NegotiationCase, effective_on: date, profile: Profile) -> None:
+def _take_effect(case: NegotiationCase, effective_on: date, ctx: EventContext) -> None:
     case.record(effective_on=effective_on.isoformat())
-    open_deadline(case, "publication", effective_on, profile)
+    open_deadline(case, "publication", effective_on, ctx.profile, calendar=ctx.calendar)
 
 
 def approve(case: NegotiationCase, data: ed.ApproveData, ctx: EventContext) -> None:
@@ -240,7 +232,7 @@ def approve(case: NegotiationCase, data: ed.ApproveData, ctx: EventContext) -> N
     if received and approved_on < received:
         raise _date_error("data.approved_on", f"审查同意日期（{approved_on}）不能早于收文日期（{received}）")
     _close(case, "review")
-    _take_effect(case, approved_on, ctx.profile)
+    _take_effect(case, approved_on, ctx)
 
 
 def publish(case: NegotiationCase, data: ed.PublishData, ctx: EventContext) -> None:
@@ -249,6 +241,18 @@ def publish(case: NegotiationCase, data: ed.PublishData, ctx: EventContext) -> N
         raise _date_error("data.published_on", f"公布日期（{data.published_on}）不能早于合同生效日期（{effective_on}）")
     case.record(published_on=data.published_on.isoformat(), channels=list(data.channels))
     _close(case, "publication", data.published_on)
+    _come_into_force(case, ctx)
+
+
+def _come_into_force(case: NegotiationCase, ctx: EventContext) -> None:
+    """In force: the renewal window and the expiry of the term (R19, R18), and the yearly algorithm talks (R24)."""
+    draft = ctx.current_draft
+    if draft is None:  # a contract comes into force from its ratified draft; without one there is no term to watch
+        return
+    case.record(term_start=draft.term_start.isoformat(), term_end=draft.term_end.isoformat())
+    open_term_deadlines(case, draft.term_end, ctx.profile, calendar=ctx.calendar)
+    effective_on = _iso(case.fact("effective_on")) or draft.term_start
+    open_deadline(case, "algorithm_talks", effective_on, ctx.profile, calendar=ctx.calendar)
 
 
 def settle(case: NegotiationCase, data: ed.SettleData, ctx: EventContext) -> None:
@@ -274,13 +278,43 @@ def reply_overdue(case: NegotiationCase, data: ed.DeadlinePassedData, ctx: Event
 
 def deemed_effective(case: NegotiationCase, data: ed.DeadlinePassedData, ctx: EventContext) -> None:
     """R15: the bureau raised no objection within the review period; the contract takes effect the day after."""
-    _take_effect(case, data.due_on + timedelta(days=1), ctx.profile)
+    _take_effect(case, data.due_on + timedelta(days=1), ctx)
+
+
+def expire(case: NegotiationCase, data: ed.DeadlinePassedData, ctx: EventContext) -> None:
+    """R18: the term has ended; the contract is no longer in force and nothing more falls due under it."""
+    for deadline in case.deadlines:
+        if deadline.status == "open":
+            deadline.status = "cancelled"
+    case.record(expired_on=(data.due_on + timedelta(days=1)).isoformat())
+
+
+def algorithm_talks_held(case: NegotiationCase, held_on: date, profile: Profile, calendar: HolidayCalendar) -> None:
+    """R24: a meeting for the yearly algorithm talks meets the open deadline (late if after its due date) and
+    starts the next year's, unless that would fall due after the contract's term."""
+    _close(case, "algorithm_talks", held_on)
+    term_end = _iso(case.fact("term_end"))
+    interval = profile.number("algorithm_talks_interval_months").days
+    if term_end is None or add_months(held_on, interval) <= term_end:
+        open_deadline(case, "algorithm_talks", held_on, profile, calendar=calendar)
+
+
+def renewal_opened(case: NegotiationCase, term_start: date) -> bool:
+    """R19: a case renewing this contract for a term that starts after this one ends meets the renewal window;
+    whether it did (False when the window is no longer open or the term starts within this one: a variation, R20)."""
+    deadline = case.open_deadline("renewal")
+    term_end = _iso(case.fact("term_end"))
+    if deadline is None or term_end is None or term_start <= term_end:
+        return False
+    deadline.status = "met"
+    return True
 
 
 # (deadline kind, state) → the event a passed deadline fires; any other passed deadline only flags the case.
 SYSTEM_EVENT_FOR: dict[tuple[str, CaseState], str] = {
     ("reply", CaseState.PROPOSED): "reply_overdue",
     ("review", CaseState.IN_REVIEW): "deemed_effective",
+    ("expiry", CaseState.IN_FORCE): "expire",
 }
 
 

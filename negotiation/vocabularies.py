@@ -70,6 +70,12 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "women": "女职工权益保护专项集体合同",
     },
     "sides": {"worker": "职工方", "employer": "企业方"},
+    # What a meeting is for (MeetingCreate.purpose): the talks, and once the contract is in force R24's and 履约监督's.
+    "meeting_purposes": {
+        "consultation": "集体协商会议",
+        "algorithm_talks": "劳动规则和算法年度协商（R24）",
+        "performance_review": "合同履行情况检查",
+    },
     # A case's `sector` is free text; these are the sectors with a name of their own (others print as given).
     "sectors": {
         "express_delivery": "快递行业",

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One full curl session: carries the demo case from under_review to in_force (run after `make run`, in another shell).
+# One full curl session: carries the demo case from under_review to in_force and into its life (run after `make run`,
+# in another shell).
 set -e
 BASE=http://127.0.0.1:8000/api/v1
 tok() { python3 -c "import json,sys; print(json.load(open('var/demo-tokens.json'))['tokens'][sys.argv[1]])" "$1"; }
@@ -21,3 +22,8 @@ ev bureau record_receipt '{"received_on": "2026-12-07", "receipt_no": "西人社
 ev bureau approve '{"approved_on": "2026-12-15"}'
 ev union publish '{"published_on": "2026-12-16", "channels": ["平台App公告", "站点公告栏"]}'
 curl -s -H "Authorization: Bearer $(tok union)" $BASE/cases/$CASE/documents | python3 -m json.tool | grep '"kind"'
+curl -s -H "Authorization: Bearer $(tok union)" $BASE/cases/$CASE \
+  | python3 -c "import json,sys; [print(d['kind'], d['rule'], d['trigger_on'], d['due_on'], d['calendar']) for d in json.load(sys.stdin)['deadlines'] if d['status'] == 'open']"
+curl -s -X POST -H "Authorization: Bearer $(tok union)" -H 'Content-Type: application/json' $BASE/cases/$CASE/meetings \
+     -d '{"purpose": "algorithm_talks", "held_on": "2027-03-02", "location": "西安市总工会", "chair_side": "worker", "recorder": "周敏", "summary": "平台通报派单算法调整方案"}'; echo
+curl -s -H "Authorization: Bearer $(tok union)" $BASE/calendar/2027; echo

@@ -29,8 +29,10 @@ from negotiation.commands import CaseCreate, DraftCreate, MeetingCreate, Represe
 from negotiation.errors import Violation
 from negotiation.events import EVENT_DATA, EVENT_LABELS
 from negotiation.rules import profile_for_region
+from negotiation.service_layer import offers
 from negotiation.terms import TOPICS
 from negotiation.topics import topic_owning
+from negotiation.vocabularies import VOCABULARIES
 
 __all__ = [
     "Filled",
@@ -190,11 +192,15 @@ def draft_form(case: Mapping[str, Any], current: Mapping[str, Any] | None) -> Fo
 
 
 def meeting_form(case: Mapping[str, Any], meetings: Sequence[Mapping[str, Any]]) -> FormSpec:
-    """A meeting's minutes: the chair starts at the side that did not chair the last meeting (R9), one row a topic."""
-    values: dict[str, Any] = {}
-    if meetings:
-        values["chair_side"] = "employer" if meetings[-1]["chair_side"] == "worker" else "worker"
-    ctx = FormContext("meeting", clauses=_clauses(case))
+    """A meeting's minutes: of a purpose the case's state takes, the chair the side that did not chair the series' last
+    meeting (R9), one row a topic."""
+    purposes = offers.meeting_purposes(case["state"])
+    values: dict[str, Any] = {"purpose": purposes[0]} if purposes else {}
+    series = [m for m in meetings if m.get("purpose", "consultation") == values.get("purpose", "consultation")]
+    if series:
+        values["chair_side"] = "employer" if series[-1]["chair_side"] == "worker" else "worker"
+    words = VOCABULARIES["meeting_purposes"]
+    ctx = FormContext("meeting", clauses=_clauses(case), choices={"purpose": [Option(p, words.get(p, p)) for p in purposes]})
     return FormSpec(
         "record_meeting", "记录协商会议", f"/review/cases/{case['id']}/meetings", "记录会议", MeetingCreate, ctx, values,
         {"expected_version": str(case["version"])},

@@ -1,5 +1,6 @@
 """The caller's open legal deadlines across the cases it may see: overdue first, then by due date, and those due within
-a few working days (rest days and statutory holidays as negotiation/calendar.py counts them)."""
+3 working days — the days and the lead of the deadline.due_soon reminder (negotiation/service_layer/reminders.py):
+rest days, statutory holidays and 调休 working days as negotiation/calendar.py's `is_rest_day` counts them."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from api.review.views import case_rows
 from negotiation.bootstrap import Services
 from negotiation.calendar import is_rest_day
 from negotiation.service_layer.access import Actor
+from negotiation.webhook_events import DUE_SOON_WORKING_DAYS  # the lead of the deadline.due_soon reminder too
 
 __all__ = ["DUE_SOON_WORKING_DAYS", "deadlines_page", "nth_working_day_after", "working_days_between"]
 
-DUE_SOON_WORKING_DAYS = 3
 RUNNING = ("open", "overdue")
 
 

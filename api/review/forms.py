@@ -220,8 +220,9 @@ def input_for(name: str, annotation: Any, info: FieldInfo, value: Any, ctx: Form
         found.options = _options(name, shape, ctx)
         if found.value and found.value not in {o.value for o in found.options}:
             found.options.append(Option(found.value, found.value))
-        if not found.value or not found.required:
-            found.options.insert(0, Option("", "（请选择）" if found.required else "（不填）"))
+        optional = not found.required and info.get_default(call_default_factory=True) is None
+        if optional or not found.value:
+            found.options.insert(0, Option("", "（不填）" if optional else "（请选择）"))
     elif kind == "choices":
         found.value = [_text(v) for v in value] if isinstance(value, list) else []
         found.options = _options(name, shape, ctx)

@@ -40,6 +40,7 @@ STATE_LABELS: dict[str, str] = {
     "in_review": "人社部门审查中",
     "effective": "已生效",
     "in_force": "已公布施行",
+    "expired": "已期满终止",
     "withdrawn": "已撤回",
 }
 
@@ -51,6 +52,8 @@ DEADLINE_KINDS: dict[str, str] = {
     "dispute": "协调处理",
     "vacancy": "补足代表",
     "renewal": "续订",
+    "expiry": "合同期满",
+    "algorithm_talks": "劳动规则和算法协商",
 }
 DEADLINE_STATUS: dict[str, str] = {
     "open": "进行中",

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -179,6 +180,7 @@ meetings = Table(
     Column("summary", Text, nullable=False),
     Column("positions", RecordJSON, nullable=False),
     Column("created_at", String(40), nullable=False),
+    Column("purpose", String(30), nullable=False, server_default="consultation"),
 )
 
 votes = Table(
@@ -310,6 +312,86 @@ public_contracts = Table(
     Column("html", Text, nullable=False),
     Column("text", Text, nullable=False),
     Index("ix_public_contracts_published", "published_on", "case_id"),
+)
+
+# The State Council's holiday schedule of a year, loaded from its notice (PUT /api/v1/admin/calendar/{year},
+# `negotiation calendar load`): in the database so that every worker and every host computes deadlines alike.
+calendar_years = Table(
+    "calendar_years",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("holidays", JSON, nullable=False),
+    Column("workdays", JSON, nullable=False),
+    Column("notice", String(500), nullable=False),
+    Column("loaded_at", String(40), nullable=False),
+    Column("loaded_by", String(200), nullable=False),
+)
+
+# The database archive (NEGOTIATION_ARCHIVE_URL=database; negotiation/adapters/blob_archive.py): each document's
+# bytes under the sha256 they hash to, written once in the transaction of the document row, never updated.
+archive_blobs = Table(
+    "archive_blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+# Webhooks (api.md "After the contract takes effect"): who subscribed to what, with the secret sealed
+# (negotiation/adapters/secret_box.py); the outbox, written in the transaction of the change that made each event;
+# one delivery per subscriber and event, with its attempts (negotiation/service_layer/webhook_delivery.py).
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("url", String(2000), nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("secret_sealed", String(400), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+webhook_outbox = Table(
+    "webhook_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("type", String(40), nullable=False),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("data", JSON, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("subscription_id", ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("type", String(40), nullable=False),
+    Column("case_id", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Float, nullable=True),
+    Column("give_up_at", Float, nullable=False),
+    Column("claimed_by", String(32), nullable=True),
+    Column("http_status", Integer, nullable=True),
+    Column("error", String(500), nullable=True),
+    Column("history", JSON, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("delivered_at", String(40), nullable=True),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+)
+
+# The deadline.due_soon reminders sent, one per deadline: what makes a reminder go out exactly once (written with its
+# outbox row; a reminder changes nothing of the case, so it is not a link of the case's audit chain).
+deadline_reminders = Table(
+    "deadline_reminders",
+    metadata,
+    Column("deadline_id", ForeignKey("deadlines.id", ondelete="CASCADE"), primary_key=True),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("remind_on", Date, nullable=False),
+    Column("at", String(40), nullable=False),
 )
 
 _started = False

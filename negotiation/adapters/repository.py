@@ -7,8 +7,9 @@ repository with Core statements prepared once per dialect and sent on the unit o
 place every change of a case passes, with its audit link) marks it changed, and ``save_changes()`` — called by the
 unit of work's ``commit``, inside the same transaction — writes it with one version-checked
 ``UPDATE cases SET … WHERE id = :id AND version = :loaded`` (no row: ``CaseMoved``, a version conflict), the
-deadlines that were added or changed, and the audit links, in that order. A JSON column changed in place
-(``case.flags.append(x)``, ``case.fact("signatures")["employer"] = …``) is saved like one assigned: the lists of
+deadlines that were added or changed, the audit links and the webhook outbox rows staged with them
+(negotiation/adapters/webhook_store.py), in that order: one ChangeSet, whichever way the unit of work writes it.
+A JSON column changed in place (``case.flags.append(x)``, ``case.fact("signatures")["employer"] = …``) is saved like one assigned: the lists of
 immutable items are compared with shallow copies taken at load, the facts are written with every saved change.
 Everything else (drafts, votes, meetings, documents, users…) and every list query go through the ORM mapping in
 negotiation/adapters/orm.py, in a ``Session``
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -39,6 +40,7 @@ from negotiation.adapters import orm
 from negotiation.adapters.database import begin_immediate
 from negotiation.adapters.statements import Statements
 from negotiation.adapters.texts import Texts, text_matches
+from negotiation.adapters.webhook_store import OutboxEntry, WebhookStore, write_outbox
 from negotiation.errors import CaseMoved, IdempotencyKeyTaken, StorageUnavailable
 
 __all__ = ["ChangeSet", "IdempotencyRecord", "Repository", "write_changes", "write_idempotency_record"]
@@ -149,13 +151,15 @@ class _Tracked:
 @dataclass
 class ChangeSet:
     """What one unit of work changed: its changed cases (each with the version and audit head it was read at, and
-    its deadlines as read) and its new audit links, in the order write_changes writes them."""
+    its deadlines as read), its new audit links and the webhook events they make, in the order write_changes
+    writes them."""
 
     cases: list[_Tracked]
     links: list[model.AuditEvent]
+    outbox: list[OutboxEntry] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.cases or self.links)
+        return bool(self.cases or self.links or self.outbox)
 
 
 @contextmanager
@@ -181,7 +185,7 @@ def engine_errors() -> Iterator[None]:
 
 def write_changes(driver: Any, statements: Statements, changes: ChangeSet) -> None:
     """Write a change set on a driver connection inside a transaction: each case with one version-checked UPDATE
-    (no row: CaseMoved, nothing of the case written), its deadlines, then the audit links."""
+    (no row: CaseMoved, nothing of the case written), its deadlines, the audit links, then their outbox rows."""
     for tracked in changes.cases:
         case = tracked.case
         # The columns assigned since the case was loaded (the ORM's own record of changes, as its flush uses it),
@@ -204,6 +208,7 @@ def write_changes(driver: Any, statements: Statements, changes: ChangeSet) -> No
     insert_link = statements.get(_INSERT_AUDIT, _AUDIT_KEYS)
     for link in changes.links:
         link.id = insert_link.insert(driver, link.__dict__)  # every field was given when the link was made
+    write_outbox(driver, statements, changes.outbox)  # the change's webhook events: in its transaction, or not at all
 
 
 def _write_deadlines(driver: Any, statements: Statements, tracked: _Tracked) -> None:
@@ -252,6 +257,9 @@ class Repository:
         self._pending: list[object] = []
         self._cases: dict[int, _Tracked] = {}
         self._links: list[model.AuditEvent] = []
+        self._outbox: list[OutboxEntry] = []
+        self._outbox_keys: set[object] = set()
+        self._webhooks: WebhookStore | None = None
         # Called before a statement that writes ahead of the commit (an INSERT whose id is needed now, a flush): the
         # unit of work's chance to begin its write transaction first, when it has read outside one (see UnitOfWork).
         self.before_write: Callable[[], None] | None = None
@@ -317,6 +325,8 @@ class Repository:
     def discard(self) -> None:
         """Forget what was staged: the transaction is being rolled back."""
         self._links.clear()
+        self._outbox.clear()
+        self._outbox_keys.clear()
         for tracked in self._cases.values():
             tracked.changed = False
         if self._session is not None:
@@ -397,11 +407,28 @@ class Repository:
 
     def take_changes(self) -> ChangeSet:
         """The changes staged in this unit of work (to be written by write_changes), no longer staged here."""
-        changes = ChangeSet([t for t in self._cases.values() if t.changed], self._links)
+        changes = ChangeSet([t for t in self._cases.values() if t.changed], self._links, self._outbox)
         for tracked in changes.cases:
             tracked.changed = False
         self._links = []
+        self._outbox = []
         return changes
+
+    def stage_outbox(self, entry: OutboxEntry, key: object = None) -> None:
+        """Stage a webhook event, written with the changes staged here (save_changes, or the group commit); one
+        with a key already staged in this unit of work is not staged again."""
+        if key is not None:
+            if key in self._outbox_keys:
+                return
+            self._outbox_keys.add(key)
+        self._outbox.append(entry)
+
+    @property
+    def webhooks(self) -> WebhookStore:
+        """Webhook subscriptions, the outbox and deliveries, in this unit of work's transaction."""
+        if self._webhooks is None:
+            self._webhooks = WebhookStore(self.connection, self._writing, engine_errors)
+        return self._webhooks
 
     def add_case_parties(self, case: model.NegotiationCase) -> None:
         """Index who may see the case."""
@@ -453,6 +480,15 @@ class Repository:
         d = orm.deadlines.c
         stmt = select(d.case_id).where(d.status == "open", d.due_on < as_of).distinct().order_by(d.case_id)
         return list(self.session.scalars(stmt))
+
+    def case_ids_with_open_deadlines_due_between(self, first: date, last: date, *, calendar: str | None = None) -> list[int]:
+        """Cases with an open deadline due on a day from first to last (both included), computed with that calendar
+        (`statutory`, `weekends_only`) or any."""
+        d = orm.deadlines.c
+        stmt = select(d.case_id).where(d.status == "open", d.due_on >= first, d.due_on <= last).distinct()
+        if calendar is not None:
+            stmt = stmt.where(d.calendar == calendar)
+        return list(self.session.scalars(stmt.order_by(d.case_id)))
 
     def all_case_ids(self) -> list[int]:
         """Every case id, in order."""
@@ -580,6 +616,22 @@ class Repository:
         if not self.session_ended(sid):
             self._writing()
             self.session.execute(orm.ended_sessions.insert().values(sid=sid, user_id=user_id, expires_at=expires_at, ended_at=at))
+
+    # holiday schedules ------------------------------------------------------------------------
+    def calendar_years(self) -> list[dict[str, Any]]:
+        """Every loaded year's schedule as stored (year, holidays, workdays as ISO dates, notice, loaded_at, loaded_by)."""
+        table = orm.calendar_years
+        with engine_errors():
+            rows = self.connection.execute(select(table).order_by(table.c.year)).mappings().all()
+        return [dict(row) for row in rows]
+
+    def put_calendar_year(self, **values: Any) -> None:
+        """Store a year's schedule, in place of one loaded before."""
+        table = orm.calendar_years
+        self._writing()
+        with engine_errors():
+            self.connection.execute(delete(table).where(table.c.year == values["year"]))
+            self.connection.execute(table.insert().values(**values))
 
     # service ----------------------------------------------------------------------------------
     def ping(self) -> None:

@@ -1,7 +1,8 @@
 """Contract documents: view models, templates, PDF/A-3b rendering and the content-addressed archive.
 
 Render outside the database transaction (``render_pdf`` needs only a context), then store the
-bytes with ``ArchiveStore.put`` and record the returned sha256 under the case's version check.
+bytes with the unit of work's ``Archive`` (``uow.archive.put``: files, or rows of the database) and record the
+returned sha256 under the case's version check.
 WeasyPrint is imported on the first ``render_pdf`` call, not on import of this package.
 """
 
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from negotiation.documents.archive import (
+    Archive,
     ArchiveStore,
     VerificationFailure,
     sha256_hex,
@@ -73,6 +75,7 @@ __all__ = [
     "DOCUMENT_KINDS",
     "TEMPLATE_ROOT",
     "TOPIC_KEYS",
+    "Archive",
     "ArchiveIntegrityError",
     "ArchiveStore",
     "CaseFacts",

@@ -1,6 +1,11 @@
-"""Content-addressed document archive: files named by sha256, written atomically, verified on read.
+"""Content-addressed document archive: the ``Archive`` protocol and its file store.
 
-Layout: ``<root>/<aa>/<bb>/<sha256>`` where aa and bb are the first two byte pairs of the hash.
+Two stores keep documents by the sha256 of their bytes, verify every read and never rewrite what they hold:
+``ArchiveStore`` here (files, the default) and ``DatabaseArchive`` (negotiation/adapters/blob_archive.py, rows in
+the database written in the transaction of the document row, NEGOTIATION_ARCHIVE_URL=database). Which one a process
+uses is chosen once, in negotiation/bootstrap.py; everything else sees an ``Archive``.
+
+File layout: ``<root>/<aa>/<bb>/<sha256>`` where aa and bb are the first two byte pairs of the hash.
 A file is written to a temporary name in its final folder, fsynced, renamed into place, and the
 folder fsynced, so a crash leaves either no file or the whole file. An existing file is never
 replaced: storing the same bytes again is a no-op, and a file that exists with other bytes is
@@ -17,6 +22,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from negotiation.errors import ArchiveIntegrityError  # the engine's own: raised here, where the file is met
 
@@ -30,6 +36,30 @@ class VerificationFailure:
     document_id: object
     sha256: str
     reason: str
+
+
+class Archive(Protocol):
+    """Where documents are kept, by the sha256 of their bytes."""
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` (a no-op when it is already there) and return its sha256; never rewrite stored bytes."""
+        ...
+
+    def get(self, sha256: str) -> bytes:
+        """The stored bytes after checking their hash; ArchiveIntegrityError when missing or altered."""
+        ...
+
+    def exists(self, sha256: str) -> bool:
+        """Whether something is stored under this sha256 (not verified)."""
+        ...
+
+    def verify(self, sha256: str) -> None:
+        """Hash what is stored; ArchiveIntegrityError when it is missing or altered."""
+        ...
+
+    def iter_hashes(self) -> Iterator[str]:
+        """The sha256 of everything stored."""
+        ...
 
 
 def sha256_hex(data: bytes) -> str:
@@ -46,7 +76,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 class ArchiveStore:
-    """Store and fetch documents by the sha256 of their bytes under one root folder."""
+    """Store and fetch documents by the sha256 of their bytes under one root folder (an ``Archive``)."""
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
@@ -115,7 +145,7 @@ class ArchiveStore:
                 yield path.name
 
 
-def verify_all(store: ArchiveStore, rows: Iterable[tuple[object, str]]) -> list[VerificationFailure]:
+def verify_all(store: Archive, rows: Iterable[tuple[object, str]]) -> list[VerificationFailure]:
     """Verify (document id, sha256) rows against the store; return one failure per bad document."""
     failures: list[VerificationFailure] = []
     for document_id, sha256 in rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-__all__ = ["SHANGHAI", "now_iso", "today"]
+__all__ = ["SHANGHAI", "iso_at", "now_iso", "today"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -18,3 +18,8 @@ def now_iso() -> str:
 def today() -> date:
     """Today's date in Asia/Shanghai."""
     return datetime.now(SHANGHAI).date()
+
+
+def iso_at(epoch: float) -> str:
+    """A moment given in epoch seconds, as now_iso writes it."""
+    return datetime.fromtimestamp(epoch, SHANGHAI).isoformat(timespec="milliseconds")

@@ -19,6 +19,7 @@ from negotiation.errors import DocumentError, Violation
 from negotiation.events import is_registered
 from negotiation.model import AuditEvent, Document, Draft, Meeting, NegotiationCase, Rendering, Vote
 from negotiation.rules import rule_violation, violation
+from negotiation.service_layer import outbox
 from negotiation.service_layer.document_facts import FACTS, Facts, case_facts, draft_facts
 from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.service_layer.views import audit_view
@@ -201,11 +202,12 @@ def render_all(planned: Sequence[PlannedDocument]) -> list[MadeDocument]:
 
 
 def store_all(uow: UnitOfWork, case: NegotiationCase, made: Sequence[MadeDocument], at: str) -> list[Document]:
-    """Write the files (atomically, content-addressed) and their rows; a new contract supersedes the earlier one."""
+    """Store the bytes in the archive (files written atomically before their rows, or rows of the database archive in
+    this transaction) and their document rows; a new contract supersedes the earlier one."""
     if not made:
         return []
     assert case.id is not None
-    store = docs.ArchiveStore(uow.archive_dir)
+    store = uow.archive
     rows = []
     existing = uow.repo.documents(case.id)
     earlier = {d.kind: d for d in existing if d.superseded_by is None}
@@ -224,6 +226,7 @@ def store_all(uow: UnitOfWork, case: NegotiationCase, made: Sequence[MadeDocumen
         )
         uow.repo.add(row)
         uow.repo.flush()
+        outbox.stage_document(uow, case, row, at)
         previous = earlier.get(m.planned.kind)
         if docs.document_kind(m.planned.kind).supersedes and previous is not None:
             previous.superseded_by = row.id
@@ -249,14 +252,14 @@ def kept_draft_pdf(uow: UnitOfWork, case: NegotiationCase, draft: Draft) -> tupl
     planned = plan_for_draft(uow, case, draft, uow.repo.audit_events(case.id))
     kept = uow.repo.rendering(input_sha256(planned))
     if kept is not None:
-        return docs.ArchiveStore(uow.archive_dir).get(kept.sha256), kept.sha256
+        return uow.archive.get(kept.sha256), kept.sha256
     return planned
 
 
 def keep_rendering(uow: UnitOfWork, made: MadeDocument, at: str) -> None:
     """Keep a PDF made on request: the file in the archive (atomic, content-addressed), then its record."""
     with uow:
-        docs.ArchiveStore(uow.archive_dir).put(made.pdf)
+        uow.archive.put(made.pdf)
         uow.repo.keep_rendering(
             Rendering(input_sha256(made.planned), made.planned.kind, made.sha256, len(made.pdf), created_at=at)
         )
@@ -265,4 +268,4 @@ def keep_rendering(uow: UnitOfWork, made: MadeDocument, at: str) -> None:
 
 def read_verified(uow: UnitOfWork, row: Document) -> bytes:
     """The stored bytes of a document, verified against its sha256 (ArchiveIntegrityError otherwise)."""
-    return docs.ArchiveStore(uow.archive_dir).get(row.sha256)
+    return uow.archive.get(row.sha256)

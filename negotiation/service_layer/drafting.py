@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from negotiation import audit
+from negotiation import audit, procedure
 from negotiation.commands import (
+    MEETING_PURPOSES,
     MEETINGS_TEXT_LIMIT,
     MINUTES_TEXT_LIMIT,
     CommentCreate,
@@ -23,6 +24,7 @@ from negotiation.service_layer import texts
 from negotiation.service_layer.access import Actor, parties_of
 from negotiation.service_layer.clock import now_iso
 from negotiation.service_layer.handlers import record_change, visible_case
+from negotiation.service_layer.stored_calendar import stored_calendar
 from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.service_layer.views import comment_view, draft_view, meeting_view
 from negotiation.states.state import CaseState
@@ -33,6 +35,12 @@ from negotiation.validation import parse
 __all__ = ["add_comment", "add_draft", "add_meeting", "draft_sha256"]
 
 COMMENTING_PARTIES = frozenset({Party.UNION, Party.EMPLOYER_BODY, Party.COVERED_ENTERPRISE})
+# The meetings each state accepts, by purpose: the talks on the contract while consulting; once it is in force, the
+# yearly talks on the platforms' rules and algorithms (R24) and the review of how the contract is kept.
+MEETING_PURPOSES_BY_STATE: dict[CaseState, tuple[str, ...]] = {
+    CaseState.CONSULTING: ("consultation",),
+    CaseState.IN_FORCE: ("algorithm_talks", "performance_review"),
+}
 
 
 def draft_sha256(term_start: str, term_end: str, terms: dict[str, Any]) -> str:
@@ -69,6 +77,7 @@ def add_draft(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict
         )
         if floors:
             raise rule_violation(floors)
+        _renews(uow, actor, case, cmd.term_start)
         version = uow.repo.latest_draft_version(case.id or 0) + 1
         sha = draft_sha256(cmd.term_start.isoformat(), cmd.term_end.isoformat(), terms)
         draft = Draft(
@@ -83,6 +92,18 @@ def add_draft(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict
         result = draft_view(draft)
         uow.commit(result)
     return result
+
+
+def _renews(uow: UnitOfWork, actor: Actor, case: NegotiationCase, term_start: Any) -> None:
+    """R19: a draft whose term starts after the contract it amends ends makes this case that contract's renewal;
+    the contract's renewal window is met, audited on it, in this transaction."""
+    if case.amends_case_id is None:
+        return
+    earlier = uow.repo.case(case.amends_case_id)
+    if earlier is None or not procedure.renewal_opened(earlier, term_start):
+        return
+    data = {"renewal_case_id": case.id, "term_start": term_start.isoformat()}
+    record_change(uow, earlier, actor.label, "renewal_opened", data, from_state=earlier.state)
 
 
 def _terms_json(terms: Terms) -> dict[str, Any]:
@@ -114,29 +135,55 @@ def _within_text_caps(cmd: MeetingCreate, previous: Sequence[Meeting]) -> None:
         raise ValidationFailed(message, [Violation(None, message, None, "summary")])
 
 
+def _meeting_case(uow: UnitOfWork, actor: Actor, case_id: int, body: Any) -> NegotiationCase:
+    """The case, if the union may record a meeting of this purpose on it now (checks in api.md's order)."""
+    case = visible_case(uow, actor, case_id)
+    envelope = parse(OptionalVersionEnvelope, body)
+    if Party.UNION not in parties_of(actor, case):
+        raise Forbidden("只有本案工会方协商代表可以记录协商会议")
+    if envelope.expected_version is not None and envelope.expected_version != case.version:
+        raise VersionConflict(envelope.expected_version, case.version)
+    accepted = MEETING_PURPOSES_BY_STATE.get(CaseState(case.state), ())
+    purpose = body.get("purpose", "consultation") if isinstance(body, dict) else "consultation"
+    if not accepted:
+        raise InvalidTransition(f"案件当前状态为「{case.state}」，只有在协商中（consulting）或合同施行中（in_force）才能记录会议")
+    if purpose in MEETING_PURPOSES and purpose not in accepted:
+        raise InvalidTransition(
+            f"案件当前状态为「{case.state}」，不能记录 purpose 为 {purpose} 的会议；当前可记录：{'、'.join(accepted)}"
+        )
+    return case
+
+
 def _meeting(
     uow: UnitOfWork, actor: Actor, case_id: int, body: Any, at: str, *, planning: bool
 ) -> tuple[NegotiationCase, Meeting, list[docs.PlannedDocument]]:
-    case = _consulting_union_change(uow, actor, case_id, body, "记录协商会议")
+    case = _meeting_case(uow, actor, case_id, body)
     cmd = parse(MeetingCreate, body)
     topics = set(case.topics)
     bad = [
-        Violation(None, f"「{p.topic}」不是本案的协商议题", None, f"positions[{i}].topic")
-        for i, p in enumerate(cmd.positions)
-        if p.topic not in topics
+        Violation(None, f"「{x.topic}」不是本案的协商议题", None, f"positions[{i}].topic")
+        for i, x in enumerate(cmd.positions)
+        if x.topic not in topics
     ]
     if bad:
         raise ValidationFailed(bad[0].message, bad)
-    previous = uow.repo.meetings(case.id or 0)
+    effective_on = case.fact("effective_on")
+    if cmd.purpose != "consultation" and effective_on and cmd.held_on.isoformat() < effective_on:
+        message = f"会议日期（{cmd.held_on}）不能早于合同生效日期（{effective_on}）"
+        raise ValidationFailed(message, [Violation(None, message, None, "held_on")])
+    # Meetings of one purpose form one series: its chairs alternate (R9) and its minutes share one text cap.
+    previous = [m for m in uow.repo.meetings(case.id or 0) if m.purpose == cmd.purpose]
     _within_text_caps(cmd, previous)
     if previous and previous[-1].chair_side == cmd.chair_side:
         side = "职工方" if cmd.chair_side == "worker" else "企业方"
         raise rule_violation([violation("R9", f"协商会议应由双方首席代表轮流主持：上次会议已由{side}主持", "chair_side")])
     meeting = Meeting(
         case_id=case.id or 0, held_on=cmd.held_on, location=cmd.location, chair_side=cmd.chair_side,
-        recorder=cmd.recorder, summary=cmd.summary, positions=[p.model_dump(mode="json") for p in cmd.positions],
-        created_at=at,
+        recorder=cmd.recorder, summary=cmd.summary, positions=[x.model_dump(mode="json") for x in cmd.positions],
+        created_at=at, purpose=cmd.purpose,
     )  # fmt: skip
+    if cmd.purpose == "algorithm_talks":
+        procedure.algorithm_talks_held(case, cmd.held_on, profile_for_region(case.region_code), stored_calendar(uow))
     chain = list(uow.repo.audit_events(case.id or 0)) if planning else []
     data = cmd.model_dump(mode="json", exclude={"expected_version"})
     link = record_change(uow, case, actor.label, "record_meeting", data, from_state=case.state, at=at)
@@ -148,7 +195,8 @@ def _meeting(
 
 
 def add_meeting(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict[str, Any]:
-    """Minutes of a meeting; the chair alternates between the sides (R9). The minutes PDF is rendered before the write lock."""
+    """Minutes of a meeting; the chair alternates between the sides (R9); an algorithm-talks meeting meets the yearly
+    R24 deadline. The minutes PDF is rendered before the write lock."""
     at = now_iso()
     with uow.reader() as reader:
         _case, _meeting_seen, planned = _meeting(reader, actor, case_id, body, at, planning=True)

@@ -16,9 +16,10 @@ from negotiation.model import AuditEvent, NegotiationCase, Organization, Represe
 from negotiation.procedure import EventContext
 from negotiation.rules import profile_for_region, rule_violation
 from negotiation.service_layer import documents as docs
-from negotiation.service_layer import texts
+from negotiation.service_layer import outbox, texts
 from negotiation.service_layer.access import Actor, can_see, parties_of
 from negotiation.service_layer.clock import now_iso, today
+from negotiation.service_layer.stored_calendar import stored_calendar
 from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.service_layer.views import case_view
 from negotiation.states.guards import representative_violations
@@ -92,6 +93,7 @@ def record_change(
         case, at=at, actor=actor, event=event, from_state=from_state, to_state=case.state, data=data, make=uow.repo.new_link
     )
     uow.repo.case_changed(case, link)
+    outbox.stage_change(uow, case, link)  # its webhook events, written with it
     uow.recorded.append(event)
     return link
 
@@ -205,7 +207,9 @@ def _org_violations(uow: UnitOfWork, cmd: CaseCreate) -> list[Violation]:
     return found
 
 
-IN_FORCE_STATES = (CaseState.EFFECTIVE, CaseState.IN_FORCE)
+# A renewal or variation names a contract that took effect; an expired one may still be renewed (its standards
+# continue until the new contract takes effect).
+IN_FORCE_STATES = (CaseState.EFFECTIVE, CaseState.IN_FORCE, CaseState.EXPIRED)
 
 
 def _amended_violations(uow: UnitOfWork, actor: Actor, cmd: CaseCreate) -> list[Violation]:
@@ -315,9 +319,9 @@ def _fire(
     party = next(p for p in FIRING_ORDER if p in parties & fired_by(envelope.event))
     ctx = EventContext(
         party=party, organization_id=actor.organization_id, profile=profile_for_region(case.region_code),
-        today=day, created_at=at,
+        today=day, created_at=at, calendar=stored_calendar(uow),
     )  # fmt: skip
-    if case.current_draft_version is not None and envelope.event in ("record_vote", "sign"):
+    if case.current_draft_version is not None and envelope.event in ("record_vote", "sign", "publish"):
         ctx.current_draft = uow.repo.draft(case.id or 0, case.current_draft_version)
     if planning and isinstance(data, SignData):
         docs.check_legibility(uow, case, ctx.current_draft, data.signatory)

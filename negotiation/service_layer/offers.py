@@ -17,12 +17,26 @@ from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.states.state import CaseState
 from negotiation.states.table import Party
 
-__all__ = ["CASE_ACTIONS", "IN_FORCE_STATES", "MAX_CHOICES", "case_actions", "check_action", "new_case_choices"]
+__all__ = [
+    "CASE_ACTIONS",
+    "IN_FORCE_STATES",
+    "MAX_CHOICES",
+    "UNION_STATES",
+    "case_actions",
+    "check_action",
+    "meeting_purposes",
+    "new_case_choices",
+]
 
 CASE_ACTIONS = ("set_representatives", "add_draft", "record_meeting", "comment")
-# Drafts and meetings are the union's, while consulting (drafting.add_draft, drafting.add_meeting); representatives
-# the union's in the states handlers.put_representatives takes; comments any party's but the bureau's, on a draft.
-CONSULTING_ACTIONS = {"add_draft": CaseState.CONSULTING, "record_meeting": CaseState.CONSULTING}
+# Drafts are the union's while consulting (drafting.add_draft), meetings the union's in the states that take one of
+# some purpose (drafting.MEETING_PURPOSES_BY_STATE), representatives the union's in the states
+# handlers.put_representatives takes; comments any party's but the bureau's, on a draft.
+UNION_STATES: dict[str, tuple[CaseState, ...]] = {
+    "set_representatives": handlers.EDITABLE_REPRESENTATIVES,
+    "add_draft": (CaseState.CONSULTING,),
+    "record_meeting": tuple(drafting.MEETING_PURPOSES_BY_STATE),
+}
 IN_FORCE_STATES = handlers.IN_FORCE_STATES
 MAX_CHOICES = 1000
 
@@ -36,8 +50,7 @@ def _refusal(case: Any, parties: frozenset[Party], action: str) -> NegotiationEr
         return None if case.current_draft_version is not None else InvalidTransition("本案尚无草案，不能发表意见")
     if Party.UNION not in parties:
         return Forbidden(f"只有本案工会方协商代表可以{words}")
-    states = handlers.EDITABLE_REPRESENTATIVES if action == "set_representatives" else (CONSULTING_ACTIONS[action],)
-    if case.state not in states:
+    if case.state not in UNION_STATES[action]:
         return InvalidTransition(f"案件当前状态为「{case.state}」，现在不能{words}")
     return None
 
@@ -57,6 +70,11 @@ def check_action(uow: UnitOfWork, *, actor: Actor, case_id: int, action: str) ->
         refused = _refusal(case, parties_of(actor, case), action)
     if refused is not None:
         raise refused
+
+
+def meeting_purposes(state: str) -> tuple[str, ...]:
+    """The purposes a meeting recorded now may have (drafting.MEETING_PURPOSES_BY_STATE)."""
+    return drafting.MEETING_PURPOSES_BY_STATE.get(CaseState(state), ())
 
 
 def _options(orgs: Any) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
-"""The sweeper: time-driven transitions (R6, R15) and overdue flags (R13, R17), once each, catching up after downtime;
-and, each run, forgetting what has expired (Idempotency-Key answers after a day, ended review sessions)."""
+"""The sweeper: time-driven transitions (R6, R15, R18) and overdue flags (R13, R17, R19, R24), once each, catching up
+after downtime; the deadline.due_soon reminders (negotiation/service_layer/reminders.py); and, each run, forgetting
+what has expired (Idempotency-Key answers after a day, ended review sessions, webhook deliveries done a week ago)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,26 @@ from negotiation.errors import VersionConflict
 from negotiation.events import apply_system_event
 from negotiation.metrics import DEADLINES_FIRED, count_events
 from negotiation.rules import profile_for_region
+from negotiation.service_layer.clock import iso_at
 from negotiation.service_layer.handlers import record_change
+from negotiation.service_layer.holiday_calendar import catch_up_recomputation
 from negotiation.service_layer.idempotency import expiry_cutoff
-from negotiation.service_layer.unit_of_work import UnitOfWork
+from negotiation.service_layer.reminders import remind_due_soon
+from negotiation.service_layer.stored_calendar import stored_calendar
+from negotiation.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["SYSTEM_ACTOR", "tick"]
 
 SYSTEM_ACTOR = "system"
+DELIVERIES_KEPT_SECONDS = 7 * 24 * 3600  # a webhook delivery delivered or given up is listed for a week
 
 
 def tick(
-    uow_factory: Callable[[], UnitOfWork], *, as_of: date, progress: Callable[[int, int], None] | None = None
+    uow_factory: UnitOfWorkFactory, *, as_of: date, progress: Callable[[int, int], None] | None = None
 ) -> list[dict[str, Any]]:
     """Fire every deadline due before as_of; each case in its own transaction. Running it twice fires nothing new.
     ``progress`` hears (cases swept, cases due) as it goes."""
+    catch_up_recomputation(uow_factory, actor=SYSTEM_ACTOR)  # a deadline computed just before a holiday install
     with uow_factory() as uow:
         due_cases = uow.repo.case_ids_with_due_deadlines(as_of)
     fired: list[dict[str, Any]] = []
@@ -40,6 +47,7 @@ def tick(
         for change in fired_here:  # committed: count them
             count_events([change["event"]])
             DEADLINES_FIRED.labels(rule=change["rule"]).inc()
+    remind_due_soon(uow_factory, as_of=as_of)  # deadline.due_soon webhooks, once per deadline
     _prune(uow_factory())
     return fired
 
@@ -50,6 +58,7 @@ def _prune(uow: UnitOfWork) -> None:
     with uow:
         uow.repo.forget_idempotency_records(before=expiry_cutoff())
         uow.repo.forget_ended_sessions(expired_before=int(time.time()))
+        uow.repo.webhooks.forget_deliveries(before=iso_at(time.time() - DELIVERIES_KEPT_SECONDS))
         uow.commit()
 
 
@@ -60,6 +69,7 @@ def _sweep_case(uow: UnitOfWork, case_id: int, as_of: date) -> list[dict[str, An
         if case is None:
             return fired
         profile = profile_for_region(case.region_code)
+        calendar = stored_calendar(uow)
         # A deadline opened by this sweep (publication after deemed effect) is looked at on the same pass.
         seen: set[int] = set()
         while True:
@@ -69,7 +79,7 @@ def _sweep_case(uow: UnitOfWork, case_id: int, as_of: date) -> list[dict[str, An
             deadline = due[0]
             seen.add(id(deadline))
             from_state = case.state
-            event, data = apply_system_event(case, deadline, profile, as_of)
+            event, data = apply_system_event(case, deadline, profile, as_of, calendar)
             record_change(uow, case, SYSTEM_ACTOR, event, data.model_dump(mode="json"), from_state=from_state)
             fired.append({"case_id": case_id, "event": event, "rule": deadline.rule})
         uow.commit()

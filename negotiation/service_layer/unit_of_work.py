@@ -23,7 +23,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -35,12 +34,16 @@ from negotiation.adapters.database import WriterLock, writer_lock
 from negotiation.adapters.group_commit import GroupCommitter
 from negotiation.adapters.repository import ChangeSet, Repository
 from negotiation.adapters.statements import Statements
+from negotiation.documents.archive import Archive
 from negotiation.errors import CaseMoved, VersionConflict
 from negotiation.metrics import count_events
 
-__all__ = ["IdempotencyClaim", "UnitOfWork", "UnitOfWorkFactory", "Writing"]
+__all__ = ["ArchiveOpener", "IdempotencyClaim", "UnitOfWork", "UnitOfWorkFactory", "Writing"]
 
 T = TypeVar("T")
+# The document archive of a unit of work, given its connection and the hook that begins its write transaction:
+# chosen once in negotiation/bootstrap.py (the file store ignores both; the database archive writes through them).
+ArchiveOpener = Callable[[Connection, Callable[[], None]], Archive]
 
 
 class Writing(enum.Enum):
@@ -75,7 +78,7 @@ class UnitOfWork:
         idempotency: IdempotencyClaim | None = None,
         *,
         reader: Engine | None = None,
-        archive_dir: Path = Path("var/archive"),
+        archive: ArchiveOpener,
         lock: WriterLock | None = None,
         writing: Writing = Writing.QUEUED,
     ) -> None:
@@ -90,11 +93,16 @@ class UnitOfWork:
         self.staged: tuple[ChangeSet, dict[str, Any] | None] | None = None  # a grouped write, for the group commit
         self.idempotency = idempotency
         self.recorded: list[str] = []  # the audited changes this unit of work wrote (metrics count them once durable)
-        self.archive_dir = archive_dir
+        self._open_archive = archive
+
+    @property
+    def archive(self) -> Archive:
+        """The document archive, within this unit of work: the database archive writes in its transaction."""
+        return self._open_archive(self.connection, self._write_early)
 
     def reader(self) -> UnitOfWork:
         """A read-only sibling, for work done before the write transaction (rendering documents)."""
-        return UnitOfWork(self._reader, self._statements, archive_dir=self.archive_dir)
+        return UnitOfWork(self._reader, self._statements, archive=self._open_archive)
 
     def __enter__(self) -> UnitOfWork:
         queued = self._writing is Writing.QUEUED
@@ -220,9 +228,9 @@ def _counted(work: Callable[[UnitOfWork], T], uow: UnitOfWork) -> T:
 class UnitOfWorkFactory:
     """Makes units of work on one engine, and runs work through them the way this database needs (see the module)."""
 
-    def __init__(self, engine: Engine, archive_dir: Path = Path("var/archive")) -> None:
+    def __init__(self, engine: Engine, archive: ArchiveOpener) -> None:
         self.engine = engine
-        self.archive_dir = archive_dir
+        self.archive = archive
         self._lock = writer_lock(engine)  # SQLite's writer queue; None on PostgreSQL
         self._statements = Statements(engine.dialect)
         self._read = engine.execution_options(read_only=True)
@@ -240,13 +248,13 @@ class UnitOfWorkFactory:
 
     def __call__(self, idempotency: IdempotencyClaim | None = None, *, writing: Writing = Writing.QUEUED) -> UnitOfWork:
         return UnitOfWork(
-            self.engine, self._statements, idempotency, reader=self._read, archive_dir=self.archive_dir,
+            self.engine, self._statements, idempotency, reader=self._read, archive=self.archive,
             lock=self._lock, writing=writing,
         )  # fmt: skip
 
     def reading(self) -> UnitOfWork:
         """A unit of work that only reads (no write lock on SQLite)."""
-        return UnitOfWork(self._read, self._statements, archive_dir=self.archive_dir)
+        return UnitOfWork(self._read, self._statements, archive=self.archive)
 
     def run(self, work: Callable[[UnitOfWork], T], idempotency: IdempotencyClaim | None = None) -> T:
         """Do the work (a handler given its unit of work) once, in a thread; on SQLite reading outside the queue

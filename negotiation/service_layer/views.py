@@ -69,6 +69,7 @@ def draft_view(d: model.Draft) -> dict[str, Any]:
 def meeting_view(m: model.Meeting) -> dict[str, Any]:
     return {
         "id": m.id,
+        "purpose": m.purpose,
         "held_on": m.held_on.isoformat(),
         "location": m.location,
         "chair_side": m.chair_side,

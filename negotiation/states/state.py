@@ -23,7 +23,8 @@ class CaseState(StrEnum):
     IN_REVIEW = "in_review"
     EFFECTIVE = "effective"
     IN_FORCE = "in_force"
+    EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
 
 
-TERMINAL_STATES = frozenset({CaseState.WITHDRAWN})
+TERMINAL_STATES = frozenset({CaseState.WITHDRAWN, CaseState.EXPIRED})

@@ -72,6 +72,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("withdraw", BEFORE_SIGNED, S.WITHDRAWN, UNION),
     Transition("reply_overdue", (S.PROPOSED,), S.IN_DISPUTE, SYSTEM),
     Transition("deemed_effective", (S.IN_REVIEW,), S.EFFECTIVE, SYSTEM),
+    Transition("expire", (S.IN_FORCE,), S.EXPIRED, SYSTEM),
 )
 
 EVENTS: tuple[str, ...] = tuple(dict.fromkeys(t.event for t in TRANSITIONS))

@@ -7,7 +7,6 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from negotiation.bootstrap import Services
-from negotiation.documents import ArchiveStore
 from negotiation.service_layer import documents
 from negotiation.service_layer.clock import now_iso
 from negotiation.service_layer.documents import MadeDocument
@@ -36,7 +35,8 @@ def test_a_draft_pdf_is_rendered_once_then_served_from_the_archive(world: World,
     assert _drafts_rendered() == before + 1
     sha256 = made.headers["etag"].strip('"')
     assert _kept(services) == [("draft", sha256, len(made.content))]
-    assert ArchiveStore(services.settings.archive_dir).get(sha256) == made.content  # kept in the archive, verified
+    with services.uow.reading() as uow:
+        assert uow.archive.get(sha256) == made.content  # kept in the configured archive, verified
 
     for who in ("union", "ent2", "employer_body"):  # any party, any number of times: no second render
         again = world.client.get(path, headers=world.h(who))

@@ -42,6 +42,7 @@ def _endpoints(world: World, flow: Flow) -> list[tuple[str, str]]:
         (f"/api/v1/cases/{flow.id}/drafts", "union"),
         (f"/api/v1/cases/{flow.id}/meetings", "union"),
         ("/api/v1/admin/tick", "admin"),
+        ("/api/v1/webhooks", "union"),
     ]
 
 

@@ -384,3 +384,20 @@ def test_a_union_may_not_open_a_case_in_another_unions_name(world: World, servic
         r = union.submit(union.form("/review/cases/new", "create_case"), {**body, "region_code": "61010", "topics": []})
     assert r.status_code == 422
     assert set(field_errors(r.text)) == {"region_code", "topics"}
+
+
+def test_a_contract_in_force_takes_an_algorithm_talks_meeting_through_the_form(world: World) -> None:
+    flow = new_flow(world)
+    flow.to_in_force(("employer_body", "ent1", "ent2"))
+    union = Visitor(world, "union")
+    assert 'data-testid="link-record_meeting"' in union.get(f"/review/cases/{flow.id}").text
+    form = union.form(f"/review/cases/{flow.id}/meetings/new", "record_meeting")
+    purposes = next(c for c in form.controls if c.name == "purpose").options
+    assert [v for v, _ in purposes] == ["algorithm_talks", "performance_review"]  # what in_force takes, no blank
+    r = union.submit(form, {"held_on": "2027-03-01", "location": "西安市总工会", "chair_side": "worker", "recorder": "陈晓燕",
+                            "summary": "平台派单算法年度协商。"})  # fmt: skip
+    assert r.status_code == 303, (r.text[:3000], field_errors(r.text))
+    meetings = world.client.get(f"/api/v1/cases/{flow.id}/meetings", headers=world.h("union")).json()
+    assert [m["purpose"] for m in meetings] == ["algorithm_talks"]
+    talks = [d for d in api_case(world, flow.id)["deadlines"] if d["kind"] == "algorithm_talks"]
+    assert talks[0]["status"] == "met"

@@ -112,13 +112,16 @@ def test_the_reply_deadline_is_stored_with_its_rule_citation_trigger_and_calenda
     assert (late.rule, late.due_on, late.calendar) == ("R15", date(2027, 1, 15), "weekends_only")
 
 
-def test_wage_contracts_are_filed_within_seven_days_others_within_ten() -> None:
-    case = NegotiationCase(
-        title="t", level="sector", sector="express_delivery", region_code="610100", kind="wage",
+def _case(kind: str) -> NegotiationCase:
+    return NegotiationCase(
+        title="t", level="sector", sector="express_delivery", region_code="610100", kind=kind,
         topics=["piece_rates"], union_org_id=1, employer_org_id=2, bureau_org_id=3, covered_enterprise_ids=[],
         created_at="", updated_at="", deadlines=[],
     )  # fmt: skip
-    wage = open_deadline(case, "filing", date(2026, 6, 1), SHAANXI, "filing_days_wage")
-    other = open_deadline(case, "filing", date(2026, 6, 1), SHAANXI)
-    assert (wage.rule, wage.due_on) == ("R13", date(2026, 6, 8))
+
+
+def test_wage_contracts_are_filed_within_seven_days_others_within_ten() -> None:
+    wage = open_deadline(_case("wage"), "filing", date(2026, 6, 1), SHAANXI)
+    other = open_deadline(_case("comprehensive"), "filing", date(2026, 6, 1), SHAANXI)
+    assert (wage.rule, wage.due_on, wage.citation) == ("R13", date(2026, 6, 8), SHAANXI.number("filing_days_wage").citation)
     assert (other.rule, other.due_on) == ("R13", date(2026, 6, 11))

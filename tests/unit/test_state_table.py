@@ -15,7 +15,7 @@ S = CaseState
 U, EB, CE, LB = Party.UNION, Party.EMPLOYER_BODY, Party.COVERED_ENTERPRISE, Party.LABOUR_BUREAU
 BEFORE_SIGNED = [S.DRAFTING, S.PROPOSED, S.PREPARING, S.CONSULTING, S.SUSPENDED, S.IN_DISPUTE,
                  S.UNDER_REVIEW, S.AGREED, S.RATIFYING, S.RATIFIED]  # fmt: skip
-FROM_SIGNED_ON = [S.SIGNED, S.FILED, S.IN_REVIEW, S.EFFECTIVE, S.IN_FORCE, S.WITHDRAWN]
+FROM_SIGNED_ON = [S.SIGNED, S.FILED, S.IN_REVIEW, S.EFFECTIVE, S.IN_FORCE, S.EXPIRED, S.WITHDRAWN]
 
 # api.md "Events": event → (sources, destinations, who fires it)
 API_TABLE: dict[str, tuple[set[S], set[S], set[Party]]] = {
@@ -39,7 +39,11 @@ API_TABLE: dict[str, tuple[set[S], set[S], set[Party]]] = {
     "settle": ({S.IN_DISPUTE}, {S.CONSULTING}, {LB}),
     "withdraw": (set(BEFORE_SIGNED), {S.WITHDRAWN}, {U}),
 }
-TIME_DRIVEN = {"reply_overdue": (S.PROPOSED, S.IN_DISPUTE), "deemed_effective": (S.IN_REVIEW, S.EFFECTIVE)}
+TIME_DRIVEN = {
+    "reply_overdue": (S.PROPOSED, S.IN_DISPUTE),
+    "deemed_effective": (S.IN_REVIEW, S.EFFECTIVE),
+    "expire": (S.IN_FORCE, S.EXPIRED),  # R18: a tick after term_end
+}
 
 
 def case_in(state: S, **facts: Any) -> NegotiationCase:
@@ -58,7 +62,7 @@ def table_of(event: str) -> tuple[set[S], set[S], set[Party]]:
     return srcs, dests, parties
 
 
-def test_the_table_has_exactly_the_events_of_api_md_plus_the_two_time_driven_ones() -> None:
+def test_the_table_has_exactly_the_events_of_api_md_plus_the_time_driven_ones() -> None:
     assert set(EVENTS) == set(API_TABLE) | set(TIME_DRIVEN)
     assert set(SYSTEM_EVENTS) == set(TIME_DRIVEN)
 
@@ -107,17 +111,22 @@ def test_withdraw_is_for_the_union_alone() -> None:
     assert "withdraw" not in allowed_events(case, frozenset({LB}), 3)
 
 
-def test_withdrawn_is_terminal_with_no_outgoing_event_for_anyone() -> None:
-    assert TERMINAL_STATES == {S.WITHDRAWN}
-    assert not [t.event for t in TRANSITIONS if S.WITHDRAWN in t.sources]
-    case = case_in(S.WITHDRAWN)
+@pytest.mark.parametrize("state", [S.WITHDRAWN, S.EXPIRED])
+def test_withdrawn_and_expired_are_terminal_with_no_outgoing_event_for_anyone(state: S) -> None:
+    assert TERMINAL_STATES == {S.WITHDRAWN, S.EXPIRED}
+    assert not [t.event for t in TRANSITIONS if state in t.sources]
+    case = case_in(state)
     for parties in ({U}, {EB}, {CE}, {LB}, {EB, CE}):
         assert allowed_events(case, frozenset(parties), 1) == []
     assert all(not can_fire(case, e) for e in EVENTS)
 
 
-def test_in_force_has_no_outgoing_event_in_this_issue() -> None:
-    assert not [t.event for t in TRANSITIONS if S.IN_FORCE in t.sources]
+def test_in_force_is_left_only_by_the_system_when_the_term_ends() -> None:
+    assert [(t.event, t.dest, t.fired_by) for t in TRANSITIONS if S.IN_FORCE in t.sources] == [
+        ("expire", S.EXPIRED, frozenset({Party.SYSTEM}))
+    ]
+    for parties in ({U}, {EB}, {CE}, {LB}):
+        assert allowed_events(case_in(S.IN_FORCE), frozenset(parties), 1) == []
 
 
 @pytest.mark.parametrize(
