@@ -208,7 +208,7 @@ def object_(case: NegotiationCase, data: ed.ObjectData, ctx: EventContext) -> No
     clauses = [*case.topics, "term", "general"]
     for i, item in enumerate(data.items):
         if item.clause not in clauses:
-            raise _date_error(f"data.items.{i}.clause", f"条款须为以下之一：{'、'.join(clauses)}")
+            raise _date_error(f"data.items[{i}].clause", f"条款须为以下之一：{'、'.join(clauses)}")
     _close(case, "review")
     objections = [*case.fact("objections", []), data.opinion]
     objection = {

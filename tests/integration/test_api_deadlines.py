@@ -196,3 +196,12 @@ def test_a_review_opinion_longer_than_its_document_cap_is_refused_and_changes_no
     expect_error(r, 422, "validation_error", paths={"data.items"}, message_has=str(OPINION_TEXT_LIMIT))
     case = flow.event("bureau", "object", {"opinion": "计件单价条款表述不清", "items": items[:9]})  # 18,010: accepted
     assert case["state"] == "consulting"
+
+
+def test_an_objection_item_on_a_chapter_the_contract_lacks_names_the_item_by_its_index(world: World, services: Services) -> None:
+    flow = _in_review(world)
+    assert "women_protection" not in flow.refresh()["topics"]
+    items = [{"clause": "piece_rates", "text": "单价表述不清"}, {"clause": "women_protection", "text": "未见女职工条款"}]
+    with nothing_changes(services.engine):
+        r = post_event(world, flow, "bureau", "object", {"opinion": "请修改", "items": items})
+    expect_error(r, 422, "validation_error", paths={"data.items[1].clause"})
