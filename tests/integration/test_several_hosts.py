@@ -2,7 +2,8 @@
 directory of its own with an archive folder of its own that stays empty, share the database and its archive
 (``NEGOTIATION_ARCHIVE_URL=database``) and one ``NEGOTIATION_SESSION_SECRET``.
 
-A proposal made through one host is served by the other, byte for byte (the same sha256). Then 200 proposed cases
+A proposal made through one host is served by the other, byte for byte (the same sha256), and a review-page session
+begun on one is good on the other. Then 200 proposed cases
 whose R6 reply deadline (20 days) has passed are swept by `negotiation tick --as-of` run on both hosts at the same
 moment: each deadline fires exactly once (the two outputs together name each case once), each case's audit chain
 holds one ``reply_overdue``, `GET /api/v1/audit/verify` is ok on either host, and the row lock the sweeper takes
@@ -167,6 +168,17 @@ def test_two_hosts_share_the_documents_and_fire_each_deadline_once(
     assert served.status_code == 200 and served.headers["content-type"] == "application/pdf"
     assert hashlib.sha256(served.content).hexdigest() == proposal["sha256"]
     assert served.headers["etag"] == f'"{proposal["sha256"]}"' and len(served.content) == proposal["size"]
+
+    # A review-page session begun on host a is good on host b: both sign with the one NEGOTIATION_SESSION_SECRET.
+    with httpx.Client(base_url=a.base, timeout=60) as browser:
+        page = browser.get("/review")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None, page.text
+        signed_in = browser.post("/review/login", data={"token": world.tokens["ent1"], "csrf": csrf.group(1)})
+        assert signed_in.status_code == 303, signed_in.text
+        cookie = signed_in.cookies["review_session"]
+    elsewhere = httpx.get(f"{b.base}/review/cases", cookies={"review_session": cookie}, timeout=60)
+    assert elsewhere.status_code == 200 and "我的案件" in elsewhere.text
 
     # 200 proposed cases whose reply deadline has passed, made through the service layer of the setup process.
     made = time.monotonic()
