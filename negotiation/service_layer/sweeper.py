@@ -30,8 +30,9 @@ DELIVERIES_KEPT_SECONDS = 7 * 24 * 3600  # a webhook delivery delivered or given
 
 @dataclass
 class SweepTally:
-    """What one tick did with the cases it found due: swept here, left to another sweeper that held the case (its
-    row locked, PostgreSQL), or lost to a change committed first (a version conflict: the next tick looks again)."""
+    """What one tick did with the cases it found due: swept here, left to another transaction that held the case's
+    row (PostgreSQL: another sweeper, which fires what is due, or a request changing the case, after which the
+    next tick looks again), or lost to a change committed first (a version conflict: the next tick looks again)."""
 
     swept: int = 0
     taken_elsewhere: int = 0
@@ -68,7 +69,7 @@ def tick(
             continue  # a caller changed the case first; the next tick looks again
         if fired_here is None:
             tally.taken_elsewhere += 1
-            continue  # another sweeper holds the case: it fires what is due
+            continue  # another transaction holds the case: another sweeper fires what is due, or the next tick
         tally.swept += 1
         fired += fired_here
         for change in fired_here:  # committed: count them

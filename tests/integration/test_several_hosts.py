@@ -213,8 +213,10 @@ def test_two_hosts_share_the_documents_and_fire_each_deadline_once(
         engine.dispose()
     assert overdue == dict.fromkeys(due, 1)  # every case moved once, and only the due ones
     assert blobs >= CASES + 1  # every proposal is in the database archive…
-    for host in (a, b):  # …and none in either host's own folder
-        assert not (host.cwd / "archive").exists() or not any((host.cwd / "archive").rglob("*.pdf"))
+    for host in (a, b):  # …and none in either host's own folder (the file archive's are named by their sha256)
+        stored = [p.name for p in host.cwd.rglob("*") if p.is_file()]
+        assert not [name for name in stored if re.fullmatch(r"[0-9a-f]{64}", name)], stored
+        assert "review-session.key" not in stored  # the shared secret signs the sessions, not a key of the host
         verified = httpx.get(f"{host.base}/api/v1/audit/verify", headers=admin, timeout=120)
         assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
 
