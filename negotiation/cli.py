@@ -117,6 +117,7 @@ def demo() -> None:
 def tick(as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD（仅测试时钟模式）")] = None) -> None:
     """Run the time-driven transitions once."""
     from negotiation.service_layer.clock import today
+    from negotiation.service_layer.sweeper import SweepTally
     from negotiation.service_layer.sweeper import tick as run_tick
 
     services = _bootstrap()
@@ -127,8 +128,14 @@ def tick(as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD�
             typer.echo("只有在 NEGOTIATION_TEST_CLOCK=1 时才能指定今天以外的日期", err=True)
             raise typer.Exit(2)
     progress = Progress("处理到期期限的案件")
-    fired = run_tick(services.uow, as_of=day, progress=progress)
+    tally = SweepTally()
+    fired = run_tick(services.uow, as_of=day, progress=progress, tally=tally)
     progress.finish()
+    if tally.taken_elsewhere or tally.conflicts:  # several sweepers at once (several hosts): say who did what
+        typer.echo(
+            f"本进程处理 {tally.swept} 个案件；{tally.taken_elsewhere} 个由另一进程处理；{tally.conflicts} 个版本冲突（下次运行再处理）",
+            err=True,
+        )
     typer.echo(json.dumps({"fired": fired}, ensure_ascii=False))
 
 

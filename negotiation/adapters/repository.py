@@ -375,6 +375,17 @@ class Repository:
         self._cases[case_id] = _Tracked(case)
         return case
 
+    def claim_case(self, case_id: int) -> bool:
+        """Take the case's row for this transaction unless another transaction holds it; whether it was taken (False
+        too when there is no such case). PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED``, so that a second sweeper
+        skips a case another is sweeping instead of doing the same work and losing the version check at commit; the
+        lock ends with the transaction. SQLite: always taken — a queued unit of work already holds the one writer
+        lock, so two sweepers are serialised by it and the second finds nothing left open."""
+        if self.connection.dialect.name == "sqlite":
+            return True
+        c = orm.cases.c
+        return self.connection.execute(select(c.id).where(c.id == case_id).with_for_update(skip_locked=True)).first() is not None
+
     def add_case(self, case: model.NegotiationCase) -> None:
         """Insert a new case row now (its id is needed for its audit chain); later changes go through save_changes."""
         assert case.id is None and not case.deadlines

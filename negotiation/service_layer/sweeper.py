@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -21,17 +22,39 @@ from negotiation.service_layer.reminders import remind_due_soon
 from negotiation.service_layer.stored_calendar import stored_calendar
 from negotiation.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["SYSTEM_ACTOR", "tick"]
+__all__ = ["SYSTEM_ACTOR", "SweepTally", "tick"]
 
 SYSTEM_ACTOR = "system"
 DELIVERIES_KEPT_SECONDS = 7 * 24 * 3600  # a webhook delivery delivered or given up is listed for a week
 
 
+@dataclass
+class SweepTally:
+    """What one tick did with the cases it found due: swept here, left to another transaction that held the case's
+    row (PostgreSQL: another sweeper, which fires what is due, or a request changing the case, after which the
+    next tick looks again), or lost to a change committed first (a version conflict: the next tick looks again)."""
+
+    swept: int = 0
+    taken_elsewhere: int = 0
+    conflicts: int = 0
+
+
 def tick(
-    uow_factory: UnitOfWorkFactory, *, as_of: date, progress: Callable[[int, int], None] | None = None
+    uow_factory: UnitOfWorkFactory,
+    *,
+    as_of: date,
+    progress: Callable[[int, int], None] | None = None,
+    tally: SweepTally | None = None,
 ) -> list[dict[str, Any]]:
     """Fire every deadline due before as_of; each case in its own transaction. Running it twice fires nothing new.
-    ``progress`` hears (cases swept, cases due) as it goes."""
+    ``progress`` hears (cases swept, cases due) as it goes; ``tally``, if given, counts what became of each case.
+
+    Several sweepers at once (several hosts, each running ``tick``): on PostgreSQL each case is claimed in its own
+    transaction with ``SELECT … FOR UPDATE SKIP LOCKED`` on its ``cases`` row (Repository.claim_case), so a sweeper
+    skips a case another is sweeping rather than doing the same work and losing the version check at commit; a case
+    the other had already committed is read as it now is, with nothing left open. On SQLite the one writer lock,
+    held by each case's unit of work from its start, serialises the sweepers the same way."""
+    tally = tally if tally is not None else SweepTally()
     catch_up_recomputation(uow_factory, actor=SYSTEM_ACTOR)  # a deadline computed just before a holiday install
     with uow_factory() as uow:
         due_cases = uow.repo.case_ids_with_due_deadlines(as_of)
@@ -42,7 +65,12 @@ def tick(
         try:
             fired_here = _sweep_case(uow_factory(), case_id, as_of)
         except VersionConflict:
-            continue  # another sweeper or a caller changed the case first; the next tick looks again
+            tally.conflicts += 1
+            continue  # a caller changed the case first; the next tick looks again
+        if fired_here is None:
+            tally.taken_elsewhere += 1
+            continue  # another transaction holds the case: another sweeper fires what is due, or the next tick
+        tally.swept += 1
         fired += fired_here
         for change in fired_here:  # committed: count them
             count_events([change["event"]])
@@ -62,9 +90,12 @@ def _prune(uow: UnitOfWork) -> None:
         uow.commit()
 
 
-def _sweep_case(uow: UnitOfWork, case_id: int, as_of: date) -> list[dict[str, Any]]:
+def _sweep_case(uow: UnitOfWork, case_id: int, as_of: date) -> list[dict[str, Any]] | None:
+    """The deadlines fired on one case, in one transaction; None when another sweeper holds the case."""
     fired: list[dict[str, Any]] = []
     with uow:
+        if not uow.repo.claim_case(case_id):
+            return None
         case = uow.repo.case(case_id)
         if case is None:
             return fired
