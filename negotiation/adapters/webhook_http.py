@@ -8,6 +8,7 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -90,7 +91,13 @@ def post_all(requests: Sequence[Request]) -> list[Outcome]:
     A 2xx answer is delivered; anything else (a redirect too: never followed) is not. The answer's body is never read."""
     if not requests:
         return []
-    return asyncio.run(_post_all(requests))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: a worker thread or the CLI, no loop of its own running here
+        return asyncio.run(_post_all(requests))
+    # Called from a thread whose event loop is running (a caller's own loop): send from a thread of our own.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-post") as pool:
+        return pool.submit(asyncio.run, _post_all(requests)).result()
 
 
 async def _post_all(requests: Sequence[Request]) -> list[Outcome]:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -292,7 +293,8 @@ def test_grouped_writes_carry_their_outbox_rows_and_a_write_redone_leaves_no_row
         )
 
     committer = services.uow.group_commits
-    outcomes = asyncio.run(both())
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a loop of its own, whatever runs in this thread
+        outcomes = pool.submit(asyncio.run, both()).result()
     assert all(o is None or isinstance(o, VersionConflict) for o in outcomes), outcomes
     if committer is not None:  # SQLite: both went into one group transaction, and the second was done again alone
         assert (committer.transactions, committer.writes, outcomes) == (1, 2, [None, None])
