@@ -31,6 +31,7 @@ from negotiation.service_layer.stored_calendar import stored_calendar
 from negotiation.service_layer.unit_of_work import UnitOfWork
 from negotiation.states.state import CaseState
 from negotiation.states.table import Party
+from negotiation.topics import TOPIC_REGISTRY
 from negotiation.validation import parse
 
 __all__ = [
@@ -54,6 +55,9 @@ CASE_TEXT_LIMIT = 100_000
 # A letter's reply deadline: the rule it answers to (deadline rows hold at most 10 characters) and its basis.
 LETTER_RULE = "supervise"
 LETTER_BASIS = {"prompt": "supervision_opinion", "opinion": "supervision_opinion", "proposal": "supervision_proposal"}
+# R23 is checked against the contract's own notice term: the field of the topic (dispatch rules) that holds it.
+NOTICE_FIELD = "change_notice_days"
+NOTICE_TOPIC = next(t.key for t in TOPIC_REGISTRY if NOTICE_FIELD in t.model.model_fields)
 _ARTICLE = re.compile(r"^第([一二三四五六七八九十百]+)条")
 
 
@@ -128,8 +132,8 @@ def _notice_article(uow: UnitOfWork, case: NegotiationCase, days: int) -> str | 
 
 def _notice_days(uow: UnitOfWork, case: NegotiationCase) -> int | None:
     draft = uow.repo.draft(case.id or 0, case.current_draft_version or 0)
-    term = (draft.terms if draft else {}).get("order_allocation") or {}
-    days = term.get("change_notice_days")
+    term = (draft.terms if draft else {}).get(NOTICE_TOPIC) or {}
+    days = term.get(NOTICE_FIELD)
     return int(days) if isinstance(days, int) else None
 
 
