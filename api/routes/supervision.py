@@ -26,7 +26,7 @@ async def add_rule_change(
     """A platform's notice of a change of its rules (employer side, in force; R23 against the contract's notice term)."""
     return await command(
         request, services, actor, body,
-        lambda uow: supervision.add_rule_change(uow, actor=actor, case_id=case_id, body=body), 201, blocking=False,
+        lambda uow: supervision.add_rule_change(uow, actor=actor, case_id=case_id, body=body), 201,
     )  # fmt: skip
 
 
@@ -49,7 +49,7 @@ async def respond_rule_change(
     return await command(
         request, services, actor, body,
         lambda uow: supervision.add_rule_change_response(uow, actor=actor, case_id=case_id, change_id=change_id, body=body),
-        201, blocking=False,
+        201,
     )  # fmt: skip
 
 

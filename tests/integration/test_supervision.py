@@ -260,3 +260,13 @@ def test_bad_supervision_letters_are_refused_and_change_nothing(
         violations = expect_error(_post(world, flow, "supervision_letters", _letter(world, **changes), who=who), status, code)
     if path is not None:
         assert path in {v["path"] for v in violations}
+
+
+def test_an_unanswered_letter_is_overdue_after_its_reply_date(world: World, flow: Flow) -> None:
+    assert _post(world, flow, "supervision_letters", _letter(world, reply_within_days=10)).status_code == 201
+    r = world.client.post("/api/v1/admin/tick", json={"as_of": "2027-07-01"}, headers=world.h("admin"))
+    assert r.status_code == 200, r.text
+    assert {"case_id": flow.id, "event": "supervision_reply_overdue", "rule": "supervise"} in r.json()["fired"]
+    case = flow.refresh()
+    assert next(d for d in case["deadlines"] if d["kind"] == "supervision_reply")["status"] == "overdue"
+    assert "supervision_reply_overdue" in case["flags"]
