@@ -270,3 +270,19 @@ def test_an_unanswered_letter_is_overdue_after_its_reply_date(world: World, flow
     case = flow.refresh()
     assert next(d for d in case["deadlines"] if d["kind"] == "supervision_reply")["status"] == "overdue"
     assert "supervision_reply_overdue" in case["flags"]
+
+
+def test_a_stale_version_is_a_conflict_a_replay_answers_the_same_and_the_chain_verifies(
+    world: World, services: Services, flow: Flow
+) -> None:
+    version = flow.refresh()["version"]
+    with nothing_changes(services.engine):
+        expect_error(_post(world, flow, "inspections", {**INSPECTION, "expected_version": version - 1}), 409, "version_conflict")
+    key = {**world.h("union"), "Idempotency-Key": "inspection-1"}
+    first = world.client.post(f"/api/v1/cases/{flow.id}/inspections", json=INSPECTION, headers=key)
+    again = world.client.post(f"/api/v1/cases/{flow.id}/inspections", json=INSPECTION, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201) and again.json() == first.json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert len(world.client.get(f"/api/v1/cases/{flow.id}/inspections", headers=world.h("union")).json()) == 1
+    assert flow.refresh()["version"] == version + 1
+    assert world.client.get("/api/v1/audit/verify", headers=world.h("admin")).json()["ok"] is True
