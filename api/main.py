@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.middleware import ResponseFacts
-from api.routes import admin, calendar, cases, documents, drafts, portal, review, webhooks
+from api.routes import admin, calendar, cases, documents, drafts, portal, review, supervision, webhooks
 from api.schemas import extend_openapi
 from negotiation import errors
 from negotiation.bootstrap import Services, bootstrap
@@ -117,7 +117,7 @@ def create_app(services: Services | None = None, *, sweeper: bool = True, delive
     app.add_exception_handler(Exception, _unexpected)
     # First, on the application itself: the busiest route is matched first (negotiation/speedups.py for its class).
     app.router.add_api_route(endpoint=cases.fire_event, route_class_override=request_only_route(), **cases.EVENTS_ROUTE)
-    for module in (cases, drafts, documents, admin, calendar, webhooks, review):
+    for module in (cases, drafts, documents, admin, calendar, supervision, webhooks, review):
         app.include_router(module.router)
     app.include_router(portal.api)  # the public portal (no sign-in): its JSON twin and its pages
     app.include_router(portal.pages)

@@ -179,6 +179,10 @@ BODY_MODELS: dict[str, type[BaseModel]] = {
     "TickIn": TickIn,
     "CalendarYearPut": commands.CalendarYearPut,
     "WebhookCreate": commands.WebhookCreate,
+    "RuleChangeCreate": commands.RuleChangeCreate,
+    "RuleChangeResponseCreate": commands.RuleChangeResponseCreate,
+    "InspectionCreate": commands.InspectionCreate,
+    "SupervisionLetterCreate": commands.SupervisionLetterCreate,
     **{f"EventData_{name}": model for name, model in EVENT_DATA.items()},
 }
 

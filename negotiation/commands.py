@@ -21,11 +21,15 @@ __all__ = [
     "CommentCreate",
     "DraftCreate",
     "EventEnvelope",
+    "InspectionCreate",
     "MeetingCreate",
     "OptionalVersionEnvelope",
     "OrganizationCreate",
     "RepresentativeIn",
     "RepresentativesPut",
+    "RuleChangeCreate",
+    "RuleChangeResponseCreate",
+    "SupervisionLetterCreate",
     "UserCreate",
     "VersionEnvelope",
     "WebhookCreate",
@@ -167,6 +171,52 @@ class MeetingCreate(_Body):
 class CommentCreate(_Body):
     clause: Annotated[str, Field(max_length=40)]
     body: RequiredText
+
+
+# After the contract takes effect (api.md "After the contract takes effect"): R23 rule changes, inspections and
+# supervision letters. Each prints into a document or a list of the case, so each is capped like the minutes.
+FINDINGS_LIMIT = 100
+FINDING_NOTE_LIMIT = 2_000
+Clause = Annotated[str, Field(min_length=1, max_length=40)]
+Note = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=FINDING_NOTE_LIMIT, required=False))]
+
+
+class RuleChangeCreate(_Body):
+    expected_version: Version | None = None
+    title: Name
+    summary: RequiredText
+    topics: list[Topic] = Field(min_length=1, max_length=len(TOPICS))
+    notified_on: Day
+    effective_on: Day
+
+
+class RuleChangeResponseCreate(_Body):
+    expected_version: Version | None = None
+    position: Literal["agree", "object", "request_talks"]
+    comment: Text = ""
+
+
+class Finding(_Body):
+    clause: Clause
+    status: Literal["complied", "partly", "breached"]
+    note: Note = ""
+
+
+class InspectionCreate(_Body):
+    expected_version: Version | None = None
+    held_on: Day
+    inspectors: list[Name] = Field(min_length=1, max_length=20)
+    findings: list[Finding] = Field(min_length=1, max_length=FINDINGS_LIMIT)
+
+
+class SupervisionLetterCreate(_Body):
+    expected_version: Version | None = None
+    kind: Literal["prompt", "opinion", "proposal"]
+    addressee_org_id: Id
+    issued_on: Day
+    text: RequiredText
+    clauses: list[Clause] = Field(default_factory=list, max_length=len(TOPICS) + 2)
+    reply_within_days: Annotated[int, Field(ge=1, le=365, strict=True)]
 
 
 class CalendarYearPut(_Body):

@@ -89,6 +89,10 @@ ACTIONS: dict[str, str] = {
     "archive_integrity_alert": "存档文件校验告警",
     "recompute_deadlines": "按载入的节假日安排重新计算期限",
     "renewal_opened": "续订协商已开启",
+    "notify_rule_change": "告知平台规则变更",
+    "respond_rule_change": "工会回应规则变更",
+    "record_inspection": "记录履约检查",
+    "issue_supervision_letter": "发出劳动法律监督文书",
 }
 
 

@@ -26,4 +26,11 @@ curl -s -H "Authorization: Bearer $(tok union)" $BASE/cases/$CASE \
   | python3 -c "import json,sys; [print(d['kind'], d['rule'], d['trigger_on'], d['due_on'], d['calendar']) for d in json.load(sys.stdin)['deadlines'] if d['status'] == 'open']"
 curl -s -X POST -H "Authorization: Bearer $(tok union)" -H 'Content-Type: application/json' $BASE/cases/$CASE/meetings \
      -d '{"purpose": "algorithm_talks", "held_on": "2027-03-02", "location": "西安市总工会", "chair_side": "worker", "recorder": "周敏", "summary": "平台通报派单算法调整方案"}'; echo
+post() { curl -s -X POST -H "Authorization: Bearer $(tok $1)" -H 'Content-Type: application/json' -d "$3" $BASE/cases/$CASE/$2; echo; }
+post enterprise_1 rule_changes '{"title": "派单算法调整", "summary": "高峰时段按距离优先派单", "topics": ["order_allocation"], "notified_on": "2027-03-10", "effective_on": "2027-03-25"}'
+post enterprise_1 rule_changes '{"title": "派单算法调整", "summary": "高峰时段按距离优先派单", "topics": ["order_allocation"], "notified_on": "2027-03-10", "effective_on": "2027-04-12"}'
+post union rule_changes/1/responses '{"position": "request_talks", "comment": "请就派单算法开展专项协商"}'
+post union inspections '{"held_on": "2027-06-15", "inspectors": ["周敏", "赵磊"], "findings": [{"clause": "piece_rates", "status": "breached", "note": "两个站点夜间补贴未按本合同发放"}, {"clause": "rest_leave", "status": "complied"}]}'
+ENT=$(curl -s -H "Authorization: Bearer $(tok union)" $BASE/cases/$CASE | python3 -c "import json,sys; print(json.load(sys.stdin)['covered_enterprise_ids'][0])")
+post union supervision_letters '{"kind": "opinion", "addressee_org_id": '$ENT', "issued_on": "2027-06-20", "text": "请于十五日内补发夜间补贴并书面答复", "clauses": ["piece_rates"], "reply_within_days": 15}'
 curl -s -H "Authorization: Bearer $(tok union)" $BASE/calendar/2027; echo

@@ -419,6 +419,60 @@ class ReviewOpinionContext(BaseContext):
         return self.objection.objected_on
 
 
+class FindingFacts(_Frozen):
+    """One finding of an inspection: the clause checked (a topic key, ``term`` or ``general``), how it was kept, a note."""
+
+    clause: ClauseKey
+    status: Literal["complied", "partly", "breached"]
+    note: str = ""
+
+
+class InspectionFacts(_Frozen):
+    """An inspection of how the contract in force is kept (履约监督): when, by whom, and its findings."""
+
+    number: int
+    held_on: dt.date
+    inspectors: tuple[str, ...]
+    findings: tuple[FindingFacts, ...]
+
+
+class InspectionReportContext(BaseContext):
+    """履约情况检查报告: made when the union records an inspection."""
+
+    kind: Literal["inspection_report"] = "inspection_report"
+    inspection: InspectionFacts
+
+    @property
+    def document_date(self) -> dt.date:
+        """The day of the inspection."""
+        return self.inspection.held_on
+
+
+class LetterFacts(_Frozen):
+    """A letter of the union's labour-law supervision (一函两书) to an enterprise of the case."""
+
+    number: int
+    kind: Literal["prompt", "opinion", "proposal"]
+    addressee: str
+    issued_on: dt.date
+    text: str
+    clauses: tuple[ClauseKey, ...] = ()
+    reply_within_days: int
+    reply_due_on: dt.date
+
+
+class SupervisionLetterContext(BaseContext):
+    """工会劳动法律监督提示函 / 意见书 / 建议书: made when the union issues a supervision letter."""
+
+    kind: Literal["supervision_letter"] = "supervision_letter"
+    letter: LetterFacts
+
+    @property
+    def document_date(self) -> dt.date:
+        """The day the letter was issued."""
+        return self.letter.issued_on
+
+
 DocumentContext = (
     ProposalContext
     | ProposalReplyContext
@@ -431,4 +485,6 @@ DocumentContext = (
     | ReviewOpinionContext
     | PublicationContext
     | PublicContractContext
+    | InspectionReportContext
+    | SupervisionLetterContext
 )

@@ -6,7 +6,7 @@ samples (samples.py, for ``negotiation render SAMPLE``) fill a context from thos
 of facts they already know needs no code besides its entry here. The review pages' titles, the render
 CLI's choices and "which event makes which document" are derived from this registry.
 
-``made_at`` names events of the event registry (negotiation/events.py) or actions (``record_meeting``) by key.
+``made_at`` names events of the event registry (negotiation/events.py) or actions (``record_meeting``, ``record_inspection``…) by key.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from negotiation.documents.context import (
     ContractContext,
     DraftContext,
     FilingPackContext,
+    InspectionReportContext,
     MinutesContext,
     ProposalContext,
     ProposalReplyContext,
@@ -26,6 +27,7 @@ from negotiation.documents.context import (
     ReceiptContext,
     ResolutionContext,
     ReviewOpinionContext,
+    SupervisionLetterContext,
 )
 
 __all__ = ["DOCUMENT_KINDS", "REGISTRY", "DocumentKind", "UnknownDocumentKind", "document_kind", "kinds_made_at"]
@@ -75,6 +77,10 @@ REGISTRY: dict[str, DocumentKind] = {
         DocumentKind("publication", "公布记录", PublicationContext, made_at=("publish",), supersedes=True),
         DocumentKind(
             "public_contract", "集体合同（公开文本）", PublicContractContext, made_at=("publish",), supersedes=True, public=True
+        ),
+        DocumentKind("inspection_report", "履约情况检查报告", InspectionReportContext, made_at=("record_inspection",)),
+        DocumentKind(
+            "supervision_letter", "工会劳动法律监督文书", SupervisionLetterContext, made_at=("issue_supervision_letter",)
         ),
     )
 }

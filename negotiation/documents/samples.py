@@ -307,7 +307,32 @@ def sample_data(sample: str = "xian_express") -> dict[str, Any]:
 def sample_facts(sample: str = "xian_express") -> dict[str, Any]:
     """A sample case's facts by the names document contexts declare them (``meeting``: the last meeting)."""
     data = sample_data(sample)
-    return {**data, "meeting": data["meetings"][-1]}
+    return {**data, "meeting": data["meetings"][-1], **_supervision(data["case"])}
+
+
+def _supervision(case: dict[str, Any]) -> dict[str, Any]:
+    """An inspection and a supervision letter on a sample case's first topic and first covered enterprise."""
+    clause = case["topics"][0]
+    inspection = {
+        "number": 1,
+        "held_on": "2027-06-15",
+        "inspectors": ["李明", "王芳"],
+        "findings": [
+            {"clause": clause, "status": "breached", "note": "抽查三个站点，部分劳动者未按本合同标准取得报酬。"},
+            {"clause": "general", "status": "complied", "note": "合同文本已在各站点公示。"},
+        ],
+    }
+    letter = {
+        "number": 1,
+        "kind": "opinion",
+        "addressee": case["parties"]["covered_enterprises"][0],
+        "issued_on": "2027-06-20",
+        "text": "经履约检查，贵单位存在未按本合同标准支付报酬的情形，请及时改正并书面答复。",
+        "clauses": [clause],
+        "reply_within_days": 15,
+        "reply_due_on": "2027-07-05",
+    }
+    return {"inspection": inspection, "letter": letter}
 
 
 def sample_context(kind: str, sample: str = "xian_express") -> DocumentContext:

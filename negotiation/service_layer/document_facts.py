@@ -190,6 +190,24 @@ class Facts:
         doc = contracts[-1]
         return {"sha256": doc.sha256, "made_on": date.fromisoformat(doc.created_at[:10])}
 
+    def inspection(self) -> dict[str, Any]:
+        """The inspection just recorded (the last of the case's)."""
+        found: list[dict[str, Any]] = self.case.fact("inspections", [])
+        if not found:
+            raise DocumentError("尚无履约检查记录，无法生成检查报告")
+        return {k: v for k, v in found[-1].items() if k not in ("id", "created_at")}
+
+    def letter(self) -> dict[str, Any]:
+        """The supervision letter just issued (the last of the case's), its addressee by name."""
+        found: list[dict[str, Any]] = self.case.fact("supervision_letters", [])
+        if not found:
+            raise DocumentError("尚无劳动法律监督文书记录，无法生成文书")
+        letter = found[-1]
+        orgs = self.uow.repo.organizations([letter["addressee_org_id"]])
+        org = orgs.get(letter["addressee_org_id"])
+        keep = ("number", "kind", "issued_on", "text", "clauses", "reply_within_days", "reply_due_on")
+        return {**{k: letter[k] for k in keep}, "addressee": org.name if org else str(letter["addressee_org_id"])}
+
     def publication(self) -> dict[str, Any]:
         return {"published_on": self.case.fact("published_on"), "channels": self.case.fact("channels", [])}
 
@@ -208,5 +226,7 @@ FACTS: dict[str, Callable[[Facts], Any]] = {
     "receipt": Facts.receipt,
     "objection": Facts.objection,
     "publication": Facts.publication,
+    "inspection": Facts.inspection,
+    "letter": Facts.letter,
 }
 """The facts the engine gives a document context, by name (a kind whose context declares another cannot be made)."""
