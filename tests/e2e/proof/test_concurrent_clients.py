@@ -56,7 +56,9 @@ def test_64_clients_firing_conflicting_events_have_one_winner_per_version_and_63
     flow = parties.flow()
     flow.to_consulting()
     # 32 negotiators of the union and 32 representatives of the employer body: either side may suspend and resume.
-    tokens = parties.users("union", "union_negotiator", CLIENTS // 2) + parties.users("employer_body", "enterprise_rep", CLIENTS // 2)
+    tokens = parties.users("union", "union_negotiator", CLIENTS // 2) + parties.users(
+        "employer_body", "enterprise_rep", CLIENTS // 2
+    )
     start = flow.refresh()["version"]
     winners = []
     with connections(parties.served.base, CLIENTS) as clients:
@@ -65,7 +67,11 @@ def test_64_clients_firing_conflicting_events_have_one_winner_per_version_and_63
             event, data = ("suspend", SUSPEND) if case["state"] == "consulting" else ("resume", {})
             body = {"event": event, "expected_version": case["version"], "data": data}
             calls = [
-                (lambda c=c, t=t: c.post(f"/api/v1/cases/{flow.id}/events", json=body, headers={"Authorization": f"Bearer {t}"}))
+                (
+                    lambda c=c, t=t, body=body: c.post(
+                        f"/api/v1/cases/{flow.id}/events", json=body, headers={"Authorization": f"Bearer {t}"}
+                    )
+                )
                 for c, t in zip(clients, tokens, strict=True)
             ]
             responses = race(calls)
