@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.middleware import ResponseFacts
-from api.routes import admin, cases, documents, drafts, review
+from api.routes import admin, cases, documents, drafts, portal, review
 from api.schemas import extend_openapi
 from negotiation import errors
 from negotiation.bootstrap import Services, bootstrap
@@ -102,6 +102,8 @@ def create_app(services: Services | None = None, *, sweeper: bool = True) -> Fas
     app.router.add_api_route(endpoint=cases.fire_event, route_class_override=request_only_route(), **cases.EVENTS_ROUTE)
     for module in (cases, drafts, documents, admin, review):
         app.include_router(module.router)
+    app.include_router(portal.api)  # the public portal (no sign-in): its JSON twin and its pages
+    app.include_router(portal.pages)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,4 +1,4 @@
-"""The words for the values the terms use (services, units, supplement conditions, pay cycles, payers, worker groups, wage adjustment bases).
+"""The words for the values the terms use (services, units, supplement conditions, pay cycles, payers, worker groups, wage adjustment bases), and for sectors.
 
 One copy, read by the review pages (api/review/labels.py) and by the contract templates (the Jinja global
 ``words``, which `contract_templates/_base/labels.html` hands out as ``L.services`` and so on). The wording is the
@@ -59,5 +59,12 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "provincial_guideline": "本省当年发布的工资指导线",
         "minimum_wage_change": "当地最低工资标准的调整",
         "enterprise_performance": "企业经济效益和劳动生产率",
+    },
+    # A case's `sector` is free text; these are the sectors with a name of their own (others print as given).
+    "sectors": {
+        "express_delivery": "快递行业",
+        "food_delivery": "外卖配送行业",
+        "ride_hailing": "网约车行业",
+        "freight": "货运行业",
     },
 }

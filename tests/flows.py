@@ -89,15 +89,15 @@ class Flow:
         self.event("employer_body", "accept", {"received_on": "2026-11-05", "reply": "同意协商"})
         self.event("union", "open_talks")
 
-    def to_agreed(self, approvers: tuple[str, ...]) -> None:
+    def to_agreed(self, approvers: tuple[str, ...], t: dict[str, Any] | None = None) -> None:
         self.to_consulting()
-        draft = self.draft()
+        draft = self.draft(t)
         self.event("union", "submit_draft", {"draft_version": draft["version"]})
         for who in approvers:
             self.event(who, "approve_draft")
 
-    def to_signed(self, approvers: tuple[str, ...]) -> None:
-        self.to_agreed(approvers)
+    def to_signed(self, approvers: tuple[str, ...], t: dict[str, Any] | None = None) -> None:
+        self.to_agreed(approvers, t)
         self.event("union", "open_vote")
         version = self.case["current_draft_version"]
         self.event(
@@ -107,6 +107,15 @@ class Flow:
         )
         self.event("union", "sign", {"signed_on": "2026-12-02", "signatory": "李建国"})
         self.event("employer_body", "sign", {"signed_on": "2026-12-03", "signatory": "张伟"})
+
+    def to_in_force(self, approvers: tuple[str, ...], t: dict[str, Any] | None = None, published_on: str = "2026-12-18") -> None:
+        """Signed, filed, received, approved by the bureau and published: the contract is in force."""
+        self.to_signed(approvers, t)
+        self.event("union", "file", {"filed_on": "2026-12-08"})
+        self.event("bureau", "record_receipt", {"received_on": "2026-12-09", "receipt_no": "西人社集备〔2026〕88号"})
+        self.event("bureau", "approve", {"approved_on": "2026-12-15"})
+        self.event("union", "publish", {"published_on": published_on, "channels": ["平台App公告", "站点公告栏"]})
+        assert self.case["state"] == "in_force", self.case["state"]
 
 
 # The parties of the Xi'an express-delivery negotiation every database-backed test seeds: (key, name, kind).

@@ -17,7 +17,8 @@ Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "PDF/A-3b"}}
 
 
-def _pdf(data: bytes, sha256: str, filename: str) -> Response:
+def pdf_response(data: bytes, sha256: str, filename: str) -> Response:
+    """A stored PDF with the headers every PDF gets (the middleware adds its Content-Security-Policy)."""
     return Response(
         content=data,
         media_type="application/pdf",
@@ -39,11 +40,11 @@ def document_content(services: ServicesDep, actor: CurrentUser, document_id: Id)
     except ArchiveIntegrityError:
         services.uow.run(lambda uow: handlers.record_archive_alert(uow, document_id=document_id))
         raise
-    return _pdf(data, sha256, f"{kind}-{document_id}.pdf")
+    return pdf_response(data, sha256, f"{kind}-{document_id}.pdf")
 
 
 @router.get("/api/v1/cases/{case_id}/drafts/{version}/pdf", responses={**PDF, **error_responses(401, 404)})
 def draft_pdf(services: ServicesDep, actor: CurrentUser, case_id: Id, version: Id) -> Response:
     """A draft as PDF, marked 草案, built from the draft alone."""
     data, sha256 = queries.draft_pdf(services.uow, actor=actor, case_id=case_id, version=version)
-    return _pdf(data, sha256, f"draft-{case_id}-v{version}.pdf")
+    return pdf_response(data, sha256, f"draft-{case_id}-v{version}.pdf")

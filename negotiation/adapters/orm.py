@@ -286,6 +286,32 @@ auth_failures = Table(
     Index("ix_auth_failures_address_at", "address", "at"),
 )
 
+# The searchable text of each case: its current draft's, or its contract's once signed, in the search form of
+# negotiation/documents/plain_text.py (written in the transaction of the change; GET /api/v1/cases?q=).
+case_texts = Table(
+    "case_texts",
+    metadata,
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("source", String(20), nullable=False),
+    Column("draft_version", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+)
+
+# The public text of each published contract (the public portal): made at `publish` with its anonymised PDF, it
+# names no person. `html` is the document's body as the portal page shows it, `text` its search form.
+public_contracts = Table(
+    "public_contracts",
+    metadata,
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), nullable=False),
+    Column("published_on", Date, nullable=False),
+    Column("term_start", Date, nullable=False),
+    Column("term_end", Date, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Index("ix_public_contracts_published", "published_on", "case_id"),
+)
+
 _started = False
 
 

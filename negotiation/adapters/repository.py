@@ -38,6 +38,7 @@ from negotiation import model
 from negotiation.adapters import orm
 from negotiation.adapters.database import begin_immediate
 from negotiation.adapters.statements import Statements
+from negotiation.adapters.texts import Texts, text_matches
 from negotiation.errors import CaseMoved, IdempotencyKeyTaken, StorageUnavailable
 
 __all__ = ["ChangeSet", "IdempotencyRecord", "Repository", "write_changes", "write_idempotency_record"]
@@ -260,6 +261,11 @@ class Repository:
             self.before_write()
 
     @property
+    def texts(self) -> Texts:
+        """The cases' stored texts (searchable text, public contracts) on this unit of work's connection."""
+        return Texts(self.connection, self._writing)
+
+    @property
     def session(self) -> Session:
         """The ORM session on this unit of work's connection and transaction, opened when first needed."""
         if self._session is None:
@@ -419,8 +425,10 @@ class Repository:
         q: str | None,
         after_id: int | None,
         limit: int,
+        q_form: str | None = None,
     ) -> Sequence[model.NegotiationCase]:
-        """Cases ordered by creation; organization_id None means every case (admin)."""
+        """Cases ordered by creation; organization_id None means every case (admin). ``q`` matches the title, or
+        (``q_form``, its search form) the text of the case's current draft or contract."""
         cases = orm.cases.c
         stmt = select(model.NegotiationCase).order_by(cases.id).limit(limit)
         if organization_id is not None:
@@ -434,7 +442,8 @@ class Repository:
             stmt = stmt.where(cases.region_code == region_code)
         if q:
             escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(cases.title.like(f"%{escaped}%", escape="\\"))
+            title = cases.title.like(f"%{escaped}%", escape="\\")
+            stmt = stmt.where((title | text_matches(q_form)) if q_form else title)
         if after_id is not None:
             stmt = stmt.where(cases.id > after_id)
         return self.session.scalars(stmt).all()

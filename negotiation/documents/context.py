@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, StringConstraints, model_validator
 
+from negotiation.documents.anonymise import PERSON_MASK, mask_persons
 from negotiation.terms import TOPICS
 from negotiation.terms import Terms as DomainTerms
 
@@ -368,6 +369,28 @@ class PublicationContext(ContractContext):
         return self.publication.published_on
 
 
+class PublicContractContext(ContractContext):
+    """集体合同（公开文本）: made at ``publish`` for anyone to read; it holds no person's name.
+
+    Whatever facts it is built from, the representatives' and signatories' names are masked on validation
+    (negotiation/documents/anonymise.py): a public contract context that names a person cannot be made."""
+
+    kind: Literal["public_contract"] = "public_contract"  # type: ignore[assignment]
+    publication: Publication
+    person_mask: ClassVar[str] = PERSON_MASK
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _without_persons(cls, data: Any, handler: ModelWrapValidatorHandler[PublicContractContext]) -> PublicContractContext:
+        named = handler(data)
+        return handler(mask_persons(named.model_dump(mode="python")))
+
+    @property
+    def document_date(self) -> dt.date:
+        """The publication date."""
+        return self.publication.published_on
+
+
 class ReceiptContext(ContractContext):
     """集体合同受理单: made at ``record_receipt``."""
 
@@ -407,4 +430,5 @@ DocumentContext = (
     | ReceiptContext
     | ReviewOpinionContext
     | PublicationContext
+    | PublicContractContext
 )

@@ -22,6 +22,7 @@ from negotiation.documents.context import (
     ProposalContext,
     ProposalReplyContext,
     PublicationContext,
+    PublicContractContext,
     ReceiptContext,
     ResolutionContext,
     ReviewOpinionContext,
@@ -36,6 +37,8 @@ class DocumentKind:
 
     ``made_only_in`` — made only when the event leaves the case in this state (the contract: the second ``sign``).
     ``supersedes`` — a new one replaces the earlier one of its kind in the case's list (``superseded_by``).
+    ``public`` — anyone may read it (the public portal): it embeds no ``audit.json`` or ``terms.json``, since the
+    audit chain names the people who acted, and its context masks every person's name.
     """
 
     key: str
@@ -44,6 +47,7 @@ class DocumentKind:
     made_at: tuple[str, ...]
     made_only_in: str | None = None
     supersedes: bool = False
+    public: bool = False
 
     @property
     def template(self) -> str:
@@ -69,6 +73,9 @@ REGISTRY: dict[str, DocumentKind] = {
         DocumentKind("receipt", "集体合同受理单", ReceiptContext, made_at=("record_receipt",), supersedes=True),
         DocumentKind("review_opinion", "审查意见书", ReviewOpinionContext, made_at=("object",)),
         DocumentKind("publication", "公布记录", PublicationContext, made_at=("publish",), supersedes=True),
+        DocumentKind(
+            "public_contract", "集体合同（公开文本）", PublicContractContext, made_at=("publish",), supersedes=True, public=True
+        ),
     )
 }
 

@@ -322,6 +322,8 @@ def sample_context(kind: str, sample: str = "xian_express") -> DocumentContext:
 def sample_attachments(kind: str, sample: str = "xian_express") -> dict[str, bytes]:
     """Return the attachments the engine would pass for a sample document (terms.json, audit.json)."""
     data = sample_data(sample)
+    if document_kind(kind).public:
+        return {}  # a public document embeds no record (the audit chain names people)
     audit = [
         {"seq": 1, "event": "create", "case_id": data["case"]["case_id"]},
         {"seq": 2, "event": kind, "at": "2026-12-18T10:00:00+08:00"},

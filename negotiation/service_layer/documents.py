@@ -27,6 +27,7 @@ __all__ = [
     "DocumentFailed",
     "PlannedDocument",
     "check_legibility",
+    "draft_context",
     "input_sha256",
     "keep_rendering",
     "kept_draft_pdf",
@@ -60,11 +61,12 @@ class PlannedDocument:
 
 @dataclass(frozen=True)
 class MadeDocument:
-    """A rendered document waiting to be stored."""
+    """A rendered document waiting to be stored, with the HTML it was printed from (for its stored text)."""
 
     planned: PlannedDocument
     pdf: bytes
     sha256: str
+    html: str = ""
 
 
 def _audit_json(chain: Sequence[AuditEvent], upto_seq: int) -> bytes:
@@ -90,14 +92,19 @@ def _build(kind: str, fields: dict[str, Any]) -> docs.DocumentContext:
     return context  # type: ignore[return-value]
 
 
-def plan_for_draft(uow: UnitOfWork, case: NegotiationCase, draft: Draft, chain: Sequence[AuditEvent]) -> PlannedDocument:
-    """The draft document: from the draft alone, its audit chain up to the draft's creation."""
+def draft_context(uow: UnitOfWork, case: NegotiationCase, draft: Draft) -> docs.DocumentContext:
+    """The view model of a draft document: the case and the draft alone."""
     facts = case_facts(uow, case)
     facts.pop("_enterprise_names")
+    return _build("draft", {"case": facts, "draft": draft_facts(draft)})
+
+
+def plan_for_draft(uow: UnitOfWork, case: NegotiationCase, draft: Draft, chain: Sequence[AuditEvent]) -> PlannedDocument:
+    """The draft document: from the draft alone, its audit chain up to the draft's creation."""
     made_at = next(
         (e.seq for e in chain if e.event == "add_draft" and (e.data or {}).get("version") == draft.version), len(chain)
     )
-    context = _build("draft", {"case": facts, "draft": draft_facts(draft)})
+    context = draft_context(uow, case, draft)
     attachments = {"terms.json": _terms_json(draft), "audit.json": _audit_json(chain, made_at)}
     return PlannedDocument("draft", context, attachments, draft.version)
 
@@ -116,6 +123,8 @@ def _plan(
     draft = facts.draft_row if "draft" in kind.facts else None
     if draft is not None:
         attachments = {"terms.json": _terms_json(draft), **attachments}
+    if kind.public:  # read by anyone: no record of who acted (the audit chain names people)
+        attachments = {}
     return PlannedDocument(kind.key, _build(kind.key, fields), attachments, draft.version if draft else None)
 
 
@@ -187,7 +196,7 @@ def render_all(planned: Sequence[PlannedDocument]) -> list[MadeDocument]:
             rendered = docs.render_pdf(p.kind, p.context, p.attachments)
         except docs.DocumentRenderError as exc:
             raise DocumentFailed(f"文书生成失败（{p.kind}），本次操作未生效") from exc
-        made.append(MadeDocument(p, rendered.pdf, rendered.sha256))
+        made.append(MadeDocument(p, rendered.pdf, rendered.sha256, rendered.html))
     return made
 
 

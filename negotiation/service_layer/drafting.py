@@ -19,6 +19,7 @@ from negotiation.item_identity import duplicate_items
 from negotiation.model import Comment, Draft, Meeting, NegotiationCase
 from negotiation.rules import profile_for_region, rule_violation, violation
 from negotiation.service_layer import documents as docs
+from negotiation.service_layer import texts
 from negotiation.service_layer.access import Actor, parties_of
 from negotiation.service_layer.clock import now_iso
 from negotiation.service_layer.handlers import record_change, visible_case
@@ -77,6 +78,7 @@ def add_draft(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dict
         uow.repo.add(draft)
         case.current_draft_version = version
         case.record(approvals=[])
+        texts.record_draft_text(uow, case, draft)
         record_change(uow, case, actor.label, "add_draft", {"version": version, "sha256": sha}, from_state=case.state)
         result = draft_view(draft)
         uow.commit(result)

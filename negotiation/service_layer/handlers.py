@@ -16,6 +16,7 @@ from negotiation.model import AuditEvent, NegotiationCase, Organization, Represe
 from negotiation.procedure import EventContext
 from negotiation.rules import profile_for_region, rule_violation
 from negotiation.service_layer import documents as docs
+from negotiation.service_layer import texts
 from negotiation.service_layer.access import Actor, can_see, parties_of
 from negotiation.service_layer.clock import now_iso, today
 from negotiation.service_layer.unit_of_work import UnitOfWork
@@ -350,6 +351,7 @@ def fire_event(uow: UnitOfWork, *, actor: Actor, case_id: int, body: Any) -> dic
     with uow:
         case, _ = _fire(uow, actor, case_id, body, at, day, planning=False)
         docs.store_all(uow, case, made, at)
+        texts.record_document_texts(uow, case, made)
         result = case_view(case, actor)
         uow.commit(result)
     return result

@@ -8,6 +8,7 @@ from typing import Any
 
 from negotiation import audit
 from negotiation.diff import terms_diff
+from negotiation.documents.plain_text import search_form
 from negotiation.errors import Forbidden, NotFound, ValidationFailed, Violation
 from negotiation.model import Draft
 from negotiation.service_layer import documents
@@ -74,7 +75,8 @@ def cases(
     limit: int = 50,
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    """One page of the cases the caller may see, ordered by creation."""
+    """One page of the cases the caller may see, ordered by creation; ``q`` matches the title or the text of the
+    case's current draft or contract."""
     if not 1 <= limit <= MAX_LIMIT:
         raise _bad("limit", f"limit 须在 1 至 {MAX_LIMIT} 之间")
     after_id = _position(cursor) if cursor else None
@@ -84,8 +86,9 @@ def cases(
     with uow:
         org = None if actor.is_admin else (actor.organization_id or -1)
         page = uow.repo.cases(
-            organization_id=org, state=state, sector=sector, region_code=region_code, q=q, after_id=after_id, limit=limit + 1
-        )
+            organization_id=org, state=state, sector=sector, region_code=region_code, q=q, after_id=after_id,
+            limit=limit + 1, q_form=search_form(q) if q else None,
+        )  # fmt: skip
         items = [case_view(c, actor) for c in page[:limit]]
         next_cursor = _cursor(page[limit - 1].id or 0) if len(page) > limit else None
     return {"items": items, "next_cursor": next_cursor}

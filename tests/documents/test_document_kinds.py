@@ -40,7 +40,7 @@ MADE_AT = {
     "file": ["filing_pack"],
     "record_receipt": ["receipt"],
     "object": ["review_opinion"],
-    "publish": ["publication"],
+    "publish": ["publication", "public_contract"],
 }
 
 

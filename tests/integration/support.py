@@ -17,7 +17,7 @@ from tests.flows import Flow
 # stores its error response there, which is the point of replaying errors.
 TABLES = (
     "organizations", "users", "cases", "case_parties", "deadlines", "drafts", "meetings", "votes",
-    "comments", "audit_events", "documents",
+    "comments", "audit_events", "documents", "case_texts", "public_contracts",
 )  # fmt: skip
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

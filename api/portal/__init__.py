@@ -1,0 +1,1 @@
+"""The public contract portal (/contracts): contracts in force, readable without signing in, on a phone, without script."""
