@@ -170,10 +170,15 @@ def _observe(probe: Probe, row: Row, column: str) -> str:
     else:
         with probe.anonymous() as client:
             r = request(client, {} if column == "no token" else {"Authorization": f"Bearer not-a-token-{next(probe.counter)}"})
-    verdict = _verdict(r, stale=stale, page=False, method=method)
+    verdict = _verdict(r, stale=stale, page=template.startswith("/contracts"), method=method)
     if (method, template) == ("GET", "/api/v1/cases") and verdict == "yes":  # listed exactly where it may be read
         listed = probe.ids["case_id"] in [c["id"] for c in r.json()["items"]]
         verdict = "yes" if listed == (read_table()[("GET", "/api/v1/cases/{case_id}", "")][column] == "yes") else "listed wrongly"
+    if template in ("/api/v1/public/contracts", "/contracts") and verdict == "yes":  # a case in talks is never public
+        listed = probe.ids["case_id"] in [c["id"] for c in r.json()["items"]] if template.startswith("/api") else (
+            f"/contracts/{probe.ids['case_id']}" in r.text
+        )  # fmt: skip
+        verdict = "listed wrongly" if listed else verdict
     return verdict
 
 
