@@ -41,7 +41,7 @@ lint: install
 	$(BIN)/lint-imports
 
 postgres-tests: install
-	bash scripts/with_postgres.sh $(BIN)/pytest -q -m postgres tests/integration
+	bash scripts/with_postgres.sh $(BIN)/pytest -q -m postgres tests/integration tests/e2e/proof
 
 bench: install
 	$(PY) bench/api.py

@@ -4,32 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from negotiation import commands
-from negotiation.events import EVENT_DATA
+from negotiation.events import EVENT_DATA, REGISTRY
 
 __all__ = ["BODY_MODELS", "ErrorOut", "body_doc", "error_responses", "extend_openapi"]
 
 
-class ViolationOut(BaseModel):
+class _Out(BaseModel):
+    """A response body exactly as documented: a field the server sends but /openapi.json does not name is a schema
+    violation (tests/e2e/proof/test_schema_conformance.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ViolationOut(_Out):
     rule: str | None
     message: str
     citation: str | None
     path: str | None
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(_Out):
     code: str
     message: str
     violations: list[ViolationOut]
+    request_id: str
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(_Out):
     error: ErrorDetail
 
 
-class DeadlineOut(BaseModel):
+class DeadlineOut(_Out):
     kind: str
     rule: str
     citation: str
@@ -39,7 +47,7 @@ class DeadlineOut(BaseModel):
     calendar: str
 
 
-class CaseOut(BaseModel):
+class CaseOut(_Out):
     id: int
     title: str
     state: str
@@ -65,12 +73,12 @@ class CaseOut(BaseModel):
     updated_at: str
 
 
-class CaseList(BaseModel):
+class CaseList(_Out):
     items: list[CaseOut]
     next_cursor: str | None
 
 
-class DraftOut(BaseModel):
+class DraftOut(_Out):
     version: int
     sha256: str
     term_start: str
@@ -79,11 +87,11 @@ class DraftOut(BaseModel):
     created_at: str
 
 
-class DiffOut(BaseModel):
+class DiffOut(_Out):
     changes: list[dict[str, Any]]
 
 
-class DocumentOut(BaseModel):
+class DocumentOut(_Out):
     id: int
     kind: str
     draft_version: int | None
@@ -93,7 +101,7 @@ class DocumentOut(BaseModel):
     superseded_by: int | None
 
 
-class AuditEventOut(BaseModel):
+class AuditEventOut(_Out):
     seq: int
     at: str
     actor: str
@@ -105,7 +113,7 @@ class AuditEventOut(BaseModel):
     hash: str
 
 
-class AuditVerifyOut(BaseModel):
+class AuditVerifyOut(_Out):
     ok: bool
     events_checked: int
     first_bad_seq: int | None
@@ -135,7 +143,7 @@ class TickIn(BaseModel):
     as_of: str | None = None
 
 
-class TickOut(BaseModel):
+class TickOut(_Out):
     fired: list[dict[str, Any]]
 
 
@@ -203,11 +211,21 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def extend_openapi(schema: dict[str, Any]) -> dict[str, Any]:
-    """Add the request models (and their nested models) to the components."""
+    """Add the request models (and their nested models) to the components; a 422 is api.md's error, not FastAPI's."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            refused = operation.get("responses", {}).get("422")
+            if refused is not None:
+                refused["content"] = error
+    for fastapi_only in ("HTTPValidationError", "ValidationError"):
+        components.pop(fastapi_only, None)
     for name, model in BODY_MODELS.items():
         js = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
         for def_name, definition in js.pop("$defs", {}).items():
             components.setdefault(def_name, definition)
         components[name] = js
+    # The registry's event names: any other is refused (validation_error).
+    components["EventEnvelope"]["properties"]["event"]["enum"] = [event.key for event in REGISTRY]
     return schema

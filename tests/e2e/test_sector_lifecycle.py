@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +11,8 @@ import pytest
 from tests.conftest import World
 from tests.flows import terms
 from tests.integration.support import expect_error, headers, new_flow
+from tests.served import serving
 
-ROOT = Path(__file__).resolve().parents[2]
 VOTE = {"members": 40, "present": 32, "yes": 25, "no": 5, "abstain": 2}
 
 
@@ -86,38 +81,11 @@ def test_a_sector_contract_survives_changes_a_failed_vote_and_an_objection_befor
         expect_error(world.client.get(f"/api/v1/cases/{flow.id}", headers=headers(world)[who]), 404, "not_found")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     """`negotiation serve` on a SQLite file, with the test clock and an admin token from the environment."""
-    port = _free_port()
-    env = {**os.environ, "NEGOTIATION_DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
-           "NEGOTIATION_ARCHIVE_DIR": str(tmp_path / "archive"), "NEGOTIATION_ADMIN_TOKEN": "served-admin-token-0123456789abcdef",
-           "NEGOTIATION_TEST_CLOCK": "1"}  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "negotiation.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with serving(tmp_path, admin_token="served-admin-token-0123456789abcdef") as server:
+        yield server.base
 
 
 def test_the_served_api_answers_health_admin_set_up_and_refuses_oversized_bodies(served: str) -> None:

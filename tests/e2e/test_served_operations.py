@@ -4,77 +4,22 @@ HSTS is sent, and no request header can claim https."""
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.flows import XIAN_ORGANIZATIONS, Flow, seed_parties
+from tests.served import Served, serving
 
-ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "served-ops-admin-token-0123456789abcdef"
 
 
-@dataclass
-class Served:
-    base: str
-    log: Path
-
-    def lines(self) -> list[dict[str, object]]:
-        time.sleep(0.3)  # the worker writes its line after the answer
-        found = []
-        for raw in self.log.read_text(encoding="utf-8").splitlines():
-            if raw.startswith("{"):
-                found.append(json.loads(raw))
-        return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _serve(tmp_path: Path, public_url: str | None, workers: int = 1) -> Iterator[Served]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEGOTIATION_")}
-    env.update(
-        NEGOTIATION_DATABASE_URL=f"sqlite:///{tmp_path / 'ops.sqlite3'}",
-        NEGOTIATION_ARCHIVE_DIR=str(tmp_path / "archive"),
-        NEGOTIATION_ADMIN_TOKEN=ADMIN,
-        NEGOTIATION_TEST_CLOCK="1",
-    )
-    if public_url:
-        env["NEGOTIATION_PUBLIC_URL"] = public_url
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "negotiation.cli", "serve", "--port", str(port), "--workers", str(workers)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log.read_text()
-            time.sleep(0.1)
-        yield Served(base, log)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    settings = {"NEGOTIATION_PUBLIC_URL": public_url} if public_url else {}
+    with serving(tmp_path, workers=workers, admin_token=ADMIN, settings=settings) as served:
+        yield served
 
 
 @pytest.fixture

@@ -109,6 +109,14 @@ def _reachable() -> set[str]:
 
 
 REACHABLE = _reachable()
+COMMANDS: dict[str, Any] = {
+    "create_case": handlers.create_case,
+    "put_representatives": handlers.put_representatives,
+    "fire_event": handlers.fire_event,
+    "add_draft": drafting.add_draft,
+    "add_meeting": drafting.add_meeting,
+    "add_comment": drafting.add_comment,
+}
 
 
 def moves(event: str, state: str) -> set[str]:
@@ -211,6 +219,16 @@ class CaseLifecycle(RuleBasedStateMachine):
 
     # helpers ---------------------------------------------------------------------------------------
 
+    def call(self, command: str, who: str, **arguments: Any) -> dict[str, Any]:
+        """Run one command as `who` through the service layer; tests/e2e/proof/test_http_state_machine.py sends the
+        same commands as HTTP requests to a served process instead."""
+        result: dict[str, Any] = COMMANDS[command](self.uow(), actor=self.actors[who], **arguments)
+        return result
+
+    def sweep(self, as_of: date) -> list[dict[str, Any]]:
+        """The time-driven transitions as of a day: what fired."""
+        return sweeper.tick(self.uow, as_of=as_of)
+
     def next_day(self, data: st.DataObject) -> str:
         self.day += timedelta(days=data.draw(st.integers(min_value=0, max_value=3), label="days later"))
         return self.day.isoformat()
@@ -255,7 +273,7 @@ class CaseLifecycle(RuleBasedStateMachine):
             "kind": contract_kind, "union_org_id": self.org["union"], "employer_org_id": self.org["employer_body"],
             "bureau_org_id": self.org["bureau"], "covered_enterprise_ids": [self.org[c] for c in covered], "topics": TOPICS,
         }  # fmt: skip
-        created = handlers.create_case(self.uow(), actor=self.actors["union"], body=body)
+        created = self.call("create_case", "union", body=body)
         assert (created["state"], created["version"]) == ("drafting", 1)
         assert ("minimum_wage_unverified" in created["flags"]) == (region != "610100")
         self.cases.append(CaseModel(id=created["id"], region=region, covered=covered, hourly_floor=floor))
@@ -276,7 +294,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         if expected is None and not valid:
             expected = RuleViolation
         try:
-            result = handlers.put_representatives(self.uow(), actor=self.actors[who], case_id=case.id, body=body)
+            result = self.call("put_representatives", who, case_id=case.id, body=body)
         except NegotiationError as exc:
             assert type(exc) is expected, (exc, expected)
             if isinstance(exc, RuleViolation):
@@ -389,7 +407,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         body = {"event": event, "expected_version": self.expected_version(case, stale), "data": body_data}
         from_state = case.state
         try:
-            result = handlers.fire_event(self.uow(), actor=self.actors[who], case_id=case.id, body=body)
+            result = self.call("fire_event", who, case_id=case.id, body=body)
         except NegotiationError as exc:
             if expected is not None:
                 assert type(exc) is expected, (event, who, case.state, exc, expected)
@@ -529,7 +547,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         if expected is None and (below_floor or r18):
             expected = RuleViolation
         try:
-            result = drafting.add_draft(self.uow(), actor=self.actors[who], case_id=case.id, body=body)
+            result = self.call("add_draft", who, case_id=case.id, body=body)
         except NegotiationError as exc:
             assert type(exc) is expected, (exc, expected)
             if isinstance(exc, RuleViolation):
@@ -557,7 +575,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         if expected is None and case.last_chair == chair:
             expected = RuleViolation
         try:
-            drafting.add_meeting(self.uow(), actor=self.actors[who], case_id=case.id, body=body)
+            self.call("add_meeting", who, case_id=case.id, body=body)
         except NegotiationError as exc:
             assert type(exc) is expected, (exc, expected)
             if isinstance(exc, RuleViolation):
@@ -581,13 +599,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         elif clause == "working_hours":  # not a topic of the case
             expected = ValidationFailed
         try:
-            drafting.add_comment(
-                self.uow(),
-                actor=self.actors[who],
-                case_id=case.id,
-                version=version,
-                body={"clause": clause, "body": "建议提高夜间补贴"},
-            )
+            self.call("add_comment", who, case_id=case.id, version=version, body={"clause": clause, "body": "建议提高夜间补贴"})
         except NegotiationError as exc:
             assert type(exc) is expected, (exc, expected)
             return
@@ -605,7 +617,7 @@ class CaseLifecycle(RuleBasedStateMachine):
             ]
             for c in self.cases
         }
-        fired = sweeper.tick(self.uow, as_of=as_of)
+        fired = self.sweep(as_of)
         by_case = {c.id: c for c in self.cases}
         for item in fired:
             case = by_case[item["case_id"]]
@@ -618,7 +630,7 @@ class CaseLifecycle(RuleBasedStateMachine):
                 assert item["event"].endswith("_overdue") and item["rule"] in ("R13", "R17"), item
             self.accepted(case, item["event"])
         assert all(any(f["case_id"] == cid for f in fired) for cid, d in due.items() if d), (due, fired)
-        assert sweeper.tick(self.uow, as_of=as_of) == [], "a second tick with the same as_of fired again"
+        assert self.sweep(as_of) == [], "a second tick with the same as_of fired again"
         self.day = max(self.day, as_of)
 
     # invariants ---------------------------------------------------------------------------------
