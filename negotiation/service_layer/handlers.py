@@ -116,13 +116,12 @@ def create_user(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
     _require_admin(actor)
     cmd = parse(UserCreate, body)
     with uow:
-        if cmd.role != "admin":
-            org = uow.repo.organization(cmd.organization_id) if cmd.organization_id else None
-            if org is None:
-                raise ValidationFailed("须指定用户所属的组织", [Violation(None, "组织不存在", None, "organization_id")])
-            if org.kind not in ORG_KIND_FOR_ROLE[cmd.role]:
-                message = f"角色 {cmd.role} 不能属于类型为 {org.kind} 的组织"
-                raise ValidationFailed(message, [Violation(None, message, None, "organization_id")])
+        org = uow.repo.organization(cmd.organization_id) if cmd.organization_id else None
+        if org is None and (cmd.role != "admin" or cmd.organization_id is not None):  # an admin may name none, not a missing one
+            raise ValidationFailed("须指定用户所属的组织", [Violation(None, "组织不存在", None, "organization_id")])
+        if org is not None and cmd.role != "admin" and org.kind not in ORG_KIND_FOR_ROLE[cmd.role]:
+            message = f"角色 {cmd.role} 不能属于类型为 {org.kind} 的组织"
+            raise ValidationFailed(message, [Violation(None, message, None, "organization_id")])
         token = secrets.token_urlsafe(32)
         user = User(
             name=cmd.name, role=cmd.role, organization_id=cmd.organization_id, token_hash=hash_token(token), created_at=now_iso()

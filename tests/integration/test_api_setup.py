@@ -113,12 +113,18 @@ def test_enterprise_reps_may_belong_to_an_employer_body_or_an_enterprise(world: 
         assert r.status_code == 201, r.text
 
 
-def test_a_user_of_a_missing_organization_is_refused(world: World, services: Services) -> None:
+@pytest.mark.parametrize("role", ["union_negotiator", "admin"])  # an admin too (it was a 500, found by schemathesis)
+def test_a_user_of_a_missing_organization_is_refused(world: World, services: Services, role: str) -> None:
     with nothing_changes(services.engine):
-        r = world.client.post(
-            "/api/v1/users", json={"name": "无组织", "role": "union_negotiator", "organization_id": 999_999}, headers=ADMIN
-        )
+        r = world.client.post("/api/v1/users", json={"name": "无组织", "role": role, "organization_id": 999_999}, headers=ADMIN)
     expect_error(r, 422, "validation_error", paths={"organization_id"})
+
+
+def test_an_admin_may_belong_to_no_organization_or_to_one(world: World) -> None:
+    for organization_id in (None, world.orgs["bureau"]):
+        r = world.client.post("/api/v1/users", json={"name": "管理员", "role": "admin", "organization_id": organization_id},
+                              headers=ADMIN)  # fmt: skip
+        assert r.status_code == 201 and r.json()["organization_id"] == organization_id, r.text
 
 
 @pytest.mark.parametrize(
