@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from prometheus_client import Counter
 
+from negotiation.errors import error_body
 from negotiation.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
 
 __all__ = ["REQUEST_ID_HEADER", "ResponseFacts", "request_log"]
@@ -35,6 +36,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 request_log = logging.getLogger("negotiation.request")
+error_log = logging.getLogger("negotiation.api")
 
 
 def _new_request_id() -> str:
@@ -75,9 +77,12 @@ class ResponseFacts:
         held: list[Message] = []  # an error's start and body, until its body is whole
         status = 500
 
+        answered = False
+
         async def send_with_facts(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
+                answered = True
                 status = message["status"]
                 given = list(message.get("headers", ()))
                 content_type = next((v for k, v in given if k == b"content-type"), b"")
@@ -109,7 +114,19 @@ class ResponseFacts:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_facts)
+            try:
+                await self.app(scope, receive, send_with_facts)
+            except Exception:
+                # An unexpected error: answered here, inside this middleware, so that the 500 too carries its request
+                # id (header and body) and the security headers; Starlette's outer error handler would answer
+                # without them. Once an answer has begun it cannot be replaced: the error goes on up.
+                if answered:
+                    raise
+                error_log.exception("unexpected error", extra={"request_id": request_id, "path": scope["path"]})
+                body = orjson.dumps(error_body("internal_error", "服务器内部错误，请稍后重试", []))
+                headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                await send_with_facts({"type": "http.response.start", "status": 500, "headers": headers})
+                await send_with_facts({"type": "http.response.body", "body": body})
         finally:
             seconds = time.perf_counter() - started
             route = scope.get("route")

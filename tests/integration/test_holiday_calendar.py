@@ -312,3 +312,22 @@ def test_the_cli_refuses_a_bad_file_with_exit_1_and_a_chinese_message(
 def test_the_cli_names_a_file_it_cannot_read(services: Services, tmp_path: Path) -> None:
     done = _cli(services, tmp_path, "calendar", "load", str(tmp_path / "missing.json"))
     assert done.returncode == 1 and "无法读取文件" in done.stderr
+
+
+def test_the_due_soon_reminder_counts_working_days_with_the_loaded_year(world: World, services: Services) -> None:
+    """The due-soon reminder counts back over the holidays of a loaded year, as the deadlines do (and as
+    /review/deadlines does, through the same stored calendar)."""
+    from datetime import date
+
+    from negotiation.service_layer.sweeper import tick
+
+    flow = _proposed(world, "2026-12-12")
+    assert _put(world, 2027, SCHEDULE_2027).status_code == 200
+    assert _deadline(flow, "reply")["due_on"] == "2027-01-04"  # moved off the New Year holiday
+    # Three working days before Monday 2027-01-04, over 1–3 January (loaded holidays): 29 December. By weekends
+    # alone (the library does not know 2027) it would be the 30th.
+    tick(services.uow, as_of=date(2026, 12, 28))
+    tick(services.uow, as_of=date(2026, 12, 29))
+    with services.engine.connect() as connection:
+        reminded = connection.execute(text("SELECT remind_on FROM deadline_reminders")).scalars().all()
+    assert [str(d) for d in reminded] == ["2026-12-29"]
