@@ -31,14 +31,22 @@ from tests.e2e.proof.conftest import Parties
 from tests.flows import EMPLOYERS, TERMS, WORKERS
 
 TABLE = Path(__file__).resolve().parents[3] / "docs" / "authorization.md"
+# A year no case's deadline falls in, installed for real by the admin's cell (the statutory days a schedule must hold).
+SCHEDULE_2031 = {
+    "holidays": ["2031-01-01", "2031-04-05", "2031-05-01", "2031-05-02", "2031-10-01", "2031-10-02", "2031-10-03"],
+    "workdays": [], "source": "矩阵测试用 2031 年放假安排（非国务院办公厅通知）",
+}  # fmt: skip
 COLUMNS = ("union", "employer", "covered", "uncovered", "bureau", "other bureau", "other union", "admin", "no token", "bad token")
 WHO = {"union": "union", "employer": "employer_body", "covered": "ent1", "uncovered": "outsider", "bureau": "bureau",
        "other bureau": "other_bureau", "other union": "other_union", "admin": "admin"}  # fmt: skip
 EVENTS_ROUTE = ("POST", "/api/v1/cases/{case_id}/events")
 REVIEW_EVENTS_ROUTE = ("POST", "/review/cases/{case_id}/drafts/{version}/events")
 # Writes that carry expected_version: probed with a stale one.
+PAGE_EVENTS_ROUTE = ("POST", "/review/cases/{case_id}/events")
+STALE_PAGES = {("POST", "/review/cases/{case_id}/drafts"), ("POST", "/review/cases/{case_id}/meetings"),
+               ("POST", "/review/cases/{case_id}/representatives")}  # fmt: skip
 STALE = {("PUT", "/api/v1/cases/{case_id}/representatives"), EVENTS_ROUTE, ("POST", "/api/v1/cases/{case_id}/meetings"),
-         ("POST", "/api/v1/cases/{case_id}/drafts"), REVIEW_EVENTS_ROUTE}  # fmt: skip
+         ("POST", "/api/v1/cases/{case_id}/drafts"), REVIEW_EVENTS_ROUTE, PAGE_EVENTS_ROUTE, *STALE_PAGES}  # fmt: skip
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 Row = tuple[str, str, str]  # method, path, event ("" when the row is not about one event)
@@ -83,7 +91,7 @@ def test_every_route_and_every_event_has_its_row_and_every_row_its_route() -> No
     assert listed - routes == set(), f"rows of docs/authorization.md for no route: {sorted(listed - routes)}"
     events = {e for m, p, e in rows if (m, p) == EVENTS_ROUTE}
     assert events == {event.key for event in REGISTRY}, f"events without a row: {sorted({e.key for e in REGISTRY} - events)}"
-    assert all(cell in {"yes", "401", "403", "404"} for cells in rows.values() for cell in cells.values())
+    assert all(cell in {"yes", "401", "403", "404", "409"} for cells in rows.values() for cell in cells.values())
 
 
 @dataclass
@@ -126,6 +134,8 @@ def _verdict(r: httpx.Response, *, stale: bool, page: bool, method: str) -> str:
         return "yes"
     if status in (401, 403, 404) and (page or code == {401: "unauthenticated", 403: "forbidden", 404: "not_found"}[status]):
         return str(status)
+    if status == 409 and (page or code == "invalid_transition") and not stale:  # allowed, but not in this state
+        return "409"
     return f"{status} {code}".strip()
 
 
@@ -143,15 +153,30 @@ def _body(probe: Probe, method: str, path: str, event: str) -> Any:
         ("POST", "/api/v1/cases/{case_id}/drafts"): lambda: {"expected_version": stale, "term_start": "2027-01-01", "term_end": "2028-12-31", "terms": TERMS},
         ("POST", "/api/v1/cases/{case_id}/drafts/{version}/comments"): lambda: {"clause": "piece_rates", "body": f"矩阵意见{n}"},
         ("POST", "/api/v1/admin/tick"): lambda: {"as_of": "2026-11-03"},
+        ("PUT", "/api/v1/admin/calendar/{year}"): lambda: dict(SCHEDULE_2031),
+        ("POST", "/api/v1/webhooks"): lambda: {"url": f"https://hooks.example.com/matrix/{n}", "events": ["case.event"],
+                                               "secret": "matrix-webhook-secret-0123456789"},
+        ("POST", "/api/v1/cases/{case_id}/rule_changes"): lambda: {"title": "派单规则调整", "summary": "高峰时段派单权重调整",
+            "topics": ["order_allocation"], "notified_on": "2026-12-01", "effective_on": "2027-01-15"},
+        ("POST", "/api/v1/cases/{case_id}/rule_changes/{change_id}/responses"): lambda: {"position": "agree", "comment": "同意"},
+        ("POST", "/api/v1/cases/{case_id}/inspections"): lambda: {"held_on": "2026-12-01", "inspectors": ["周静"],
+            "findings": [{"clause": "piece_rates", "status": "complied", "note": "按约执行"}]},
+        ("POST", "/api/v1/cases/{case_id}/supervision_letters"): lambda: {"kind": "prompt", "addressee_org_id": probe.parties.orgs["employer_body"],
+            "issued_on": "2026-12-01", "text": "请按约定支付夜间补贴", "reply_within_days": 15},
     }.get((method, path), lambda: None)()  # fmt: skip
 
 
-def _form(probe: Probe, column: str, path: str, event: str) -> dict[str, str]:
-    form = {"csrf": probe.csrf.get(column, "not-a-csrf-token")}
+def _form(probe: Probe, column: str, path: str, event: str) -> dict[str, Any]:
+    form: dict[str, Any] = {"csrf": probe.csrf.get(column, "not-a-csrf-token")}
     if path.endswith("/comments"):
         form.update(clause="piece_rates", body="矩阵意见")
     if event:
         form.update(event=event, expected_version=str(probe.stale))
+    if ("POST", path) in STALE_PAGES:
+        form.update(expected_version=str(probe.stale))
+    if path == "/review/cases":  # a case opened for real, through the form
+        body = probe.parties.case_body(title=f"矩阵表单案件{next(probe.counter)}")
+        form.update({k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in body.items()})  # choices repeat
     return form
 
 
@@ -201,7 +226,7 @@ def _observe_page(probe: Probe, method: str, template: str, path: str, event: st
         with probe.anonymous({} if column == "no token" else {SESSION_COOKIE: "forged.session.cookie"}) as client:
             r = send(client)
     verdict = _verdict(r, stale=stale, page=True, method=method)
-    if template == "/review/cases" and verdict == "yes":
+    if (method, template) == ("GET", "/review/cases") and verdict == "yes":
         listed = f"/review/cases/{probe.ids['case_id']}" in r.text
         verdict = "yes" if listed == (read_table()[("GET", "/review/cases/{case_id}", "")][column] == "yes") else "listed wrongly"
     return verdict
@@ -216,7 +241,11 @@ def probe(parties: Parties) -> Iterator[Probe]:
     documents = parties.client.get(f"/api/v1/cases/{flow.id}/documents", headers=parties.h("union")).json()
     spare = parties.client.post("/api/v1/users", json={"name": "矩阵备用用户", "role": "enterprise_rep",
                                 "organization_id": parties.orgs["outsider"]}, headers=parties.h("admin")).json()  # fmt: skip
-    ids = {"case_id": flow.id, "version": 1, "document_id": documents[0]["id"], "user_id": spare["id"], "name": "review.css"}
+    hook = parties.client.post("/api/v1/webhooks", json={"url": "https://hooks.example.com/matrix", "events": ["case.event"],
+                               "secret": "matrix-webhook-secret-0123456789"}, headers=parties.h("union"))  # fmt: skip
+    assert hook.status_code == 201, hook.text
+    ids = {"case_id": flow.id, "version": 1, "document_id": documents[0]["id"], "user_id": spare["id"], "name": "review.css",
+           "year": 2031, "subscription_id": hook.json()["id"], "change_id": 1}  # fmt: skip
     addresses = (f"127.2.{a}.{b}" for a in range(256) for b in range(1, 255))
     pages, csrf = {}, {}
     for column, who in WHO.items():
