@@ -85,7 +85,11 @@ def serve(
 
     from negotiation.documents import TemplateCheckError, check_templates
 
-    _bootstrap()  # migrations and the admin user, once, before workers start
+    services = _bootstrap()  # migrations and the admin user, once, before workers start
+    if not services.settings.archive_in_database:  # a write killed half-way left its temporary file: none writes now
+        from negotiation.documents import ArchiveStore
+
+        ArchiveStore(services.settings.archive_root).remove_leftovers()
     try:
         check_templates()  # a broken template stops the start, never a half-written PDF later
     except TemplateCheckError as exc:

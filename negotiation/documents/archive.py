@@ -87,6 +87,15 @@ class ArchiveStore:
             raise ValueError(f"not a lowercase hex sha256: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
+    def remove_leftovers(self) -> int:
+        """Delete the temporary files of writes that never finished (a process killed between writing and linking);
+        how many. Only while nothing writes here: `negotiation serve` calls it before its workers start."""
+        removed = 0
+        for leftover in self.root.glob("??/??/.*.tmp"):
+            leftover.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
     def put(self, data: bytes) -> str:
         """Store ``data`` atomically and return its sha256; never overwrite other bytes."""
         digest = sha256_hex(data)

@@ -80,3 +80,14 @@ def test_paths_refuse_anything_but_a_lowercase_sha256(store: ArchiveStore) -> No
     for bad in ("../../etc/passwd", "A" * 64, "0" * 63):
         with pytest.raises(ValueError):
             store.path_for(bad)
+
+
+def test_the_temporary_file_of_a_write_killed_half_way_is_removed_and_stored_files_stay(tmp_path: Path) -> None:
+    store = ArchiveStore(tmp_path / "archive")
+    kept = store.put(b"%PDF-1.7 kept")
+    folder = store.path_for(kept).parent
+    leftover = folder / f".{kept[:8]}-abc123.tmp"  # what put() leaves when killed between write and link
+    leftover.write_bytes(b"%PDF-1.7 half")
+    assert store.remove_leftovers() == 1
+    assert not leftover.exists() and store.get(kept) == b"%PDF-1.7 kept"
+    assert store.remove_leftovers() == 0
