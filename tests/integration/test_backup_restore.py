@@ -33,8 +33,8 @@ from negotiation.adapters.orm import metadata
 from negotiation.bootstrap import Services, bootstrap
 from negotiation.config import Settings
 from tests.conftest import ADMIN_TOKEN, PG_URL, World
-from tests.e2e.test_served_operations import _free_port
 from tests.flows import XIAN_ORGANIZATIONS, Flow, seed_parties
+from tests.served import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 APPROVERS = ("employer_body", "ent1", "ent2")
@@ -231,7 +231,7 @@ def _writes(base: str, tokens: dict[str, str], orgs: dict[str, int], stop: threa
 
 @pytest.fixture
 def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    port = _free_port()
+    port = free_port()
     env = _env(database_url, tmp_path / "archive", "files")
     env.update(NEGOTIATION_ADMIN_TOKEN=ADMIN_TOKEN, NEGOTIATION_TEST_CLOCK="1")
     log = (tmp_path / "serve.log").open("wb")

@@ -34,8 +34,8 @@ from sqlalchemy import create_engine, text
 from negotiation.bootstrap import Services, bootstrap
 from negotiation.config import Settings
 from tests.conftest import ADMIN_TOKEN, World
-from tests.e2e.test_served_operations import _free_port
 from tests.flows import Flow
+from tests.served import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = 200
@@ -87,7 +87,7 @@ def _serve(stack: ExitStack, name: str, url: str, tmp_path: Path) -> Host:
     cwd = tmp_path / f"host-{name}"
     cwd.mkdir()
     env = _host_env(url, cwd)
-    port = _free_port()
+    port = free_port()
     log = stack.enter_context((cwd / "serve.log").open("wb"))
     process = subprocess.Popen(
         [sys.executable, "-m", "negotiation.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
