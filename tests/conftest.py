@@ -42,11 +42,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'negotiation.sqlite3'}"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the PostgreSQL runs; leave out (deselect, never skip) the SQLite runs of tests that only mean something on
+    a shared PostgreSQL server (`postgres_only`): they run in `make postgres-tests`."""
+    kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("database_url") == "postgres":
+        on_postgres = callspec is not None and callspec.params.get("database_url") == "postgres"
+        if on_postgres:
             item.add_marker(pytest.mark.postgres)
+        (dropped if item.get_closest_marker("postgres_only") and not on_postgres else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture

@@ -46,10 +46,14 @@ SESSION_SECRET = "several-hosts-shared-session-secret-0123456789"
 TALLY = re.compile(r"本进程处理 (\d+) 个案件；(\d+) 个由另一进程处理；(\d+) 个版本冲突")
 
 
+# Several hosts share one PostgreSQL database: the SQLite run leaves this module out (tests/conftest.py), and
+# `make postgres-tests` runs it.
+pytestmark = pytest.mark.postgres_only
+
+
 @pytest.fixture
 def shared_url(database_url: str) -> str:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several hosts share one PostgreSQL database: this runs in `make postgres-tests`")
+    assert database_url.startswith("postgresql"), database_url
     return database_url
 
 
