@@ -3,7 +3,6 @@ is never stored in the cookie, and sign-out is kept server-side (negotiation/ser
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from negotiation.adapters.key_file import kept_random_key
 from negotiation.bootstrap import Services
 from negotiation.errors import Forbidden, Unauthenticated
 
@@ -62,22 +62,7 @@ def _current_key(services: Services) -> bytes:
     found = _secrets.get(path)
     if found is not None:
         return found
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(secrets.token_hex(32))
-    key = b""
-    for _ in range(50):  # another worker may be writing it this very moment
-        key = path.read_text(encoding="ascii").strip().encode("ascii")
-        if len(key) == 64:
-            break
-        time.sleep(0.01)
-    if len(key) != 64:
-        raise RuntimeError(f"session key file {path} is damaged; delete it to make a new one")
+    key = kept_random_key(path, if_damaged="delete it to make a new one (everyone signs in again)").encode("ascii")
     _secrets[path] = key
     return key
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import secrets
-import time
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from negotiation.adapters.key_file import kept_random_key
 
 __all__ = ["SecretBox", "SecretUnreadable", "secret_box"]
 
@@ -72,21 +72,7 @@ class SecretBox:
 
 
 def _file_key(path: Path) -> bytes:
-    """A random key kept in a file (made once, atomically, by whichever worker comes first)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(secrets.token_hex(32))
-    for _ in range(50):  # another worker may be writing it this very moment
-        text = path.read_text(encoding="ascii").strip()
-        if len(text) == 64:
-            return bytes.fromhex(text)
-        time.sleep(0.01)
-    raise RuntimeError(f"key file {path} is damaged; delete it only if no webhook secret is sealed under it")
+    return bytes.fromhex(kept_random_key(path, if_damaged="delete it only if no webhook secret is sealed under it"))
 
 
 _boxes: dict[tuple[object, ...], SecretBox] = {}
