@@ -227,7 +227,27 @@ def test_an_http_host_taken_off_the_allow_list_is_not_sent_to(
     )
 
 
-def test_every_outbox_row_has_its_audited_change_and_a_rejected_event_leaves_none(world: World, services: Services) -> None:
+def test_with_no_subscription_a_change_writes_no_outbox_row_and_a_later_subscription_gets_only_later_changes(
+    world: World, services: Services, receiver: Receiver
+) -> None:
+    flow = new_flow(world)
+    flow.representatives()
+    assert outbox(services) == [] and audit_seqs(services, flow.id) == [1, 2]  # no one could receive them
+    hook = subscribe(world, "union", receiver.url("/later"), ["case.event"])
+    flow.to_consulting()
+    later = audit_seqs(services, flow.id)[2:]
+    rows = outbox(services)  # the case events, their deadlines and documents: all of changes after the subscription
+    assert later and [d["seq"] for t, _, d in rows if t == "case.event"] == later
+    assert {t for t, _, _ in rows} == {"case.event", "deadline.opened", "document.created"}
+    assert deliver(services, time.time())["delivered"] == len(later)
+    assert sorted(json.loads(r.body)["data"]["seq"] for r in receiver.at("/later")) == later
+    assert {d["status"] for d in deliveries(world, "union", hook["id"])} == {"delivered"}
+
+
+def test_every_outbox_row_has_its_audited_change_and_a_rejected_event_leaves_none(
+    world: World, services: Services, receiver: Receiver
+) -> None:
+    subscribe(world, "union", receiver.url("/any"), ["case.event"])
     flow = new_flow(world)
     flow.representatives()
     before = outbox(services)
@@ -254,7 +274,10 @@ def _change(uow: UnitOfWork, case_id: int, note: str) -> None:
     record_change(uow, case, "test", "comment", {"note": note}, from_state=case.state)
 
 
-def test_a_change_that_loses_its_race_rolls_back_with_its_outbox_rows(world: World, services: Services) -> None:
+def test_a_change_that_loses_its_race_rolls_back_with_its_outbox_rows(
+    world: World, services: Services, receiver: Receiver
+) -> None:
+    subscribe(world, "union", receiver.url("/any"), ["case.event"])
     flow = new_flow(world)
     loser = services.uow(writing=Writing.OPTIMISTIC)
     with loser:
@@ -273,10 +296,11 @@ def test_a_change_that_loses_its_race_rolls_back_with_its_outbox_rows(world: Wor
 
 
 def test_grouped_writes_carry_their_outbox_rows_and_a_write_redone_leaves_no_row_of_its_first_try(
-    world: World, services: Services
+    world: World, services: Services, receiver: Receiver
 ) -> None:
     """On SQLite both changes join one group commit; the second finds the case moved in its savepoint and is done
     again. On PostgreSQL the loser of the race is refused. Either way: one outbox row per audit link, no other."""
+    subscribe(world, "union", receiver.url("/any"), ["case.event"])
     flow = new_flow(world)
 
     def work(note: str) -> Any:
