@@ -38,6 +38,7 @@ from typing import Any
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
+from negotiation.adapters import orm
 from negotiation.adapters.blob_archive import DatabaseArchive
 from negotiation.bootstrap import Services, alembic_config, archive_opener, upgrade_database
 from negotiation.documents.archive import ArchiveStore
@@ -200,8 +201,9 @@ def _revision_of(engine: Engine) -> str | None:
 
 
 def _tables_with_rows(engine: Engine) -> list[str]:
+    """The engine's own tables that hold a row (the search index's FTS5 tables follow the texts: not counted)."""
     with engine.connect() as connection:
-        names = [n for n in inspect(connection).get_table_names() if n != "alembic_version"]
+        names = [n for n in inspect(connection).get_table_names() if n in orm.metadata.tables]
         return [n for n in sorted(names) if connection.execute(text(f'SELECT 1 FROM "{n}" LIMIT 1')).first() is not None]
 
 

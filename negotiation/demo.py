@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from negotiation.bootstrap import Services
+from negotiation.documents.plain_text import search_form
 from negotiation.service_layer import drafting, handlers
 from negotiation.service_layer.access import Actor
 
@@ -60,7 +61,7 @@ def _already_seeded(services: Services, path: Path) -> dict[str, Any] | None:
     """What an earlier run stored, if the database still holds that demo; the database is the truth."""
     with services.uow.reading() as uow:
         existing = uow.repo.cases(
-            organization_id=None, state=None, sector=None, region_code=None, q=TITLE, after_id=None, limit=1
+            organization_id=None, state=None, sector=None, region_code=None, q_form=search_form(TITLE), after_id=None, limit=1
         )
         if not path.exists():
             if existing:

@@ -460,13 +460,12 @@ class Repository:
         state: str | None,
         sector: str | None,
         region_code: str | None,
-        q: str | None,
         after_id: int | None,
         limit: int,
         q_form: str | None = None,
     ) -> Sequence[model.NegotiationCase]:
-        """Cases ordered by creation; organization_id None means every case (admin). ``q`` matches the title, or
-        (``q_form``, its search form) the text of the case's current draft or contract."""
+        """Cases ordered by creation; organization_id None means every case (admin). ``q_form``, a query's search
+        form, matches the title or the text of the case's current draft or contract (through the search index)."""
         cases = orm.cases.c
         stmt = select(model.NegotiationCase).order_by(cases.id).limit(limit)
         if organization_id is not None:
@@ -478,10 +477,8 @@ class Repository:
             stmt = stmt.where(cases.sector == sector)
         if region_code:
             stmt = stmt.where(cases.region_code == region_code)
-        if q:
-            escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            title = cases.title.like(f"%{escaped}%", escape="\\")
-            stmt = stmt.where((title | text_matches(q_form)) if q_form else title)
+        if q_form:
+            stmt = stmt.where(text_matches(q_form, self.connection.dialect.name))
         if after_id is not None:
             stmt = stmt.where(cases.id > after_id)
         return self.session.scalars(stmt).all()

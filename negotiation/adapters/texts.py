@@ -1,8 +1,9 @@
 """The stored texts of cases and the queries over them: a case's searchable text, the public contracts.
 
-Both tables hold the search form of a text (negotiation/documents/plain_text.py); a phrase is found as a substring
-(``LIKE '%…%'``, its wildcards escaped), the same on SQLite and PostgreSQL. Written in the unit of work's
-transaction, on its connection, like every other change.
+Both tables hold the search form of a text (negotiation/documents/plain_text.py). A case's searchable text is its
+title's, then — on a line of its own — its current draft's or contract's. A phrase is found as a substring, through
+the full-text index of negotiation/adapters/search_index.py (FTS5 on SQLite, pg_trgm on PostgreSQL), which is
+written here with the text, in the unit of work's transaction, on its connection, like every other change.
 """
 
 from __future__ import annotations
@@ -13,24 +14,19 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, exists, or_, select
 
-from negotiation.adapters import orm
+from negotiation.adapters import orm, search_index
 
-__all__ = ["PUBLIC_STATE", "Texts", "contains", "text_matches"]
+__all__ = ["PUBLIC_STATE", "Texts", "text_matches"]
 
 PUBLIC_STATE = "in_force"  # the only state whose contract the public portal shows
 
 
-def contains(column: Any, form: str) -> ColumnElement[bool]:
-    """``column`` holds ``form`` as a substring (LIKE, with its wildcards escaped)."""
-    escaped = form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    clause: ColumnElement[bool] = column.like(f"%{escaped}%", escape="\\")
-    return clause
-
-
-def text_matches(form: str) -> ColumnElement[bool]:
-    """A case whose current draft's or contract's text holds ``form`` (for the case list's ``q``)."""
+def text_matches(form: str, dialect: str) -> ColumnElement[bool]:
+    """A case whose title or current draft's or contract's text holds ``form`` (for the case list's ``q``)."""
+    if dialect == "sqlite":
+        return orm.cases.c.id.in_(search_index.indexed_ids(search_index.CASE_INDEX, form))
     t = orm.case_texts.c
-    return exists().where(t.case_id == orm.cases.c.id, contains(t.text, form))
+    return exists().where(t.case_id == orm.cases.c.id, search_index.contains(t.text, form))
 
 
 _LISTED = (
@@ -51,12 +47,19 @@ class Texts:
         self.connection = connection
         self.before_write = before_write
 
+    def _old_text(self, table: Any, case_id: int) -> str | None:
+        return self.connection.execute(select(table.c.text).where(table.c.case_id == case_id)).scalar_one_or_none()
+
     def put_case_text(self, *, case_id: int, source: str, draft_version: int, text: str) -> None:
-        """The case's searchable text from now on (its current draft's, or its contract's)."""
+        """The case's searchable text from now on (a search form: its title's, with its current draft's or its
+        contract's once it has one; ``source`` says which), indexed with it."""
         self.before_write()
         table = orm.case_texts
+        old = self._old_text(table, case_id)
         self.connection.execute(delete(table).where(table.c.case_id == case_id))
-        self.connection.execute(table.insert().values(case_id=case_id, source=source, draft_version=draft_version, text=text))
+        values = {"case_id": case_id, "source": source, "draft_version": draft_version, "text": text}
+        self.connection.execute(table.insert().values(**values))
+        search_index.put(self.connection, search_index.CASE_INDEX, case_id, text, old)
 
     def put_public_contract(
         self, *, case_id: int, document_id: int, published_on: date, term_start: date, term_end: date, html: str, text: str
@@ -64,6 +67,7 @@ class Texts:
         """The public text of a case's contract (made at publish)."""
         self.before_write()
         table = orm.public_contracts
+        old = self._old_text(table, case_id)
         self.connection.execute(delete(table).where(table.c.case_id == case_id))
         self.connection.execute(
             table.insert().values(
@@ -71,6 +75,7 @@ class Texts:
                 term_end=term_end, html=html, text=text,
             )
         )  # fmt: skip
+        search_index.put(self.connection, search_index.PUBLIC_INDEX, case_id, text, old)
 
     def public_contracts(self, *, form: str | None, after: tuple[date, int] | None, limit: int) -> Sequence[Any]:
         """Contracts in force, newest publication first (then the higher case id), holding ``form`` if given."""
@@ -82,8 +87,10 @@ class Texts:
             .order_by(p.published_on.desc(), p.case_id.desc())
             .limit(limit)
         )
-        if form:
-            stmt = stmt.where(contains(p.text, form))
+        if form and self.connection.dialect.name == "sqlite":
+            stmt = stmt.where(p.case_id.in_(search_index.indexed_ids(search_index.PUBLIC_INDEX, form)))
+        elif form:
+            stmt = stmt.where(search_index.contains(p.text, form))
         if after is not None:
             day, case_id = after
             stmt = stmt.where(or_(p.published_on < day, and_(p.published_on == day, p.case_id < case_id)))

@@ -254,6 +254,7 @@ def create_case(uow: UnitOfWork, *, actor: Actor, body: Any) -> dict[str, Any]:
             case.flags = ["minimum_wage_unverified"]
         uow.repo.add_case(case)
         uow.repo.add_case_parties(case)
+        texts.record_title(uow, case)
         record_change(uow, case, actor.label, "create_case", cmd.model_dump(mode="json"), from_state=None, bump=False)
         result = case_view(case, actor)
         uow.commit(result)

@@ -83,7 +83,7 @@ def _options(orgs: Any) -> list[dict[str, Any]]:
 
 def _cases_in(uow: UnitOfWork, organization_id: int, state: str) -> Any:
     return uow.repo.cases(
-        organization_id=organization_id, state=state, sector=None, region_code=None, q=None, after_id=None, limit=MAX_CHOICES
+        organization_id=organization_id, state=state, sector=None, region_code=None, after_id=None, limit=MAX_CHOICES
     )
 
 

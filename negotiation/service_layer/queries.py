@@ -86,7 +86,7 @@ def cases(
     with uow:
         org = None if actor.is_admin else (actor.organization_id or -1)
         page = uow.repo.cases(
-            organization_id=org, state=state, sector=sector, region_code=region_code, q=q, after_id=after_id,
+            organization_id=org, state=state, sector=sector, region_code=region_code, after_id=after_id,
             limit=limit + 1, q_form=search_form(q) if q else None,
         )  # fmt: skip
         items = [case_view(c, actor) for c in page[:limit]]

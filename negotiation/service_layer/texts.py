@@ -1,5 +1,6 @@
 """The stored texts of a case, kept in the transaction of the change that makes them.
 
+- a new case: its searchable text is its title's;
 - a new draft: the case's searchable text becomes the draft's (as its document would print it);
 - the contract, made at the second ``sign``: the searchable text becomes the contract's;
 - the public contract, made at ``publish``: its anonymised text and HTML for the public portal.
@@ -19,14 +20,27 @@ from negotiation.model import Draft, NegotiationCase
 from negotiation.service_layer import documents as docs
 from negotiation.service_layer.unit_of_work import UnitOfWork
 
-__all__ = ["record_document_texts", "record_draft_text"]
+__all__ = ["record_document_texts", "record_draft_text", "record_title", "searchable"]
+
+
+def searchable(title: str, form: str = "") -> str:
+    """A case's searchable text: its title's search form, then on a line of its own (a phrase never spans the two)
+    the search form of its current draft or contract, if it has one."""
+    return search_form(title) + ("\n" + form if form else "")
+
+
+def record_title(uow: UnitOfWork, case: NegotiationCase) -> None:
+    """A new case is found by its title."""
+    assert case.id is not None
+    uow.repo.texts.put_case_text(case_id=case.id, source="title", draft_version=0, text=searchable(case.title))
 
 
 def record_draft_text(uow: UnitOfWork, case: NegotiationCase, draft: Draft) -> None:
     """The case's searchable text is now this draft's."""
     assert case.id is not None
     html = render_html("draft", docs.draft_context(uow, case, draft), standalone=False)
-    uow.repo.texts.put_case_text(case_id=case.id, source="draft", draft_version=draft.version, text=search_form(plain_text(html)))
+    text = searchable(case.title, search_form(plain_text(html)))
+    uow.repo.texts.put_case_text(case_id=case.id, source="draft", draft_version=draft.version, text=text)
 
 
 def record_document_texts(uow: UnitOfWork, case: NegotiationCase, made: Sequence[docs.MadeDocument]) -> None:
@@ -38,9 +52,8 @@ def record_document_texts(uow: UnitOfWork, case: NegotiationCase, made: Sequence
     for m in made:
         if m.planned.kind in signed:
             version = m.planned.draft_version or case.current_draft_version or 0
-            uow.repo.texts.put_case_text(
-                case_id=case.id, source="contract", draft_version=version, text=search_form(plain_text(m.html))
-            )
+            text = searchable(case.title, search_form(plain_text(m.html)))
+            uow.repo.texts.put_case_text(case_id=case.id, source="contract", draft_version=version, text=text)
         elif isinstance(m.planned.context, PublicContractContext):
             context = m.planned.context
             row = next(d for d in uow.repo.documents(case.id) if d.kind == m.planned.kind and d.sha256 == m.sha256)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from httpx import Response
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from tests.conftest import World
 from tests.flows import Flow
@@ -21,6 +21,16 @@ TABLES = (
     "webhook_outbox", "webhook_deliveries", "deadline_reminders",
 )  # fmt: skip
 CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def stored_tables(connection: Connection) -> list[str]:
+    """Every table that stores rows: on SQLite the search index's FTS5 tables are left out (they cannot be read
+    whole; what they hold is in their shadow tables, which are listed)."""
+    virtual = set()
+    if connection.dialect.name == "sqlite":
+        found = connection.execute(text("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'"))
+        virtual = {name for (name,) in found}
+    return [name for name in inspect(connection).get_table_names() if name not in virtual]
 
 
 def fingerprint(engine: Engine) -> dict[str, list[str]]:

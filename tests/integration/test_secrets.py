@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from api.main import create_app
 from negotiation.bootstrap import Services, bootstrap
 from negotiation.config import Settings
 from tests.conftest import ADMIN_TOKEN, World, bearer
+from tests.integration.support import stored_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +25,7 @@ def _every_stored_text(services: Services) -> str:
     """Every value in every table of the database, as text."""
     found: list[str] = []
     with services.engine.connect() as connection:
-        for table in inspect(connection).get_table_names():
+        for table in stored_tables(connection):
             for row in connection.execute(text(f'SELECT * FROM "{table}"')):
                 found.extend(str(value) for value in row)
     return "\n".join(found)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from negotiation.bootstrap import Services
 from negotiation.errors import CaseMoved, VersionConflict
@@ -27,6 +27,7 @@ from negotiation.service_layer.unit_of_work import UnitOfWork, Writing
 from negotiation.service_layer.webhook_delivery import deliver_pass
 from negotiation.service_layer.webhooks import webhook_policy
 from tests.conftest import World
+from tests.integration.support import stored_tables
 from tests.integration.webhook_support import (
     SECRET,
     allowing_services,
@@ -177,7 +178,7 @@ def test_a_subscription_to_an_https_host_is_taken_and_its_secret_is_stored_seale
     assert world.client.get("/api/v1/webhooks", headers=world.h("ent1")).json() == []  # each user sees only their own
     stored = []
     with services.engine.connect() as connection:
-        for table in inspect(connection).get_table_names():
+        for table in stored_tables(connection):
             for row in connection.execute(text(f'SELECT * FROM "{table}"')):
                 stored.extend(str(value) for value in row)
     assert not any(SECRET in value for value in stored)  # not in plaintext anywhere at rest

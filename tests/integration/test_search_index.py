@@ -1,0 +1,122 @@
+"""The full-text index answers a phrase exactly as a substring scan of the stored texts would, on SQLite (FTS5 over
+pairs of characters) and PostgreSQL (pg_trgm), after texts are written, replaced and written again; and the
+index is what answers (the query plan), written in the transaction of its change."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, text
+
+from negotiation.adapters import orm, search_index
+from negotiation.bootstrap import Services
+from negotiation.service_layer.texts import searchable
+from tests.conftest import World
+
+# Texts built from a small alphabet (so that short phrases recur in several texts and across the title's line),
+# with full-width figures, spaces and the LIKE wildcards among the characters.
+ALPHABET = "工资休息每件元1０.%_ 计时"
+texts = st.text(alphabet=ALPHABET, min_size=0, max_size=40)
+
+
+def _cases(world: World, n: int) -> list[int]:
+    ids = []
+    for i in range(n):
+        r = world.client.post("/api/v1/cases", json=world.case_body(title=f"检索{i}号"), headers=world.h("union"))
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    return ids
+
+
+def _put(services: Services, case_id: int, title: str, form: str) -> None:
+    with services.uow() as uow:
+        uow.repo.texts.put_case_text(case_id=case_id, source="draft", draft_version=1, text=searchable(title, form))
+        uow.commit()
+
+
+def _found(services: Services, form: str) -> list[int]:
+    with services.uow.reading() as uow:
+        page = uow.repo.cases(
+            organization_id=None, state=None, sector=None, region_code=None, after_id=None, limit=1000, q_form=form
+        )
+        return [c.id for c in page if c.id is not None]
+
+
+def _scanned(services: Services, form: str) -> list[int]:
+    with services.engine.connect() as connection:
+        rows = connection.execute(text("SELECT case_id, text FROM case_texts ORDER BY case_id")).all()
+    return [case_id for case_id, stored in rows if form in stored]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rounds=st.lists(st.lists(texts, min_size=4, max_size=4), min_size=1, max_size=3), probes=st.lists(texts, max_size=8))
+def test_the_index_finds_exactly_the_cases_whose_text_holds_the_phrase(
+    world: World, services: Services, rounds: list[list[str]], probes: list[str]
+) -> None:
+    ids = _cases(world, 4)  # new cases each example: the earlier examples' stay, and are compared too
+    for written in rounds:  # each round replaces every case's text: the index must forget the old ones
+        for case_id, form in zip(ids, written, strict=True):
+            _put(services, case_id, f"检索{case_id}号", form)
+    last = rounds[-1]
+    phrases = [p for p in probes if p.strip()] + [t[i : i + n] for t in last for i in range(len(t)) for n in (1, 2, 3)]
+    for phrase in {p for p in phrases if p and p == p.strip() and "  " not in p}:
+        assert _found(services, phrase) == _scanned(services, phrase), phrase
+
+
+def test_a_title_is_found_from_creation_and_a_phrase_never_spans_title_and_text(world: World, services: Services) -> None:
+    [case_id] = _cases(world, 1)
+    assert _found(services, "检索0号") == [case_id]
+    _put(services, case_id, "甲乙", "丙丁")
+    assert _found(services, "甲乙") == [case_id] and _found(services, "丙丁") == [case_id]
+    assert _found(services, "乙丙") == [] and _found(services, "乙 丙") == []
+
+
+def _plan(services: Services, index: str, form: str) -> str:
+    query = search_index.indexed_ids(index, form)
+    with services.engine.connect() as connection:
+        compiled = query.compile(connection, compile_kwargs={"literal_binds": True})
+        return " ".join(str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all())
+
+
+def test_the_index_answers_a_phrase_of_any_length_on_either_database(services: Services) -> None:
+    """SQLite: the query plan reads the FTS5 table, for one character, two or more. PostgreSQL: both text columns
+    carry a GIN index with pg_trgm's operator class, which LIKE '%…%' uses."""
+    if services.engine.dialect.name == "sqlite":
+        for form in ("休息", "休", "每件1.50元"):
+            assert "VIRTUAL TABLE INDEX" in _plan(services, search_index.CASE_INDEX, form)
+            assert "VIRTUAL TABLE INDEX" in _plan(services, search_index.PUBLIC_INDEX, form)
+        return
+    with services.engine.connect() as connection:
+        found: Any = connection.execute(
+            text("SELECT tablename, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_%_text_trgm' ORDER BY tablename")
+        ).all()
+    assert [(t, "gin_trgm_ops" in d) for t, d in found] == [("case_texts", True), ("public_contracts", True)]
+    with services.engine.begin() as connection:
+        # the database's character type knows CJK letters, so a Chinese phrase has trigrams to look up
+        assert len(connection.execute(text("SELECT show_trgm('每周休息一日')")).scalar_one()) >= 4
+        connection.execute(text("SET LOCAL enable_seqscan = off"))  # a table this small would be scanned anyway
+        form = search_index.contains(orm.case_texts.c.text, "休息一日")
+        query = select(orm.case_texts.c.case_id).where(form).compile(connection, compile_kwargs={"literal_binds": True})
+        plan = " ".join(row[0] for row in connection.execute(text(f"EXPLAIN {query}")))
+    assert "ix_case_texts_text_trgm" in plan, plan
+
+
+def test_fts5s_trigram_tokenizer_cannot_find_a_two_character_phrase() -> None:
+    """Why the SQLite index is over pairs of characters (negotiation/adapters/search_index.py), not FTS5's trigrams."""
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='trigram')")
+    connection.execute("INSERT INTO t (rowid, body) VALUES (1, '每日工作八小时，每周休息一日')")
+    assert connection.execute("SELECT rowid FROM t WHERE t MATCH '\"休息一\"'").fetchall() == [(1,)]
+    assert connection.execute("SELECT rowid FROM t WHERE t MATCH '\"休息\"'").fetchall() == []
+
+
+def test_a_text_written_in_a_change_that_is_rolled_back_leaves_the_index_as_it_was(world: World, services: Services) -> None:
+    [case_id] = _cases(world, 1)
+    _put(services, case_id, "回滚", "原有文本")
+    with services.uow() as uow:
+        uow.repo.texts.put_case_text(case_id=case_id, source="draft", draft_version=2, text=searchable("回滚", "新的文本"))
+        # no commit: the unit of work rolls back
+    assert _found(services, "原有文本") == [case_id] and _found(services, "新的文本") == []
