@@ -41,6 +41,7 @@ UNITS = ["分公司", "分拨中心", "营业部", "转运中心", "公司"]
 def phrases(rng: random.Random, names: list[str]) -> list[tuple[str, str, tuple[str, ...]]]:
     return [
         ("wording in every contract", "休息休假", ("portal", "cases")),
+        ("in every title and contract", "集体合同", ("portal", "cases")),
         ("two characters", "休息", ("portal", "cases")),
         ("one city", "宝鸡市快递行业工会联合会", ("portal", "cases")),
         ("one enterprise", rng.choice(names), ("portal", "cases")),

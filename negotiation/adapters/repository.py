@@ -36,7 +36,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.instrumentation import manager_of_class
 
 from negotiation import model
-from negotiation.adapters import orm
+from negotiation.adapters import orm, search_index
 from negotiation.adapters.database import begin_immediate
 from negotiation.adapters.statements import Statements
 from negotiation.adapters.texts import Texts, text_matches
@@ -468,6 +468,19 @@ class Repository:
         form, matches the title or the text of the case's current draft or contract (through the search index)."""
         cases = orm.cases.c
         stmt = select(model.NegotiationCase).order_by(cases.id).limit(limit)
+        indexed = q_form and self.connection.dialect.name == "sqlite"
+        if indexed:  # SQLite: FTS5's matching rows in id order, each joined to its case; the page ends at its limit
+            index = search_index.index_table(search_index.CASE_INDEX)
+            stmt = (
+                select(model.NegotiationCase)
+                .select_from(index)
+                .join(model.NegotiationCase, cases.id == index.c.rowid)
+                .where(search_index.matches(search_index.CASE_INDEX, q_form or ""))
+                .order_by(index.c.rowid)
+                .limit(limit)
+            )
+            if after_id is not None:
+                stmt = stmt.where(index.c.rowid > after_id)
         if organization_id is not None:
             parties = orm.case_parties.c
             stmt = stmt.where(exists().where(parties.case_id == cases.id, parties.organization_id == organization_id))
@@ -477,9 +490,9 @@ class Repository:
             stmt = stmt.where(cases.sector == sector)
         if region_code:
             stmt = stmt.where(cases.region_code == region_code)
-        if q_form:
-            stmt = stmt.where(text_matches(q_form, self.connection.dialect.name))
-        if after_id is not None:
+        if q_form and not indexed:
+            stmt = stmt.where(text_matches(q_form))
+        if after_id is not None and not indexed:
             stmt = stmt.where(cases.id > after_id)
         return self.session.scalars(stmt).all()
 

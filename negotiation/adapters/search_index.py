@@ -4,7 +4,8 @@ Both searches find a *phrase*: the search form of the query (negotiation/documen
 of the search form of the stored text, two characters or more on the portal, one or more in the case list.
 
 **SQLite**: an FTS5 table per stored text, contentless (the text itself stays in its own table), whose row id is
-the case id and whose tokens are the text's overlapping pairs of characters, each written as the 12 hex digits of
+the case id (the portal's: ``publication_key``, so that FTS5 hands back the contracts newest first and a page
+stops after its last row, however many contracts hold a common phrase) and whose tokens are the text's overlapping pairs of characters, each written as the 12 hex digits of
 its two code points (``bigrams``). A phrase of n ≥ 2 characters is the FTS5 phrase of its n − 1 pairs, which FTS5
 matches at consecutive positions: exactly the texts holding it as a substring, found through the index. One
 character is a prefix query on the pairs it begins (the stored text ends with a line break, so its last character
@@ -23,24 +24,37 @@ transaction of the change that makes the text.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, literal_column, select, text
+from sqlalchemy import ColumnElement, Connection, Integer, column, literal_column, select, table, text
+from sqlalchemy.sql.expression import TableClause
 
 __all__ = [
     "CASE_INDEX",
+    "KEY_SPAN",
     "PUBLIC_INDEX",
     "bigrams",
     "contains",
+    "index_table",
     "indexed_ids",
     "match_expression",
+    "matches",
+    "publication_key",
     "put",
     "remove",
 ]
 
 CASE_INDEX = "case_text_index"  # over case_texts.text
 PUBLIC_INDEX = "public_contract_index"  # over public_contracts.text
+KEY_SPAN = 2**32  # case ids below this; a publication key is day × KEY_SPAN + case id (a 64-bit row id)
 _END = "\n"  # never in a query's search form (its white space is single spaces): a pair with it matches no phrase
+
+
+def publication_key(published_on: date, case_id: int) -> int:
+    """The portal index's row id of a contract: in the order of the portal (publication day, then case id)."""
+    assert 0 < case_id < KEY_SPAN
+    return published_on.toordinal() * KEY_SPAN + case_id
 
 
 def bigrams(form: str) -> str:
@@ -57,10 +71,21 @@ def match_expression(form: str) -> str:
     return '"' + bigrams(form).rsplit(" ", 1)[0] + '"'  # the pairs of the phrase, not the one with the line break
 
 
-def indexed_ids(index: str, form: str) -> Any:
-    """The case ids whose text in ``index`` holds the phrase ``form`` (a subquery, SQLite)."""
+def index_table(index: str) -> TableClause:
+    """An FTS5 table with its row id, to join from (SQLite)."""
+    return table(index, column("rowid", Integer))
+
+
+def matches(index: str, form: str) -> ColumnElement[bool]:
+    """``index``'s rows whose text holds the phrase ``form`` (SQLite: a MATCH on the FTS5 table)."""
     table: ColumnElement[str] = literal_column(index)
-    return select(literal_column("rowid")).select_from(text(index)).where(table.op("MATCH")(match_expression(form)))
+    clause: ColumnElement[bool] = table.op("MATCH")(match_expression(form))
+    return clause
+
+
+def indexed_ids(index: str, form: str) -> Any:
+    """The row ids whose text in ``index`` holds the phrase ``form`` (a subquery, SQLite)."""
+    return select(literal_column("rowid")).select_from(text(index)).where(matches(index, form))
 
 
 def contains(column: Any, form: str) -> ColumnElement[bool]:
@@ -70,18 +95,18 @@ def contains(column: Any, form: str) -> ColumnElement[bool]:
     return clause
 
 
-def put(connection: Connection, index: str, case_id: int, form: str, old_form: str | None) -> None:
-    """Index a case's text in place of its old one (SQLite; nothing to do on PostgreSQL, whose index follows the
-    column). A contentless FTS5 row is removed by giving its old tokens back."""
+def put(connection: Connection, index: str, row_id: int, form: str, old: tuple[int, str] | None) -> None:
+    """Index a text under ``row_id`` in place of the ``old`` one (its row id and text), if any (SQLite; nothing to do
+    on PostgreSQL, whose index follows the column). A contentless FTS5 row is removed by giving its tokens back."""
     if connection.dialect.name != "sqlite":
         return
-    if old_form is not None:
-        remove(connection, index, case_id, old_form)
+    if old is not None:
+        remove(connection, index, *old)
     statement = text(f"INSERT INTO {index} (rowid, grams) VALUES (:id, :grams)")
-    connection.execute(statement, {"id": case_id, "grams": bigrams(form)})
+    connection.execute(statement, {"id": row_id, "grams": bigrams(form)})
 
 
-def remove(connection: Connection, index: str, case_id: int, old_form: str) -> None:
-    """Take a case's indexed text out of ``index`` (SQLite)."""
+def remove(connection: Connection, index: str, row_id: int, old_form: str) -> None:
+    """Take an indexed text out of ``index`` (SQLite)."""
     statement = text(f"INSERT INTO {index} ({index}, rowid, grams) VALUES ('delete', :id, :grams)")
-    connection.execute(statement, {"id": case_id, "grams": bigrams(old_form)})
+    connection.execute(statement, {"id": row_id, "grams": bigrams(old_form)})

@@ -21,10 +21,9 @@ __all__ = ["PUBLIC_STATE", "Texts", "text_matches"]
 PUBLIC_STATE = "in_force"  # the only state whose contract the public portal shows
 
 
-def text_matches(form: str, dialect: str) -> ColumnElement[bool]:
-    """A case whose title or current draft's or contract's text holds ``form`` (for the case list's ``q``)."""
-    if dialect == "sqlite":
-        return orm.cases.c.id.in_(search_index.indexed_ids(search_index.CASE_INDEX, form))
+def text_matches(form: str) -> ColumnElement[bool]:
+    """A case whose title or current draft's or contract's text holds ``form`` (PostgreSQL, through pg_trgm; the
+    case list on SQLite reads the FTS5 index instead: Repository.cases)."""
     t = orm.case_texts.c
     return exists().where(t.case_id == orm.cases.c.id, search_index.contains(t.text, form))
 
@@ -47,15 +46,13 @@ class Texts:
         self.connection = connection
         self.before_write = before_write
 
-    def _old_text(self, table: Any, case_id: int) -> str | None:
-        return self.connection.execute(select(table.c.text).where(table.c.case_id == case_id)).scalar_one_or_none()
-
     def put_case_text(self, *, case_id: int, source: str, draft_version: int, text: str) -> None:
         """The case's searchable text from now on (a search form: its title's, with its current draft's or its
         contract's once it has one; ``source`` says which), indexed with it."""
         self.before_write()
         table = orm.case_texts
-        old = self._old_text(table, case_id)
+        found = self.connection.execute(select(table.c.text).where(table.c.case_id == case_id)).scalar_one_or_none()
+        old = (case_id, found) if found is not None else None
         self.connection.execute(delete(table).where(table.c.case_id == case_id))
         values = {"case_id": case_id, "source": source, "draft_version": draft_version, "text": text}
         self.connection.execute(table.insert().values(**values))
@@ -67,7 +64,8 @@ class Texts:
         """The public text of a case's contract (made at publish)."""
         self.before_write()
         table = orm.public_contracts
-        old = self._old_text(table, case_id)
+        row = self.connection.execute(select(table.c.published_on, table.c.text).where(table.c.case_id == case_id)).first()
+        old = (search_index.publication_key(row.published_on, case_id), row.text) if row is not None else None
         self.connection.execute(delete(table).where(table.c.case_id == case_id))
         self.connection.execute(
             table.insert().values(
@@ -75,11 +73,14 @@ class Texts:
                 term_end=term_end, html=html, text=text,
             )
         )  # fmt: skip
-        search_index.put(self.connection, search_index.PUBLIC_INDEX, case_id, text, old)
+        key = search_index.publication_key(published_on, case_id)
+        search_index.put(self.connection, search_index.PUBLIC_INDEX, key, text, old)
 
     def public_contracts(self, *, form: str | None, after: tuple[date, int] | None, limit: int) -> Sequence[Any]:
         """Contracts in force, newest publication first (then the higher case id), holding ``form`` if given."""
         p, c = orm.public_contracts.c, orm.cases.c
+        if form and self.connection.dialect.name == "sqlite":
+            return self._indexed_public_contracts(form, after, limit)
         stmt = (
             select(*_LISTED)
             .select_from(orm.public_contracts.join(orm.cases, c.id == p.case_id))
@@ -87,14 +88,31 @@ class Texts:
             .order_by(p.published_on.desc(), p.case_id.desc())
             .limit(limit)
         )
-        if form and self.connection.dialect.name == "sqlite":
-            stmt = stmt.where(p.case_id.in_(search_index.indexed_ids(search_index.PUBLIC_INDEX, form)))
-        elif form:
+        if form:
             stmt = stmt.where(search_index.contains(p.text, form))
         if after is not None:
             day, case_id = after
             stmt = stmt.where(or_(p.published_on < day, and_(p.published_on == day, p.case_id < case_id)))
         return self.connection.execute(stmt).all()  # rows with the columns of _LISTED by name
+
+    def _indexed_public_contracts(self, form: str, after: tuple[date, int] | None, limit: int) -> Sequence[Any]:
+        """SQLite: the FTS5 rows in descending publication key, each joined to its contract and case, so that the
+        page ends as soon as it holds ``limit`` contracts in force."""
+        p, c = orm.public_contracts.c, orm.cases.c
+        index = search_index.index_table(search_index.PUBLIC_INDEX)
+        key = index.c.rowid
+        stmt = (
+            select(*_LISTED)
+            .select_from(index)
+            .join(orm.public_contracts, p.case_id == key % search_index.KEY_SPAN)
+            .join(orm.cases, c.id == p.case_id)
+            .where(search_index.matches(search_index.PUBLIC_INDEX, form), c.state == PUBLIC_STATE)
+            .order_by(key.desc())
+            .limit(limit)
+        )
+        if after is not None:
+            stmt = stmt.where(key < search_index.publication_key(*after))
+        return self.connection.execute(stmt).all()
 
     def public_contract(self, case_id: int) -> Any | None:
         """One contract in force with its public HTML and document, or None (unknown, or not in force)."""

@@ -4,7 +4,9 @@ index is what answers (the query plan), written in the transaction of its change
 
 from __future__ import annotations
 
+import random
 import sqlite3
+from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -37,12 +39,18 @@ def _put(services: Services, case_id: int, title: str, form: str) -> None:
         uow.commit()
 
 
-def _found(services: Services, form: str) -> list[int]:
-    with services.uow.reading() as uow:
-        page = uow.repo.cases(
-            organization_id=None, state=None, sector=None, region_code=None, after_id=None, limit=1000, q_form=form
-        )
-        return [c.id for c in page if c.id is not None]
+def _found(services: Services, form: str, organization_id: int | None = None) -> list[int]:
+    """Every case whose text holds ``form``, read three to a page as the case list pages (after the last id)."""
+    found: list[int] = []
+    while True:
+        with services.uow.reading() as uow:
+            page = uow.repo.cases(
+                organization_id=organization_id, state=None, sector=None, region_code=None,
+                after_id=found[-1] if found else None, limit=3, q_form=form,
+            )  # fmt: skip
+        found += [c.id for c in page if c.id is not None]
+        if len(page) < 3:
+            return found
 
 
 def _scanned(services: Services, form: str) -> list[int]:
@@ -64,6 +72,7 @@ def test_the_index_finds_exactly_the_cases_whose_text_holds_the_phrase(
     phrases = [p for p in probes if p.strip()] + [t[i : i + n] for t in last for i in range(len(t)) for n in (1, 2, 3)]
     for phrase in {p for p in phrases if p and p == p.strip() and "  " not in p}:
         assert _found(services, phrase) == _scanned(services, phrase), phrase
+        assert _found(services, phrase, world.orgs["outsider"]) == []  # a party's filter holds with the index
 
 
 def test_a_title_is_found_from_creation_and_a_phrase_never_spans_title_and_text(world: World, services: Services) -> None:
@@ -120,3 +129,45 @@ def test_a_text_written_in_a_change_that_is_rolled_back_leaves_the_index_as_it_w
         uow.repo.texts.put_case_text(case_id=case_id, source="draft", draft_version=2, text=searchable("回滚", "新的文本"))
         # no commit: the unit of work rolls back
     assert _found(services, "原有文本") == [case_id] and _found(services, "新的文本") == []
+
+
+def test_the_portal_index_gives_the_contracts_holding_a_phrase_newest_first_page_by_page(
+    world: World, services: Services
+) -> None:
+    """Contracts published on a few days (so that several share one), some no longer in force, texts replaced once:
+    each page of the portal's query is the scan's answer, in publication order, and the pages join without a gap."""
+    document_case = world.consulting_case()  # its proposal is a document a public contract row may point to
+    ids = _cases(world, 12)
+    rng = random.Random(5)
+    with services.engine.connect() as connection:
+        document_id = connection.execute(text("SELECT min(id) FROM documents")).scalar_one()
+    stored: dict[int, tuple[date, str]] = {}
+    for round_ in range(2):  # the second round replaces every text and date: the index must forget the first
+        with services.uow() as uow:
+            for case_id in ids:
+                day = date(2027, 1, 1) + timedelta(days=rng.randrange(3))
+                form = "".join(rng.choice("工资休息每件元") for _ in range(12)) + f"第{round_}轮"
+                uow.repo.texts.put_public_contract(
+                    case_id=case_id, document_id=document_id, published_on=day, term_start=day,
+                    term_end=day + timedelta(days=700), html="<p></p>", text=form,
+                )  # fmt: skip
+                stored[case_id] = (day, form)
+            uow.commit()
+    in_force = set(ids[:9])
+    with services.engine.begin() as connection:
+        marks = ",".join(str(i) for i in in_force)
+        connection.execute(text(f"UPDATE cases SET state = 'in_force' WHERE id IN ({marks})"))
+    phrases = {form[i : i + n] for _, form in stored.values() for i in range(12) for n in (2, 3)} | {"第0轮", "第1轮"}
+    for phrase in sorted(phrases):
+        expected = sorted(((day, cid) for cid, (day, form) in stored.items() if cid in in_force and phrase in form), reverse=True)
+        pages: list[tuple[date, int]] = []
+        after: tuple[date, int] | None = None
+        while True:
+            with services.uow.reading() as uow:
+                rows = uow.repo.texts.public_contracts(form=phrase, after=after, limit=4)
+            pages += [(row.published_on, row.id) for row in rows]
+            if len(rows) < 4:
+                break
+            after = pages[-1]
+        assert pages == expected, phrase
+    assert document_case not in stored

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from negotiation.adapters import search_index
+from negotiation.adapters import orm, search_index
 from negotiation.documents.plain_text import search_form
 
 revision = "0011"
@@ -38,11 +38,15 @@ def upgrade() -> None:
     connection = op.get_bind()
     _titles_first(connection)
     if connection.dialect.name == "sqlite":
-        for index, table in _INDEXES.items():
+        for index in _INDEXES:
             # contentless (the text stays in its table), no per-row sizes: only what a phrase query reads
             op.execute(f"CREATE VIRTUAL TABLE {index} USING fts5(grams, content='', columnsize=0)")
-            for case_id, form in connection.execute(sa.text(f"SELECT case_id, text FROM {table}")).all():
-                search_index.put(connection, index, case_id, form, None)
+        for case_id, form in connection.execute(sa.text("SELECT case_id, text FROM case_texts")).all():
+            search_index.put(connection, search_index.CASE_INDEX, case_id, form, None)
+        published = sa.select(orm.public_contracts.c.case_id, orm.public_contracts.c.published_on, orm.public_contracts.c.text)
+        for case_id, published_on, form in connection.execute(published).all():
+            key = search_index.publication_key(published_on, case_id)
+            search_index.put(connection, search_index.PUBLIC_INDEX, key, form, None)
     else:
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for table in _INDEXES.values():
