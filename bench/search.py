@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import random
 import re
 import statistics
@@ -51,15 +50,6 @@ def phrases(rng: random.Random, names: list[str]) -> list[tuple[str, str, tuple[
     ]
 
 
-def _bench_api() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_api", HERE / "api.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_api"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _template() -> str:
     from negotiation.documents import render_html
     from negotiation.documents.plain_text import plain_text, search_form
@@ -79,6 +69,7 @@ def seed(url: str, db_path: Path, n_contracts: int, n_cases: int, rng: random.Ra
 
     from sqlalchemy import text
 
+    from bench.in_process import _bench_api  # type: ignore[import-not-found]
     from negotiation.bootstrap import bootstrap
     from negotiation.config import Settings
     from negotiation.service_layer.texts import searchable
