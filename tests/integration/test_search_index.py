@@ -9,14 +9,16 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from negotiation.adapters import orm, search_index
-from negotiation.bootstrap import Services
+from negotiation.bootstrap import Services, alembic_config
 from negotiation.service_layer.texts import searchable
 from tests.conftest import World
+from tests.flows import Flow
 
 # Texts built from a small alphabet (so that short phrases recur in several texts and across the title's line),
 # with full-width figures, spaces and the LIKE wildcards among the characters.
@@ -171,3 +173,33 @@ def test_the_portal_index_gives_the_contracts_holding_a_phrase_newest_first_page
             after = pages[-1]
         assert pages == expected, phrase
     assert document_case not in stored
+
+
+def test_migration_0011_indexes_the_texts_already_stored_and_goes_back_to_0010(world: World, services: Services) -> None:
+    """Texts written by the code of 0010 (no title line, no index) come out of the upgrade as this code writes
+    them, and searchable; the downgrade gives back what 0010 wrote."""
+    flow = Flow(world.client, {k: world.h(k) for k in world.tokens}, world.case_body(title="迁移检索（有草案）"))
+    flow.to_consulting()
+    flow.draft()
+    [bare] = _cases(world, 1)
+    with services.engine.connect() as connection:
+        now = sorted(connection.execute(text("SELECT case_id, source, draft_version, text FROM case_texts")).all())
+    config = alembic_config()
+
+    def migrate(step: Any, revision: str) -> None:
+        with services.engine.connect() as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)
+            connection.commit()
+
+    migrate(command.downgrade, "0010")
+    with services.engine.connect() as connection:
+        old = sorted(connection.execute(text("SELECT case_id, text FROM case_texts")).all())
+    assert [case_id for case_id, _ in old] == [flow.id]  # a case with no draft had no searchable text in 0010
+    assert "\n" not in old[0][1] and "计件单价" in old[0][1]  # the draft's text alone, no title line before it
+    migrate(command.upgrade, "head")
+    with services.engine.connect() as connection:
+        again = sorted(connection.execute(text("SELECT case_id, source, draft_version, text FROM case_texts")).all())
+    assert again == now
+    assert _found(services, "迁移检索") == [flow.id] and _found(services, "检索0号") == [bare]
+    assert _found(services, "计件单价") == [flow.id]

@@ -54,6 +54,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """The indexes dropped, and each searchable text as 0010 wrote it: without its title line, none for a case
+    with no draft (a title's search form holds no line break, so the first line is the title)."""
     connection = op.get_bind()
     if connection.dialect.name == "sqlite":
         for index in _INDEXES:
@@ -61,3 +63,7 @@ def downgrade() -> None:
     else:
         for table in _INDEXES.values():
             op.execute(f"DROP INDEX ix_{table}_text_trgm")
+    connection.execute(sa.text("DELETE FROM case_texts WHERE source = 'title'"))
+    for case_id, stored in connection.execute(sa.text("SELECT case_id, text FROM case_texts")).all():
+        document_text = stored.split("\n", 1)[1] if "\n" in stored else ""
+        connection.execute(sa.text("UPDATE case_texts SET text = :t WHERE case_id = :id"), {"t": document_text, "id": case_id})
