@@ -3,16 +3,17 @@
 Both searches find a *phrase*: the search form of the query (negotiation/documents/plain_text.py) as a substring
 of the search form of the stored text, two characters or more on the portal, one or more in the case list.
 
-**SQLite**: an FTS5 table per stored text, contentless (the text itself stays in its own table), whose row id is
+**SQLite**: an FTS5 table per stored text, contentless (the text itself stays in its own table). Its row id is
 the case id (the portal's: ``publication_key``, so that FTS5 hands back the contracts newest first and a page
-stops after its last row, however many contracts hold a common phrase) and whose tokens are the text's overlapping pairs of characters, each written as the 12 hex digits of
-its two code points (``bigrams``). A phrase of n ≥ 2 characters is the FTS5 phrase of its n − 1 pairs, which FTS5
-matches at consecutive positions: exactly the texts holding it as a substring, found through the index. One
-character is a prefix query on the pairs it begins (the stored text ends with a line break, so its last character
-begins one too). FTS5's own trigram tokenizer was tried first and is not used: it cannot find a phrase of two
-characters (its tokens have three), and on SQLite 3.40 (Debian 12) its LIKE fallback answers ``LIKE '%休息%'``
-with no row at all, since it counts the pattern's bytes, not its characters
-(tests/integration/test_search_index.py shows both).
+stops after its last row, however many contracts hold a common phrase); its tokens are the text's overlapping
+pairs of characters, each written as the 12 hex digits of its two code points (``bigrams``). A phrase of n ≥ 2
+characters is the FTS5 phrase of its n − 1 pairs, which FTS5 matches at consecutive positions: exactly the texts
+holding it as a substring, found through the index. One character is a prefix query on the pairs it begins (the
+stored text ends with a line break, so its last character begins one too). FTS5's own trigram tokenizer was
+tried first and is not used: it cannot find a phrase of two characters (its tokens have three;
+tests/integration/test_search_index.py shows it), and on SQLite 3.40.1 (Debian 12) its LIKE fallback answered
+``LIKE '%休息%'`` with no row at all for a text holding it, while ``LIKE '%ab%'`` was found: it seems to count
+the pattern's bytes, not its characters.
 
 **PostgreSQL**: ``pg_trgm``'s GIN index on the same text columns, used by ``LIKE '%…%'`` as written (its
 trigrams need a database whose character type knows CJK letters, such as ``C.UTF-8``; a phrase too short for a
@@ -27,7 +28,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, column, literal_column, select, table, text
+from sqlalchemy import ColumnElement, Connection, Integer, column, literal_column, table, text
 from sqlalchemy.sql.expression import TableClause
 
 __all__ = [
@@ -37,7 +38,6 @@ __all__ = [
     "bigrams",
     "contains",
     "index_table",
-    "indexed_ids",
     "match_expression",
     "matches",
     "publication_key",
@@ -78,20 +78,15 @@ def index_table(index: str) -> TableClause:
 
 def matches(index: str, form: str) -> ColumnElement[bool]:
     """``index``'s rows whose text holds the phrase ``form`` (SQLite: a MATCH on the FTS5 table)."""
-    table: ColumnElement[str] = literal_column(index)
-    clause: ColumnElement[bool] = table.op("MATCH")(match_expression(form))
+    fts: ColumnElement[str] = literal_column(index)
+    clause: ColumnElement[bool] = fts.op("MATCH")(match_expression(form))
     return clause
 
 
-def indexed_ids(index: str, form: str) -> Any:
-    """The row ids whose text in ``index`` holds the phrase ``form`` (a subquery, SQLite)."""
-    return select(literal_column("rowid")).select_from(text(index)).where(matches(index, form))
-
-
-def contains(column: Any, form: str) -> ColumnElement[bool]:
-    """``column`` holds ``form`` as a substring (LIKE with its wildcards escaped; PostgreSQL's pg_trgm index)."""
+def contains(stored: Any, form: str) -> ColumnElement[bool]:
+    """The column ``stored`` holds ``form`` as a substring (LIKE, its wildcards escaped; PostgreSQL's pg_trgm index)."""
     escaped = form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    clause: ColumnElement[bool] = column.like(f"%{escaped}%", escape="\\")
+    clause: ColumnElement[bool] = stored.like(f"%{escaped}%", escape="\\")
     return clause
 
 
