@@ -109,6 +109,9 @@ def create_app(services: Services | None = None, *, sweeper: bool = True, delive
         version="1.0.0",
         description="工会、企业方与人社局在线推进行业集体协商：从协商要约到集体合同生效。",
         lifespan=lifespan,
+        # No OpenTelemetry: the engine's metrics are prometheus-client's (api/middleware.py). Left on, FastAPI asks
+        # the global providers on every request whether telemetry is configured (bench/README.md, issue 8).
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.services = services
     app.add_exception_handler(NegotiationError, _engine_error)
