@@ -10,6 +10,13 @@ piece rates each. Then a mix of phrases is asked ``--rounds`` times each, throug
 ASGI, no sockets): ``GET /api/v1/public/contracts?q=`` and ``GET /api/v1/cases?q=`` as the union negotiator,
 who is a party to every case. Printed beside it, in the same run: the same queries answered by the substring scan
 this index replaced (``LIKE '%…%'`` over the same stored texts, the statement alone, no HTTP), the peer.
+
+``--database-url postgresql+psycopg://…`` runs the same on an empty PostgreSQL database instead (the cases copied
+with SQL, without their audit chains, which no search reads); there the peer is the same LIKE statement with
+bitmap scans turned off, so that the pg_trgm index cannot serve it. For a throw-away server:
+
+    PG_TEST_PORT=55439 bash scripts/with_postgres.sh sh -c \
+        '.venv/bin/python bench/search.py --database-url "$NEGOTIATION_TEST_DATABASE_URL"'
 """
 
 from __future__ import annotations
@@ -64,7 +71,29 @@ def _variant(template: str, rng: random.Random, city: str, enterprises: list[str
     return re.sub(r"适用企业:[^ ]*", "适用企业:" + "、".join(enterprises), text)
 
 
-def seed(url: str, db_path: Path, n_contracts: int, n_cases: int, rng: random.Random) -> dict[str, Any]:
+def _copy_cases(url: str, template_id: int, total: int) -> None:
+    """PostgreSQL: copies of a real case's row and parties until ``total`` cases exist."""
+    from sqlalchemy import create_engine, func, insert, select, text
+
+    from negotiation.adapters import orm
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        case = dict(connection.execute(select(orm.cases).where(orm.cases.c.id == template_id)).mappings().one())
+        parties = [
+            dict(r)
+            for r in connection.execute(select(orm.case_parties).where(orm.case_parties.c.case_id == template_id)).mappings()
+        ]
+        start = connection.execute(select(func.max(orm.cases.c.id))).scalar_one() + 1
+        for first in range(start, total + 1, 5000):
+            ids = range(first, min(first + 5000, total + 1))
+            connection.execute(insert(orm.cases), [dict(case, id=i, title=f"{case['title']}（填充 {i}）") for i in ids])
+            connection.execute(insert(orm.case_parties), [dict(p, case_id=i) for i in ids for p in parties])
+        connection.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"))
+    engine.dispose()
+
+
+def seed(url: str, db_path: Path | None, n_contracts: int, n_cases: int, rng: random.Random) -> dict[str, Any]:
     from datetime import date, timedelta
 
     from sqlalchemy import text
@@ -76,7 +105,10 @@ def seed(url: str, db_path: Path, n_contracts: int, n_cases: int, rng: random.Ra
 
     bench_api = _bench_api()
     seeded = bench_api.seed(url, 1)
-    bench_api.bulk_fill(db_path, seeded["case_ids"][0], n_cases)
+    if db_path is not None:
+        bench_api.bulk_fill(db_path, seeded["case_ids"][0], n_cases)
+    else:
+        _copy_cases(url, seeded["case_ids"][0], n_cases)
     services = bootstrap(Settings(database_url=url, admin_token=bench_api.ADMIN_TOKEN, test_clock=True))
     template = _template()
     with services.engine.connect() as connection:
@@ -109,7 +141,7 @@ def seed(url: str, db_path: Path, n_contracts: int, n_cases: int, rng: random.Ra
     with services.engine.begin() as connection:
         marks = ",".join(str(i) for i in sorted(in_force))
         connection.execute(text(f"UPDATE cases SET state = 'in_force' WHERE id IN ({marks})"))
-        connection.execute(text("ANALYZE"))
+        connection.execute(text("ANALYZE"))  # both databases: the planner knows the tables' sizes
     services.engine.dispose()
     return {**seeded, "names": names, "write_seconds": seconds, "written": written, "texts": len(ids)}
 
@@ -162,6 +194,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database-url", help="an empty PostgreSQL database (default: a temp SQLite file)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     from sqlalchemy import text
@@ -169,8 +202,8 @@ def main() -> None:
     from negotiation.documents.plain_text import search_form
 
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-        db_path = Path(tmp) / "bench.sqlite3"
-        url = f"sqlite:///{db_path}"
+        db_path = None if args.database_url else Path(tmp) / "bench.sqlite3"
+        url = args.database_url or f"sqlite:///{db_path}"
         seeded = seed(url, db_path, args.contracts, args.cases, rng)
         from api.main import create_app
         from negotiation.bootstrap import bootstrap
@@ -179,8 +212,14 @@ def main() -> None:
         bench_api = sys.modules["bench_api"]
         services = bootstrap(Settings(database_url=url, admin_token=bench_api.ADMIN_TOKEN, test_clock=True))
         app = create_app(services, sweeper=False)
-        size = db_path.stat().st_size / 2**20
-        print(f"interpreter {sys.executable} ({sys.version.split()[0]}); SQLite file {size:.0f} MiB")
+        on_postgres = services.engine.dialect.name == "postgresql"
+        with services.engine.connect() as connection:
+            size_sql = "SELECT pg_database_size(current_database())" if on_postgres else None
+            size = (
+                connection.execute(text(size_sql)).scalar_one() if size_sql else db_path.stat().st_size if db_path else 0
+            ) / 2**20
+            version = connection.execute(text("SELECT version()" if on_postgres else "SELECT sqlite_version()")).scalar_one()
+        print(f"interpreter {sys.executable} ({sys.version.split()[0]}); {version.split(' on ')[0]}, {size:.0f} MiB")
         print(
             f"{args.cases} cases, {seeded['written']} contracts in force with their texts; texts written through the "
             f"engine's write path (index included): {seeded['write_seconds'] / seeded['texts'] * 1e3:.2f} ms a case"
@@ -199,9 +238,13 @@ def main() -> None:
                     took, found = asyncio.run(_ask(app, seeded["union_token"], where, q))
                     ours.append(took)
                     with services.engine.connect() as connection:
+                        if on_postgres:  # the peer is the scan: GIN indexes serve only bitmap scans
+                            connection.execute(text("SET enable_bitmapscan = off"))
                         start = time.perf_counter()
                         peer_found = len(connection.execute(statement).all())
                         theirs.append(time.perf_counter() - start)
+                        if on_postgres:
+                            connection.execute(text("RESET enable_bitmapscan"))
                     assert min(peer_found, 50) == found, (label, where, peer_found, found)
                 everything[where] += ours
                 peers[where] += theirs
@@ -217,12 +260,13 @@ def main() -> None:
                 f"{where:8} {'all phrases':28} {'':5} {o50 * 1e3:8.1f}ms {o95 * 1e3:8.1f}ms {p50 * 1e3:8.1f}ms "
                 f"{p95 * 1e3:8.1f}ms  (target {target})"
             )
-        with services.engine.connect() as connection:
-            pages = {
-                name: connection.execute(text(f"SELECT count(*) FROM {name}_data")).scalar_one()
-                for name in ("case_text_index", "public_contract_index")
-            }
-        print(f"index segments (rows of the FTS5 data tables): {pages}")
+        if not on_postgres:
+            with services.engine.connect() as connection:
+                pages = {
+                    name: connection.execute(text(f"SELECT count(*) FROM {name}_data")).scalar_one()
+                    for name in ("case_text_index", "public_contract_index")
+                }
+            print(f"index segments (rows of the FTS5 data tables): {pages}")
         services.engine.dispose()
 
 
