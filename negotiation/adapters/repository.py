@@ -490,26 +490,11 @@ class Repository:
             stmt = stmt.where(cases.sector == sector)
         if region_code:
             stmt = stmt.where(cases.region_code == region_code)
+        if q_form and not indexed:
+            stmt = stmt.where(text_matches(q_form))
         if after_id is not None and not indexed:
             stmt = stmt.where(cases.id > after_id)
-        if q_form and not indexed:  # PostgreSQL, in two steps (negotiation/adapters/search_index.py)
-            return self._cases_holding(stmt, q_form, limit)
         return self.session.scalars(stmt).all()
-
-    def _cases_holding(self, listed: Any, form: str, limit: int) -> Sequence[model.NegotiationCase]:
-        """PostgreSQL: the page of ``listed`` (the case list's statement, filters and order, no phrase) whose
-        searchable text holds ``form``: the first cases checked in order, else those the trigram index finds."""
-        cases = orm.cases.c
-        ids_listed = listed.with_only_columns(cases.id)
-        window = ids_listed.add_columns(text_matches(form).label("matched")).limit(search_index.RECENT_WINDOW)
-        seen = self.connection.execute(window).all()
-        ids = [row.id for row in seen if row.matched][:limit]
-        if len(ids) < limit and len(seen) == search_index.RECENT_WINDOW:
-            found = search_index.trigram_candidates(self.connection, orm.case_texts.c.text, form)
-            ids = list(self.connection.execute(ids_listed.where(cases.id.in_(found))).scalars())
-        if not ids:
-            return []
-        return self.session.scalars(select(model.NegotiationCase).where(cases.id.in_(ids)).order_by(cases.id)).all()
 
     def case_ids_with_due_deadlines(self, as_of: date) -> list[int]:
         """Cases with an open deadline whose due date lies before as_of."""

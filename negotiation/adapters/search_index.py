@@ -15,14 +15,9 @@ tests/integration/test_search_index.py shows it), and on SQLite 3.40.1 (Debian 1
 ``LIKE '%休息%'`` with no row at all for a text holding it, while ``LIKE '%ab%'`` was found: it seems to count
 the pattern's bytes, not its characters.
 
-**PostgreSQL**: ``pg_trgm``'s GIN index on the same text columns, used by ``LIKE '%…%'`` (its trigrams need a
-database whose character type knows CJK letters, such as ``C.UTF-8``; a phrase too short for a trigram is
-answered by a scan of that index, with the same rows). Left to itself, the planner misjudges both kinds of
-phrase here: it cannot see what reading a long (TOASTed, compressed) text costs, so it scans 10,000 contracts for
-a rare phrase, and for a common one it rechecks every candidate the index gives before sorting them. So a list
-is read in two steps (``RECENT_WINDOW``, ``trigram_candidates``): the first rows of the list in its order, each
-checked; if they hold a full page, that page is the answer (the first matches in order are among them);
-otherwise the rows the trigram index finds, then the page among them. bench/README.md "Issue 12" has the figures.
+**PostgreSQL**: ``pg_trgm``'s GIN index on the same text columns, used by ``LIKE '%…%'`` as written (its
+trigrams need a database whose character type knows CJK letters, such as ``C.UTF-8``; a phrase too short for a
+trigram is answered by a scan of that index, with the same rows).
 
 Every write goes through ``Texts`` (negotiation/adapters/texts.py) on the unit of work's connection, in the
 transaction of the change that makes the text.
@@ -33,14 +28,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, column, literal_column, select, table, text
+from sqlalchemy import ColumnElement, Connection, Integer, column, literal_column, table, text
 from sqlalchemy.sql.expression import TableClause
 
 __all__ = [
     "CASE_INDEX",
     "KEY_SPAN",
     "PUBLIC_INDEX",
-    "RECENT_WINDOW",
     "bigrams",
     "contains",
     "index_table",
@@ -49,12 +43,10 @@ __all__ = [
     "publication_key",
     "put",
     "remove",
-    "trigram_candidates",
 ]
 
 CASE_INDEX = "case_text_index"  # over case_texts.text
 PUBLIC_INDEX = "public_contract_index"  # over public_contracts.text
-RECENT_WINDOW = 200  # PostgreSQL: rows of a list checked in order before the index is asked (a page is ≤ 100)
 KEY_SPAN = 2**32  # case ids below this; a publication key is day × KEY_SPAN + case id (a 64-bit row id)
 _END = "\n"  # never in a query's search form (its white space is single spaces): a pair with it matches no phrase
 
@@ -113,14 +105,3 @@ def remove(connection: Connection, index: str, row_id: int, old_form: str) -> No
     """Take an indexed text out of ``index`` (SQLite)."""
     statement = text(f"INSERT INTO {index} ({index}, rowid, grams) VALUES ('delete', :id, :grams)")
     connection.execute(statement, {"id": row_id, "grams": bigrams(old_form)})
-
-
-def trigram_candidates(connection: Connection, stored: Any, form: str) -> list[int]:
-    """PostgreSQL: the case ids of the table of column ``stored`` (case_texts or public_contracts) whose text holds
-    ``form``, read through its pg_trgm index: for this one statement the planner may not scan the table instead
-    (the setting is the transaction's, put back after the statement)."""
-    previous = connection.execute(text("SELECT current_setting('enable_seqscan')")).scalar_one()
-    connection.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
-    ids = list(connection.execute(select(stored.table.c.case_id).where(contains(stored, form))).scalars())
-    connection.execute(text("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous})
-    return ids

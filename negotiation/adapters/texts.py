@@ -81,28 +81,19 @@ class Texts:
         p, c = orm.public_contracts.c, orm.cases.c
         if form and self.connection.dialect.name == "sqlite":
             return self._indexed_public_contracts(form, after, limit)
-        listed = [c.state == PUBLIC_STATE]
-        if after is not None:
-            day, case_id = after
-            listed.append(or_(p.published_on < day, and_(p.published_on == day, p.case_id < case_id)))
         stmt = (
             select(*_LISTED)
             .select_from(orm.public_contracts.join(orm.cases, c.id == p.case_id))
-            .where(*listed)
+            .where(c.state == PUBLIC_STATE)
             .order_by(p.published_on.desc(), p.case_id.desc())
             .limit(limit)
         )
-        if not form:
-            return self.connection.execute(stmt).all()  # rows with the columns of _LISTED by name
-        # PostgreSQL, in two steps (negotiation/adapters/search_index.py): the newest contracts checked in order…
-        window = stmt.add_columns(search_index.contains(p.text, form).label("matched")).limit(search_index.RECENT_WINDOW)
-        seen = self.connection.execute(window).all()
-        found = [row for row in seen if row.matched][:limit]
-        if len(found) == limit or len(seen) < search_index.RECENT_WINDOW:
-            return found
-        # … else the page among the contracts the trigram index finds
-        ids = search_index.trigram_candidates(self.connection, p.text, form)
-        return self.connection.execute(stmt.where(p.case_id.in_(ids))).all()
+        if form:
+            stmt = stmt.where(search_index.contains(p.text, form))
+        if after is not None:
+            day, case_id = after
+            stmt = stmt.where(or_(p.published_on < day, and_(p.published_on == day, p.case_id < case_id)))
+        return self.connection.execute(stmt).all()  # rows with the columns of _LISTED by name
 
     def _indexed_public_contracts(self, form: str, after: tuple[date, int] | None, limit: int) -> Sequence[Any]:
         """SQLite: the FTS5 rows in descending publication key, each joined to its contract and case, so that the

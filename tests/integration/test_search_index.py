@@ -9,7 +9,6 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
 from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,18 +61,11 @@ def _scanned(services: Services, form: str) -> list[int]:
     return [case_id for case_id, stored in rows if form in stored]
 
 
-# PostgreSQL reads a list in two steps (negotiation/adapters/search_index.py): with the real window the first step
-# sees every case of these small tables; with a window of 2 the second step (the trigram index) answers too.
-WINDOWS = pytest.mark.parametrize("window", [search_index.RECENT_WINDOW, 2], ids=["window", "small-window"])
-
-
-@WINDOWS
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rounds=st.lists(st.lists(texts, min_size=4, max_size=4), min_size=1, max_size=3), probes=st.lists(texts, max_size=8))
 def test_the_index_finds_exactly_the_cases_whose_text_holds_the_phrase(
-    world: World, services: Services, monkeypatch: pytest.MonkeyPatch, window: int, rounds: list[list[str]], probes: list[str]
+    world: World, services: Services, rounds: list[list[str]], probes: list[str]
 ) -> None:
-    monkeypatch.setattr(search_index, "RECENT_WINDOW", window)
     ids = _cases(world, 4)  # new cases each example: the earlier examples' stay, and are compared too
     for written in rounds:  # each round replaces every case's text: the index must forget the old ones
         for case_id, form in zip(ids, written, strict=True):
@@ -158,13 +150,11 @@ def test_a_text_written_in_a_change_that_is_rolled_back_leaves_the_index_as_it_w
     assert _found(services, "原有文本") == [case_id] and _found(services, "新的文本") == []
 
 
-@WINDOWS
 def test_the_portal_index_gives_the_contracts_holding_a_phrase_newest_first_page_by_page(
-    world: World, services: Services, monkeypatch: pytest.MonkeyPatch, window: int
+    world: World, services: Services
 ) -> None:
     """Contracts published on a few days (so that several share one), some no longer in force, texts replaced once:
     each page of the portal's query is the scan's answer, in publication order, and the pages join without a gap."""
-    monkeypatch.setattr(search_index, "RECENT_WINDOW", window)
     document_case = world.consulting_case()  # its proposal is a document a public contract row may point to
     ids = _cases(world, 12)
     rng = random.Random(5)
