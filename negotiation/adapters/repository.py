@@ -467,20 +467,22 @@ class Repository:
         """Cases ordered by creation; organization_id None means every case (admin). ``q_form``, a query's search
         form, matches the title or the text of the case's current draft or contract (through the search index)."""
         cases = orm.cases.c
-        stmt = select(model.NegotiationCase).order_by(cases.id).limit(limit)
-        indexed = q_form and self.connection.dialect.name == "sqlite"
-        if indexed:  # SQLite: FTS5's matching rows in id order, each joined to its case; the page ends at its limit
+        if q_form and self.connection.dialect.name == "sqlite":
+            # FTS5's matching rows in id order, each joined to its case: the page ends at its limit
             index = search_index.index_table(search_index.CASE_INDEX)
+            position = index.c.rowid
             stmt = (
                 select(model.NegotiationCase)
                 .select_from(index)
-                .join(model.NegotiationCase, cases.id == index.c.rowid)
-                .where(search_index.matches(search_index.CASE_INDEX, q_form or ""))
-                .order_by(index.c.rowid)
-                .limit(limit)
+                .join(model.NegotiationCase, cases.id == position)
+                .where(search_index.matches(search_index.CASE_INDEX, q_form))
             )
-            if after_id is not None:
-                stmt = stmt.where(index.c.rowid > after_id)
+        else:
+            position = cases.id
+            stmt = select(model.NegotiationCase).where(text_matches(q_form)) if q_form else select(model.NegotiationCase)
+        stmt = stmt.order_by(position).limit(limit)
+        if after_id is not None:
+            stmt = stmt.where(position > after_id)
         if organization_id is not None:
             parties = orm.case_parties.c
             stmt = stmt.where(exists().where(parties.case_id == cases.id, parties.organization_id == organization_id))
@@ -490,10 +492,6 @@ class Repository:
             stmt = stmt.where(cases.sector == sector)
         if region_code:
             stmt = stmt.where(cases.region_code == region_code)
-        if q_form and not indexed:
-            stmt = stmt.where(text_matches(q_form))
-        if after_id is not None and not indexed:
-            stmt = stmt.where(cases.id > after_id)
         return self.session.scalars(stmt).all()
 
     def case_ids_with_due_deadlines(self, as_of: date) -> list[int]:

@@ -63,8 +63,8 @@ class OutboxEntry:
 def write_outbox(driver: Any, statements: Statements, entries: Sequence[OutboxEntry]) -> None:
     """Insert a change's outbox rows on its driver connection, inside its transaction — unless no subscription
     exists in that transaction: a row is fanned out only to subscriptions made before its change, so with none it
-    could reach no one, and writing it would only give the deliverer rows to delete (bench/README.md: at 1,500
-    events/s those deletes held SQLite's write lock and a worker's GIL long enough to cost 40 % of the events/s)."""
+    could reach no one, and writing it would only give the deliverer rows to delete (one SELECT EXISTS instead of an
+    INSERT and a later DELETE per change; bench/README.md "The regression traced" found no events/s difference)."""
     if not entries or not statements.get(_ANY_SUBSCRIPTION).raw_rows(driver, {})[0][0]:
         return
     insert_row = statements.get(_INSERT_OUTBOX, _OUTBOX_KEYS)
