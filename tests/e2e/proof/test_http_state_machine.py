@@ -35,7 +35,10 @@ ERRORS: dict[str, type[NegotiationError]] = {
     cls.code: cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, NegotiationError)
 }
 SETTINGS = settings(
-    # Random, as the in-process machine's broad run: each run explores other sequences; a failure prints its seed.
+    # Derandomized, as the in-process machine's real-render run: the test asserts how far its examples reached (past
+    # talks), which a random draw of 15 examples missed once (2026-12-02: 12 drafting, 9 withdrawn); a fixed draw checks
+    # the same invariants every time, and the in-process broad run stays random.
+    derandomize=True,
     max_examples=15,
     stateful_step_count=40,
     deadline=None,
