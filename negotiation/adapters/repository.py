@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Connection, bindparam, delete, exists, false, func, select
+from sqlalchemy import JSON, ColumnElement, Connection, Select, bindparam, delete, exists, false, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -467,32 +467,50 @@ class Repository:
         """Cases ordered by creation; organization_id None means every case (admin). ``q_form``, a query's search
         form, matches the title or the text of the case's current draft or contract (through the search index)."""
         cases = orm.cases.c
-        if q_form and self.connection.dialect.name == "sqlite":
+
+        def listed(stmt: Select[Any], position: Any, after: int | None) -> Select[Any]:
+            """The list's filters and order on a statement over cases, ``position`` the column it is ordered by."""
+            stmt = stmt.order_by(position)
+            if after is not None:
+                stmt = stmt.where(position > after)
+            if organization_id is not None:
+                parties = orm.case_parties.c
+                stmt = stmt.where(exists().where(parties.case_id == cases.id, parties.organization_id == organization_id))
+            if state:
+                stmt = stmt.where(cases.state == state)
+            if sector:
+                stmt = stmt.where(cases.sector == sector)
+            if region_code:
+                stmt = stmt.where(cases.region_code == region_code)
+            return stmt
+
+        if not q_form:
+            return self.session.scalars(listed(select(model.NegotiationCase), cases.id, after_id).limit(limit)).all()
+        index = search_index.index_table(search_index.CASE_INDEX)
+        if self.connection.dialect.name == "sqlite":
             # FTS5's matching rows in id order, each joined to its case: the page ends at its limit
-            index = search_index.index_table(search_index.CASE_INDEX)
-            position = index.c.rowid
             stmt = (
                 select(model.NegotiationCase)
                 .select_from(index)
-                .join(model.NegotiationCase, cases.id == position)
+                .join(model.NegotiationCase, cases.id == index.c.rowid)
                 .where(search_index.matches(search_index.CASE_INDEX, q_form))
             )
-        else:
-            position = cases.id
-            stmt = select(model.NegotiationCase).where(text_matches(q_form)) if q_form else select(model.NegotiationCase)
-        stmt = stmt.order_by(position).limit(limit)
-        if after_id is not None:
-            stmt = stmt.where(position > after_id)
-        if organization_id is not None:
-            parties = orm.case_parties.c
-            stmt = stmt.where(exists().where(parties.case_id == cases.id, parties.organization_id == organization_id))
-        if state:
-            stmt = stmt.where(cases.state == state)
-        if sector:
-            stmt = stmt.where(cases.sector == sector)
-        if region_code:
-            stmt = stmt.where(cases.region_code == region_code)
-        return self.session.scalars(stmt).all()
+            return self.session.scalars(listed(stmt, index.c.rowid, after_id).limit(limit)).all()
+        form = q_form
+
+        def candidates(key: ColumnElement[int], holding: ColumnElement[bool], n: int) -> Select[Any]:
+            stmt = select(cases.id).select_from(index.join(orm.cases, cases.id == key)).where(holding)
+            return listed(stmt, key, None).limit(n)
+
+        def check(ids: Sequence[int]) -> Sequence[model.NegotiationCase]:
+            stmt = listed(select(model.NegotiationCase).where(cases.id.in_(ids)), cases.id, None)
+            if search_index.needs_check(form):
+                stmt = stmt.where(text_matches(form))
+            return self.session.scalars(stmt).all()
+
+        return search_index.checked_in_order(
+            self.connection, index, form, candidates, check, limit, descending=False, after=after_id
+        )
 
     def case_ids_with_due_deadlines(self, as_of: date) -> list[int]:
         """Cases with an open deadline whose due date lies before as_of."""

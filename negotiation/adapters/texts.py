@@ -2,7 +2,8 @@
 
 Both tables hold the search form of a text (negotiation/documents/plain_text.py). A case's searchable text is its
 title's, then — on a line of its own — its current draft's or contract's. A phrase is found as a substring, through
-the full-text index of negotiation/adapters/search_index.py (FTS5 on SQLite, pg_trgm on PostgreSQL), which is
+the full-text index of negotiation/adapters/search_index.py (FTS5 on SQLite, a GIN index of characters and
+pairs on PostgreSQL), which is
 written here with the text, in the unit of work's transaction, on its connection, like every other change.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, delete, exists, or_, select
 
 from negotiation.adapters import orm, search_index
 
@@ -22,8 +23,8 @@ PUBLIC_STATE = "in_force"  # the only state whose contract the public portal sho
 
 
 def text_matches(form: str) -> ColumnElement[bool]:
-    """A case whose title or current draft's or contract's text holds ``form`` (PostgreSQL, through pg_trgm; the
-    case list on SQLite reads the FTS5 index instead: Repository.cases)."""
+    """A case whose title or current draft's or contract's text holds ``form``: the check of a PostgreSQL index
+    candidate (Repository.cases)."""
     t = orm.case_texts.c
     return exists().where(t.case_id == orm.cases.c.id, search_index.contains(t.text, form))
 
@@ -79,8 +80,10 @@ class Texts:
     def public_contracts(self, *, form: str | None, after: tuple[date, int] | None, limit: int) -> Sequence[Any]:
         """Contracts in force, newest publication first (then the higher case id), holding ``form`` if given."""
         p, c = orm.public_contracts.c, orm.cases.c
-        if form and self.connection.dialect.name == "sqlite":
-            return self._indexed_public_contracts(form, after, limit)
+        if form:
+            if self.connection.dialect.name == "sqlite":
+                return self._indexed_public_contracts(form, after, limit)
+            return self._checked_public_contracts(form, after, limit)
         stmt = (
             select(*_LISTED)
             .select_from(orm.public_contracts.join(orm.cases, c.id == p.case_id))
@@ -88,8 +91,6 @@ class Texts:
             .order_by(p.published_on.desc(), p.case_id.desc())
             .limit(limit)
         )
-        if form:
-            stmt = stmt.where(search_index.contains(p.text, form))
         if after is not None:
             day, case_id = after
             stmt = stmt.where(or_(p.published_on < day, and_(p.published_on == day, p.case_id < case_id)))
@@ -113,6 +114,37 @@ class Texts:
         if after is not None:
             stmt = stmt.where(key < search_index.publication_key(*after))
         return self.connection.execute(stmt).all()
+
+    def _checked_public_contracts(self, form: str, after: tuple[date, int] | None, limit: int) -> Sequence[Any]:
+        """PostgreSQL: the index's candidates in descending publication key, checked a chunk at a time
+        (search_index.checked_in_order) for the phrase and for being in force."""
+        p, c = orm.public_contracts.c, orm.cases.c
+
+        def candidates(key: ColumnElement[int], holding: ColumnElement[bool], n: int) -> Select[Any]:
+            return select(key).where(holding).order_by(key.desc()).limit(n)
+
+        def check(keys: Sequence[int]) -> Sequence[Any]:
+            stmt = (
+                select(*_LISTED)
+                .select_from(orm.public_contracts.join(orm.cases, c.id == p.case_id))
+                .where(p.case_id.in_([k % search_index.KEY_SPAN for k in keys]), c.state == PUBLIC_STATE)
+                .order_by(p.published_on.desc(), p.case_id.desc())
+            )
+            if search_index.needs_check(form):
+                stmt = stmt.where(search_index.contains(p.text, form))
+            return self.connection.execute(stmt).all()
+
+        start = search_index.publication_key(*after) if after is not None else None
+        return search_index.checked_in_order(
+            self.connection,
+            search_index.index_table(search_index.PUBLIC_INDEX),
+            form,
+            candidates,
+            check,
+            limit,
+            descending=True,
+            after=start,
+        )
 
     def public_contract(self, case_id: int) -> Any | None:
         """One contract in force with its public HTML and document, or None (unknown, or not in force)."""

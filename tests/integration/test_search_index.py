@@ -1,5 +1,5 @@
 """The full-text index answers a phrase exactly as a substring scan of the stored texts would, on SQLite (FTS5 over
-pairs of characters) and PostgreSQL (pg_trgm), after texts are written, replaced and written again; and the
+pairs of characters) and PostgreSQL (a GIN index of characters and pairs), after texts are written, replaced and written again; and the
 index is what answers (the query plan), written in the transaction of its change."""
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, select, text
 
-from negotiation.adapters import orm, search_index
+from negotiation.adapters import search_index
 from negotiation.bootstrap import Services, alembic_config
 from negotiation.service_layer.texts import searchable
 from tests.conftest import World
@@ -85,12 +86,12 @@ def test_a_title_is_found_from_creation_and_a_phrase_never_spans_title_and_text(
     assert _found(services, "乙丙") == [] and _found(services, "乙 丙") == []
 
 
-def _plans(services: Services, form: str) -> list[str]:
-    """The query plans of the case list's and the portal's statements for a phrase, as the engine sends them."""
+def _sent(services: Services, form: str, mark: str) -> list[tuple[str, Any]]:
+    """The statements holding ``mark`` that the case list (three to a page) and the portal send for a phrase."""
     sent: list[tuple[str, Any]] = []
 
     def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if "MATCH" in statement:
+        if mark in statement:
             sent.append((statement, parameters))
 
     event.listen(services.engine, "before_cursor_execute", keep)
@@ -100,36 +101,51 @@ def _plans(services: Services, form: str) -> list[str]:
             uow.repo.texts.public_contracts(form=form, after=(date(2027, 1, 1), 9), limit=50)
     finally:
         event.remove(services.engine, "before_cursor_execute", keep)
-    with services.engine.connect() as connection:
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        return [" | ".join(row[-1] for row in driver.execute(f"EXPLAIN QUERY PLAN {sql}", params)) for sql, params in sent]
+    return sent
 
 
-def test_the_index_answers_a_phrase_of_any_length_on_either_database(services: Services) -> None:
+def test_the_index_answers_a_phrase_of_any_length_on_either_database(world: World, services: Services) -> None:
     """SQLite: the statements sent read the FTS5 table first, in the list's order, for one character, two or more,
-    and join each row found to its case. PostgreSQL: both text columns
-    carry a GIN index with pg_trgm's operator class, which LIKE '%…%' uses."""
+    and join each row found to its case. PostgreSQL: each index table has its GIN index over the grams, and every
+    candidate statement reaches its rows through that index alone (a bitmap of exact matches: no row rechecked, no
+    table scanned), for one character, two or more; then only the candidates are read."""
     if services.engine.dialect.name == "sqlite":
         for form in ("休息", "休", "每件1.50元"):
-            [cases, portal] = _plans(services, form)
+            sent = _sent(services, form, "MATCH")
+            with services.engine.connect() as connection:
+                driver = connection.connection.driver_connection
+                assert driver is not None
+                [cases, portal] = [
+                    " | ".join(row[-1] for row in driver.execute(f"EXPLAIN QUERY PLAN {sql}", params)) for sql, params in sent
+                ]
             assert cases.startswith(f"SCAN {search_index.CASE_INDEX} VIRTUAL TABLE INDEX"), cases
             assert portal.startswith(f"SCAN {search_index.PUBLIC_INDEX} VIRTUAL TABLE INDEX"), portal
             assert "TEMP B-TREE" not in cases + portal  # read in the list's order: a page ends at its last row
         return
     with services.engine.connect() as connection:
         found: Any = connection.execute(
-            text("SELECT tablename, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_%_text_trgm' ORDER BY tablename")
+            text("SELECT tablename, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_%_grams' ORDER BY tablename")
         ).all()
-    assert [(t, "gin_trgm_ops" in d) for t, d in found] == [("case_texts", True), ("public_contracts", True)]
-    with services.engine.begin() as connection:
-        # the database's character type knows CJK letters, so a Chinese phrase has trigrams to look up
-        assert len(connection.execute(text("SELECT show_trgm('每周休息一日')")).scalar_one()) >= 4
-        connection.execute(text("SET LOCAL enable_seqscan = off"))  # a table this small would be scanned anyway
-        form = search_index.contains(orm.case_texts.c.text, "休息一日")
-        query = select(orm.case_texts.c.case_id).where(form).compile(connection, compile_kwargs={"literal_binds": True})
-        plan = " ".join(row[0] for row in connection.execute(text(f"EXPLAIN {query}")))
-    assert "ix_case_texts_text_trgm" in plan, plan
+        assert connection.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")).scalar_one() == 0
+    assert [(t, "USING gin (grams)" in d) for t, d in found] == [
+        (search_index.CASE_INDEX, True), (search_index.PUBLIC_INDEX, True)
+    ]  # fmt: skip
+    for i in range(30):  # enough rows that the bitmap has something to find
+        _put(services, _cases(world, 1)[0], f"计划{i}", "每周休息一日，每件1.50元")
+    for form in ("休息", "休", "每件1.50元"):
+        sent = _sent(services, form, "@>")
+        assert len(sent) >= 2, sent  # the case list's pages (three to a page) and the portal's
+        with services.engine.begin() as connection:
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            for sql, params in sent:
+                connection.execute(text("SET LOCAL enable_seqscan = off"))  # as search_index.checked_in_order
+                connection.execute(text("SET LOCAL enable_indexscan = off"))
+                plan = " | ".join(row[0] for row in driver.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params))
+                index = search_index.CASE_INDEX if search_index.CASE_INDEX in sql else search_index.PUBLIC_INDEX
+                assert f"Bitmap Index Scan on ix_{index}_grams" in plan, plan
+                assert f"Seq Scan on {index}" not in plan and "lossy" not in plan, plan
+                assert "Rows Removed by Index Recheck" not in plan, plan
 
 
 def test_fts5s_trigram_tokenizer_cannot_find_a_two_character_phrase() -> None:
@@ -220,3 +236,55 @@ def test_migration_0011_indexes_the_texts_already_stored_and_goes_back_to_0010(w
     assert again == now
     assert _found(services, "迁移检索") == [flow.id] and _found(services, "检索0号") == [bare]
     assert _found(services, "计件单价") == [flow.id]
+
+
+_SPREAD = {  # row ids spread over many of each index's key ranges (search_index._RANGES)
+    search_index.CASE_INDEX: st.integers(1, 2**22),
+    search_index.PUBLIC_INDEX: st.builds(
+        search_index.publication_key, st.dates(date(2026, 1, 1), date(2040, 12, 31)), st.integers(1, 50)
+    ),
+}
+
+
+@pytest.mark.postgres_only
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.data(),
+    index_name=st.sampled_from(sorted(_SPREAD)),
+    phrase=st.sampled_from(["休息", "休", "每件1.5", "工资休", "1０.%_ 计"]),
+    limit=st.integers(1, 6),
+    descending=st.booleans(),
+)
+def test_the_walk_over_key_ranges_pages_through_exactly_the_rows_holding_the_phrase(
+    services: Services, data: st.DataObject, index_name: str, phrase: str, limit: int, descending: bool
+) -> None:
+    """PostgreSQL: rows far apart in the key space, read a page at a time in either order: the pages join up into
+    the rows a scan finds, in order; a phrase of up to three characters needs no check (every candidate holds it)."""
+    rows = data.draw(st.dictionaries(_SPREAD[index_name], texts, max_size=50), label="rows")
+    index = search_index.index_table(index_name)
+    with services.engine.connect() as connection:  # never committed: each example starts from an empty index
+        connection.execute(text(f"DELETE FROM {index_name}"))
+        for row_id, form in rows.items():
+            search_index.put(connection, index_name, row_id, form, None)
+        candidates_seen: list[int] = []
+
+        def candidates(key: Any, holding: Any, n: int) -> Any:
+            return select(key).where(holding).order_by(key.desc() if descending else key).limit(n)
+
+        def check(keys: Any) -> list[int]:
+            candidates_seen.extend(keys)
+            return [k for k in keys if phrase in rows[k]]
+
+        pages: list[int] = []
+        while True:
+            after = pages[-1] if pages else None
+            page = search_index.checked_in_order(
+                connection, index, phrase, candidates, check, limit, descending=descending, after=after
+            )
+            pages += page
+            if len(page) < limit:
+                break
+        connection.rollback()
+    assert pages == sorted((k for k, form in rows.items() if phrase in form), reverse=descending)
+    if not search_index.needs_check(phrase):
+        assert all(phrase in rows[k] for k in candidates_seen)
