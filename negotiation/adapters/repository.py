@@ -39,7 +39,7 @@ from negotiation import model
 from negotiation.adapters import orm, search_index
 from negotiation.adapters.database import begin_immediate
 from negotiation.adapters.statements import Statements
-from negotiation.adapters.texts import Texts, text_matches
+from negotiation.adapters.texts import Texts
 from negotiation.adapters.webhook_store import OutboxEntry, WebhookStore, write_outbox
 from negotiation.errors import CaseMoved, IdempotencyKeyTaken, StorageUnavailable
 
@@ -502,15 +502,20 @@ class Repository:
             stmt = select(cases.id).select_from(index.join(orm.cases, cases.id == key)).where(holding)
             return listed(stmt, key, None).limit(n)
 
-        def check(ids: Sequence[int]) -> Sequence[model.NegotiationCase]:
-            stmt = listed(select(model.NegotiationCase).where(cases.id.in_(ids)), cases.id, None)
-            if search_index.needs_check(form):
-                stmt = stmt.where(text_matches(form))
-            return self.session.scalars(stmt).all()
+        def check(ids: Sequence[int]) -> Sequence[int]:
+            if not search_index.needs_check(form):
+                return ids  # the candidates passed the list's filters and hold the phrase
+            t = orm.case_texts.c
+            stmt = select(t.case_id).where(t.case_id.in_(ids), search_index.contains(t.text, form))
+            held = set(self.connection.execute(stmt).scalars())
+            return [i for i in ids if i in held]
 
-        return search_index.checked_in_order(
+        found = search_index.checked_in_order(
             self.connection, index, form, candidates, check, limit, descending=False, after=after_id
         )
+        if not found:
+            return []
+        return self.session.scalars(listed(select(model.NegotiationCase).where(cases.id.in_(found)), cases.id, None)).all()
 
     def case_ids_with_due_deadlines(self, as_of: date) -> list[int]:
         """Cases with an open deadline whose due date lies before as_of."""

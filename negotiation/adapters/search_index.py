@@ -84,7 +84,8 @@ _RANGES = {  # PostgreSQL: the key ranges a walk reads in turn, each as a shift 
     PUBLIC_INDEX: tuple(32 + d for d in (2, 4, 6, 8, 10, 12)),  # publication keys: 4 days, then 16, 64 … days
 }
 _RANGE_GRAM = 2**40  # a range's gram: −((level + 1) × 2**40 + bucket), negative, so never a character's
-_FIRST_CHUNK = 4  # PostgreSQL: candidates read 4 × the page at a time, then 4 × more within the same range
+_FEWEST_CHECKED = 20  # PostgreSQL: candidates read, and checked for the phrase, in one statement: at least 20,
+_GROWTH = 4  # else twice what the page still needs; 4 × more each time a range has more
 Row = TypeVar("Row")
 
 
@@ -181,26 +182,26 @@ def checked_in_order(
     descending: bool,
     after: int | None,
 ) -> list[Row]:
-    """PostgreSQL: a page of at most ``limit`` rows of ``index`` (an ``index_table``) holding the phrase ``form``, in the list's order (``descending``
-    row id or ascending), after the row id ``after``. The walk asks the GIN index for one key range at a time, from
-    where the page starts, each range larger than the last (``_RANGES``), so that a common phrase reads the few
-    candidates of the first range and a rare one a handful of ranges, and never every text holding it.
-    ``candidates(key, holding, n)`` is the list's statement of at most n keys (``key``, the row id as
-    ``candidate_key``) with ``holding`` among its conditions, in the list's order; ``check(keys)`` the rows of
-    those keys that hold the phrase and pass the list's filters, in the same order. The planner is kept from the
-    table scan and from walking the primary key in order (it cannot see what reading each array back from TOAST
-    costs): the GIN index is the only way to the candidates."""
+    """PostgreSQL: a page of at most ``limit`` rows of ``index`` (an ``index_table``) holding the phrase ``form``,
+    in the list's order (``descending`` row id or ascending), after the row id ``after``. The walk asks the GIN
+    index for one key range at a time, from where the page starts, each range larger than the last (``_RANGES``),
+    so that a common phrase reads the few candidates of the first range and a rare one a handful of ranges, and
+    never every text holding it. ``candidates(key, holding, n)`` is the list's statement of at most n keys
+    (``key``: the row id as ``candidate_key``) with ``holding`` among its conditions, in the list's order;
+    ``check(keys)`` those of the keys whose rows hold the phrase and pass the list's filters, in the same order.
+    Both are given a few keys at a time (twice what the page still needs, at least 20), so that the long texts
+    read are about as many as the page. The planner is kept from the table scan and from walking the primary key
+    in order (it cannot see what reading each array back from TOAST costs): the GIN index is the only way to the
+    candidates."""
     key = candidate_key(index)
-    low, high = connection.execute(select(func.min(index.c.rowid), func.max(index.c.rowid))).one()
-    if low is None:
-        return []
+    planner_off = (func.set_config(name, "off", True) for name in ("enable_seqscan", "enable_indexscan"))
+    low, high, *_ = connection.execute(select(func.min(index.c.rowid), func.max(index.c.rowid), *planner_off)).one()
     phrase, ranges = grams(form, phrase=True), _RANGES[index.name]
     found: list[Row] = []
-    level, size = 0, _FIRST_CHUNK * max(limit, 1)
+    level, size = 0, None
     position = (high if after is None else after - 1) if descending else (low if after is None else after + 1)
-    connection.execute(text("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"))
     try:
-        while len(found) < limit and low <= position <= high:
+        while low is not None and len(found) < limit and low <= position <= high:
             if level < len(ranges):
                 bucket = position >> ranges[level]
                 start, end = bucket << ranges[level], (bucket + 1) << ranges[level]
@@ -209,13 +210,17 @@ def checked_in_order(
                 start, end, wanted = low, high + 1, phrase
             start, end = (start, position + 1) if descending else (position, end)
             holding = and_(_holding(index, wanted), key >= start, key < end)
+            size = max(2 * (limit - len(found)), _FEWEST_CHECKED) if size is None else size
             keys = connection.execute(candidates(key, holding, size)).scalars().all()
-            if keys:
-                found += check(keys)[: limit - len(found)]
+            taken = 0
+            while taken < len(keys) and len(found) < limit:
+                batch = keys[taken : taken + max(2 * (limit - len(found)), _FEWEST_CHECKED)]
+                found += check(batch)[: limit - len(found)]
+                taken += len(batch)
             if len(keys) == size:  # more in this range: the next chunk of it, larger
-                position, size = (keys[-1] - 1 if descending else keys[-1] + 1), size * _FIRST_CHUNK
+                position, size = (keys[-1] - 1 if descending else keys[-1] + 1), size * _GROWTH
             else:
-                position, level = (start - 1 if descending else end), level + 1
+                position, level, size = (start - 1 if descending else end), level + 1, None
     finally:
         connection.execute(text("SELECT set_config('enable_seqscan', 'on', true), set_config('enable_indexscan', 'on', true)"))
     return found

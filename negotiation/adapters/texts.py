@@ -116,26 +116,27 @@ class Texts:
         return self.connection.execute(stmt).all()
 
     def _checked_public_contracts(self, form: str, after: tuple[date, int] | None, limit: int) -> Sequence[Any]:
-        """PostgreSQL: the index's candidates in descending publication key, checked a chunk at a time
-        (search_index.checked_in_order) for the phrase and for being in force."""
+        """PostgreSQL: the index's candidates in descending publication key, checked a few at a time
+        (search_index.checked_in_order) for the phrase and for being in force, then read."""
         p, c = orm.public_contracts.c, orm.cases.c
 
         def candidates(key: ColumnElement[int], holding: ColumnElement[bool], n: int) -> Select[Any]:
             return select(key).where(holding).order_by(key.desc()).limit(n)
 
-        def check(keys: Sequence[int]) -> Sequence[Any]:
+        def check(keys: Sequence[int]) -> Sequence[int]:
+            ids = [k % search_index.KEY_SPAN for k in keys]
             stmt = (
-                select(*_LISTED)
+                select(p.case_id)
                 .select_from(orm.public_contracts.join(orm.cases, c.id == p.case_id))
-                .where(p.case_id.in_([k % search_index.KEY_SPAN for k in keys]), c.state == PUBLIC_STATE)
-                .order_by(p.published_on.desc(), p.case_id.desc())
+                .where(p.case_id.in_(ids), c.state == PUBLIC_STATE)
             )
             if search_index.needs_check(form):
                 stmt = stmt.where(search_index.contains(p.text, form))
-            return self.connection.execute(stmt).all()
+            held = set(self.connection.execute(stmt).scalars())
+            return [k for k in keys if k % search_index.KEY_SPAN in held]
 
         start = search_index.publication_key(*after) if after is not None else None
-        return search_index.checked_in_order(
+        found = search_index.checked_in_order(
             self.connection,
             search_index.index_table(search_index.PUBLIC_INDEX),
             form,
@@ -145,6 +146,15 @@ class Texts:
             descending=True,
             after=start,
         )
+        if not found:
+            return []
+        stmt = (
+            select(*_LISTED)
+            .select_from(orm.public_contracts.join(orm.cases, c.id == p.case_id))
+            .where(p.case_id.in_([k % search_index.KEY_SPAN for k in found]), c.state == PUBLIC_STATE)
+            .order_by(p.published_on.desc(), p.case_id.desc())
+        )
+        return self.connection.execute(stmt).all()
 
     def public_contract(self, case_id: int) -> Any | None:
         """One contract in force with its public HTML and document, or None (unknown, or not in force)."""
