@@ -16,14 +16,16 @@ tests/integration/test_search_index.py shows it), and on SQLite 3.40.1 (Debian 1
 the pattern's bytes, not its characters.
 
 **PostgreSQL**: an ordinary table per stored text with the same name and row id, whose ``grams`` column holds
-the text's distinct characters and overlapping pairs of characters as numbers (``grams``: a character is its code
-point, a pair is first × 0x110000 + second, so that the two never meet), under a GIN index. An array holding all
-of a phrase's pairs (its character, for one) is found through that index exactly, without reading any text back:
-a phrase of one or two characters is found exactly so. A longer phrase's pairs may lie apart in a text, so those
-texts are then checked for the phrase itself, in the list's order and only until the page is full
-(``checked_in_order``): a common phrase reads a page of long texts, not every text holding it. ``pg_trgm`` was
-used first and is not: each candidate its index gives is rechecked against the stored text, so a phrase in every
-contract read all 10,000 TOASTed 16 KB texts before the first page could be sorted (bench/README.md).
+the text's distinct characters, pairs and runs of three characters as numbers (``grams``: 21 bits a character,
+so that the three kinds never meet) and one number for each key range the row lies in (``range_grams``), under a
+GIN index. An array holding all of a phrase's runs of three (its pair or character, if shorter) is found through
+that index exactly, without reading any text back: a phrase of up to three characters is found exactly so; a
+longer phrase's runs may lie apart in a text, so those candidates are checked for the phrase itself. A page is
+read one key range at a time, in the list's order, each range larger than the last (``checked_in_order``): a
+common phrase reads a page of candidates, not every text holding it, and a rare one a handful of ranges.
+``pg_trgm`` was used first and is not: each candidate its index gives is rechecked against the stored text, so a
+phrase in every contract read all 10,000 TOASTed 16 KB texts before the first page could be sorted, and for a
+rare phrase the planner walked every contract in order (bench/README.md).
 
 Every write goes through ``Texts`` (negotiation/adapters/texts.py) on the unit of work's connection, in the
 transaction of the change that makes the text.
