@@ -2,9 +2,9 @@
 
 Both tables hold the search form of a text (negotiation/documents/plain_text.py). A case's searchable text is its
 title's, then — on a line of its own — its current draft's or contract's. A phrase is found as a substring, through
-the full-text index of negotiation/adapters/search_index.py (FTS5 on SQLite, a GIN index of characters and
-pairs on PostgreSQL), which is
-written here with the text, in the unit of work's transaction, on its connection, like every other change.
+the full-text index of negotiation/adapters/search_index.py (FTS5 on SQLite, a GIN index of characters, pairs
+and runs of three on PostgreSQL), which is written here with the text, in the unit of work's transaction, on its
+connection, like every other change.
 """
 
 from __future__ import annotations
@@ -13,20 +13,13 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, delete, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, delete, or_, select
 
 from negotiation.adapters import orm, search_index
 
-__all__ = ["PUBLIC_STATE", "Texts", "text_matches"]
+__all__ = ["PUBLIC_STATE", "Texts"]
 
 PUBLIC_STATE = "in_force"  # the only state whose contract the public portal shows
-
-
-def text_matches(form: str) -> ColumnElement[bool]:
-    """A case whose title or current draft's or contract's text holds ``form``: the check of a PostgreSQL index
-    candidate (Repository.cases)."""
-    t = orm.case_texts.c
-    return exists().where(t.case_id == orm.cases.c.id, search_index.contains(t.text, form))
 
 
 _LISTED = (
@@ -116,45 +109,27 @@ class Texts:
         return self.connection.execute(stmt).all()
 
     def _checked_public_contracts(self, form: str, after: tuple[date, int] | None, limit: int) -> Sequence[Any]:
-        """PostgreSQL: the index's candidates in descending publication key, checked a few at a time
-        (search_index.checked_in_order) for the phrase and for being in force, then read."""
+        """PostgreSQL: the index's candidates in descending publication key, read a few at a time
+        (search_index.checked_in_order) with the phrase checked and only those in force kept."""
         p, c = orm.public_contracts.c, orm.cases.c
 
         def candidates(key: ColumnElement[int], holding: ColumnElement[bool], n: int) -> Select[Any]:
             return select(key).where(holding).order_by(key.desc()).limit(n)
 
-        def check(keys: Sequence[int]) -> Sequence[int]:
-            ids = [k % search_index.KEY_SPAN for k in keys]
+        def check(keys: Sequence[int]) -> Sequence[Any]:
             stmt = (
-                select(p.case_id)
+                select(*_LISTED)
                 .select_from(orm.public_contracts.join(orm.cases, c.id == p.case_id))
-                .where(p.case_id.in_(ids), c.state == PUBLIC_STATE)
+                .where(p.case_id.in_([k % search_index.KEY_SPAN for k in keys]), c.state == PUBLIC_STATE)
             )
             if search_index.needs_check(form):
                 stmt = stmt.where(search_index.contains(p.text, form))
-            held = set(self.connection.execute(stmt).scalars())
-            return [k for k in keys if k % search_index.KEY_SPAN in held]
+            held = {row.id: row for row in self.connection.execute(stmt)}
+            return [held[k % search_index.KEY_SPAN] for k in keys if k % search_index.KEY_SPAN in held]
 
         start = search_index.publication_key(*after) if after is not None else None
-        found = search_index.checked_in_order(
-            self.connection,
-            search_index.index_table(search_index.PUBLIC_INDEX),
-            form,
-            candidates,
-            check,
-            limit,
-            descending=True,
-            after=start,
-        )
-        if not found:
-            return []
-        stmt = (
-            select(*_LISTED)
-            .select_from(orm.public_contracts.join(orm.cases, c.id == p.case_id))
-            .where(p.case_id.in_([k % search_index.KEY_SPAN for k in found]), c.state == PUBLIC_STATE)
-            .order_by(p.published_on.desc(), p.case_id.desc())
-        )
-        return self.connection.execute(stmt).all()
+        index = search_index.index_table(search_index.PUBLIC_INDEX)
+        return search_index.checked_in_order(self.connection, index, form, candidates, check, limit, descending=True, after=start)
 
     def public_contract(self, case_id: int) -> Any | None:
         """One contract in force with its public HTML and document, or None (unknown, or not in force)."""

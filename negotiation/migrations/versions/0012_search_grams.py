@@ -1,5 +1,6 @@
-"""PostgreSQL's search index: the characters and pairs of characters of each text under a GIN index, in place of
-pg_trgm's index on the text columns (negotiation/adapters/search_index.py says why); SQLite's FTS5 tables stay
+"""PostgreSQL's search index: each text's characters, pairs and runs of three characters, and its key ranges,
+under a GIN index, in place of pg_trgm's index on the text columns (negotiation/adapters/search_index.py says
+why); SQLite's FTS5 tables stay
 
 Revision ID: 0012
 Revises: 0011
