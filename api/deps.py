@@ -47,7 +47,7 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 def actor_for_token(services: Services, token: str) -> Actor:
     """The enabled user a token belongs to, read from the database on every request (no cache a rotation or a
     disabling elsewhere could outlive), or Unauthenticated."""
-    actor = queries.actor_for_token_hash(services.uow.reading(), token_hash=hash_token(token))
+    actor = queries.actor_for_token_hash(services.uow.reading_on_loop(), token_hash=hash_token(token))
     if actor is None:
         raise Unauthenticated()
     return actor

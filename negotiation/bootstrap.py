@@ -29,7 +29,6 @@ class Services:
     settings: Settings
     engine: Engine
     uow: UnitOfWorkFactory
-    # Users never change once created: a token once looked up is answered from memory (per database).
 
 
 def alembic_config() -> Config:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from negotiation.adapters.database import WriterLock, begin_immediate
+from negotiation.adapters.loop_connection import LoopConnections
 from negotiation.adapters.repository import ChangeSet, engine_errors, write_changes, write_idempotency_record
 from negotiation.adapters.statements import Statements
 
@@ -39,8 +40,9 @@ class _Batch:
 class GroupCommitter:
     """Collects staged writes per event loop and writes each collection in one transaction, soon after the first."""
 
-    def __init__(self, engine: Engine, statements: Statements, lock: WriterLock) -> None:
+    def __init__(self, engine: Engine, statements: Statements, lock: WriterLock, on_loop: LoopConnections | None = None) -> None:
         self._engine = engine
+        self._on_loop = on_loop  # the loop's kept connection writes when it is free (it keeps its page cache)
         self._statements = statements
         self._lock = lock
         self._batches: dict[asyncio.AbstractEventLoop, _Batch] = {}
@@ -83,9 +85,10 @@ class GroupCommitter:
         outcomes: list[Exception | None] = []
         self._lock.acquire()
         try:
-            raw = self._engine.raw_connection()
+            kept = self._on_loop.take() if self._on_loop is not None else None
+            raw = self._engine.raw_connection() if kept is None else None
             try:
-                driver: Any = raw.driver_connection
+                driver: Any = raw.driver_connection if raw is not None else kept.connection.connection.driver_connection  # type: ignore[union-attr]
                 begin_immediate(driver)
                 try:
                     if len(items) == 1:  # alone in its transaction: no savepoint needed
@@ -106,7 +109,10 @@ class GroupCommitter:
                     driver.rollback()
                     raise
             finally:
-                raw.close()
+                if kept is not None:
+                    kept.give_back()
+                elif raw is not None:
+                    raw.close()
         finally:
             self._lock.release()
         return outcomes

@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine
 
 from negotiation.adapters.database import WriterLock, writer_lock
 from negotiation.adapters.group_commit import GroupCommitter
+from negotiation.adapters.loop_connection import LoopConnection, LoopConnections
 from negotiation.adapters.repository import ChangeSet, Repository
 from negotiation.adapters.statements import Statements
 from negotiation.documents.archive import Archive
@@ -81,8 +82,16 @@ class UnitOfWork:
         archive: ArchiveOpener,
         lock: WriterLock | None = None,
         writing: Writing = Writing.QUEUED,
+        on_loop: LoopConnections | None = None,
+        snapshot: bool = True,
     ) -> None:
         self._engine = engine
+        # Work done synchronously on an event loop takes the loop's kept connection at __enter__ (when it is free)
+        # and gives it back at __exit__.
+        self._on_loop = on_loop
+        self._kept: LoopConnection | None = None
+        # A read of one statement needs no transaction of its own: it is its own snapshot (see reading_on_loop).
+        self._snapshot = snapshot or lock is not None
         self._statements = statements
         self._lock = lock
         self._writing = writing if lock is not None else Writing.QUEUED
@@ -109,20 +118,27 @@ class UnitOfWork:
         if queued and self._lock is not None:
             self._lock.acquire()  # queue behind other writers here rather than in SQLite's polling busy handler
             self._locked = True
+        self._kept = self._on_loop.take() if self._on_loop is not None else None
         try:
             if queued:
-                self.connection = self._engine.connect()
-                self.connection.begin()
+                self.connection = self._kept.connection if self._kept is not None else self._engine.connect()
+                if self._snapshot:
+                    self.connection.begin()
                 self._in_write = True
             else:
                 # No transaction yet: each Core read is a statement of its own; the write checks what was read.
-                self.connection = self._reader.connect()
+                self.connection = self._kept.connection if self._kept is not None else self._reader.connect()
         except BaseException:
+            if self._kept is not None:
+                self._kept.give_back()
+                self._kept = None
             self._release()
             raise
         self.repo = Repository(self.connection, self._statements)
         if not queued:
             self.repo.before_write = self._write_early
+        elif not self._snapshot:
+            self.repo.before_write = _refuse_write
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -131,9 +147,13 @@ class UnitOfWork:
             if self._driver_transaction:
                 self._driver_transaction = False
                 self.repo.end_driver_transaction(commit=False)
-            if self.connection.in_transaction():
-                self.connection.rollback()
-            self.connection.close()
+            if self._kept is not None:
+                self._kept.give_back()  # rolled back, read-only again, for the loop's next unit of work
+                self._kept = None
+            else:
+                if self.connection.in_transaction():
+                    self.connection.rollback()
+                self.connection.close()
         finally:
             self._release()
 
@@ -218,6 +238,10 @@ class UnitOfWork:
             self.connection.rollback()
 
 
+def _refuse_write() -> None:
+    raise TypeError("a unit of work of one read statement (reading_on_loop) does not write")
+
+
 def _counted(work: Callable[[UnitOfWork], T], uow: UnitOfWork) -> T:
     """Do the work in this unit of work; once it has returned (its transaction committed), count what it wrote."""
     result = work(uow)
@@ -234,7 +258,11 @@ class UnitOfWorkFactory:
         self._lock = writer_lock(engine)  # SQLite's writer queue; None on PostgreSQL
         self._statements = Statements(engine.dialect)
         self._read = engine.execution_options(read_only=True)
-        self._committer = GroupCommitter(engine, self._statements, self._lock) if self._lock is not None else None
+        # SQLite: each event loop keeps one connection for the work done on it (negotiation/adapters/loop_connection.py)
+        self._loop_connections = LoopConnections(self._read) if self._lock is not None else None
+        self._committer = (
+            GroupCommitter(engine, self._statements, self._lock, self._loop_connections) if self._lock is not None else None
+        )
 
     @property
     def runs_on_loop(self) -> bool:
@@ -246,15 +274,23 @@ class UnitOfWorkFactory:
         """The group committer of this process's writes (SQLite), for tests and the bench."""
         return self._committer
 
-    def __call__(self, idempotency: IdempotencyClaim | None = None, *, writing: Writing = Writing.QUEUED) -> UnitOfWork:
+    def __call__(
+        self, idempotency: IdempotencyClaim | None = None, *, writing: Writing = Writing.QUEUED, on_loop: bool = False
+    ) -> UnitOfWork:
         return UnitOfWork(
             self.engine, self._statements, idempotency, reader=self._read, archive=self.archive,
-            lock=self._lock, writing=writing,
+            lock=self._lock, writing=writing, on_loop=self._loop_connections if on_loop else None,
         )  # fmt: skip
 
     def reading(self) -> UnitOfWork:
         """A unit of work that only reads (no write lock on SQLite)."""
         return UnitOfWork(self._read, self._statements, archive=self.archive)
+
+    def reading_on_loop(self) -> UnitOfWork:
+        """A read of one statement, done synchronously on an event loop (never across an await): on SQLite on the
+        loop's kept connection when it is free, and in no transaction of its own (one statement is its own snapshot;
+        a read of several statements that must agree uses ``reading()``). It cannot write."""
+        return UnitOfWork(self._read, self._statements, archive=self.archive, on_loop=self._loop_connections, snapshot=False)
 
     def run(self, work: Callable[[UnitOfWork], T], idempotency: IdempotencyClaim | None = None) -> T:
         """Do the work (a handler given its unit of work) once, in a thread; on SQLite reading outside the queue
@@ -272,7 +308,7 @@ class UnitOfWorkFactory:
         has returned. On PostgreSQL in a thread."""
         if self._committer is None:
             return await anyio.to_thread.run_sync(self.run, work, idempotency)
-        attempt = self(idempotency, writing=Writing.GROUPED)
+        attempt = self(idempotency, writing=Writing.GROUPED, on_loop=True)
         try:
             result = work(attempt)
             if attempt.staged is not None:

@@ -334,3 +334,90 @@ def test_a_grouped_write_alone_in_its_group_whose_case_moved_is_not_written(serv
 
     assert _row(services, case_id) == (version, "consulting", seq + 1)  # the alert only
     assert verify_audit(services.uow.reading(), actor=None)["ok"] is True
+
+
+def _on_a_loop(work: Any) -> Any:
+    """Run a coroutine function on a fresh event loop in a thread of its own (as a served worker runs its loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(work())).result()
+
+
+def test_an_event_loop_keeps_one_connection_for_its_reads_events_and_group_commits(services: Services, world: World) -> None:
+    cases = [world.consulting_case() for _ in range(4)]
+    before = {cid: _row(services, cid) for cid in cases}
+    pool = services.engine.pool
+    app = create_app(services, sweeper=False)
+    checked_out: list[int] = []
+
+    async def send() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        answers = []
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            for cid in cases:  # one at a time: each event is read, checked and written on the loop's one connection
+                body = {"event": "suspend", "expected_version": before[cid][0], "data": SUSPEND}
+                answers.append(await client.post(f"/api/v1/cases/{cid}/events", json=body, headers=world.h("union")))
+                checked_out.append(pool.checkedout())  # type: ignore[attr-defined]
+        return answers
+
+    responses = _on_a_loop(send)
+
+    assert [r.status_code for r in responses] == [200] * 4
+    for cid in cases:
+        version, _, seq = before[cid]
+        assert _row(services, cid) == (version + 1, "suspended", seq + 1)
+    # the token read, the case read and the group commit all used the loop's kept connection: no more connections
+    # are out of the pool after four events than after one
+    assert checked_out == [checked_out[0]] * 4
+
+    async def read() -> None:
+        with services.uow.reading_on_loop() as uow:
+            uow.repo.case(cases[0])
+
+    _on_a_loop(read)  # a later loop keeps one of its own; the closed loop's went back to the pool
+    assert pool.checkedout() == checked_out[0]  # type: ignore[attr-defined]
+
+
+def test_work_nested_in_work_on_the_loop_uses_a_connection_of_its_own_and_the_kept_one_stays_read_only(
+    services: Services, consulting: Consulting
+) -> None:
+    case_id, actor = consulting.case_id, consulting.actor
+
+    async def nested() -> tuple[Any, Any, bool, Any]:
+        with services.uow.reading_on_loop() as outer:
+            with services.uow.reading_on_loop() as inner:
+                assert inner.connection is not outer.connection  # the kept one is taken: the pool's
+            kept = outer.connection
+        # an optimistic write that stages a mapped object escalates the kept connection to a write transaction...
+        with services.uow(writing=Writing.GROUPED, on_loop=True) as attempt:
+            assert attempt.connection is kept
+            handlers.visible_case(attempt, actor, case_id)
+            attempt.repo.add(_meeting(case_id, "在事件循环上记下的一次协商"))
+            attempt.commit()
+        # ...and is given back read-only: the loop's next read begins a plain BEGIN, holding no write lock
+        with services.uow.reading_on_loop() as after:
+            assert after.connection is kept
+            after.repo.case(case_id)
+            read_only = bool(after.connection.get_execution_options().get("read_only"))
+            with services.uow() as writer:  # a writer of another connection is not kept waiting by that read
+                writer.repo.case(case_id)
+        return kept, after.connection, read_only, writer
+
+    kept, again, read_only, _ = _on_a_loop(nested)
+    assert kept is again and read_only
+    meetings = queries.meetings(services.uow.reading(), actor=actor, case_id=case_id)
+    assert meetings[-1]["summary"] == "在事件循环上记下的一次协商"  # the escalated write was committed
+
+
+def test_a_read_of_one_statement_on_the_loop_opens_no_transaction_and_cannot_write(
+    services: Services, consulting: Consulting, world: World
+) -> None:
+    with services.uow.reading_on_loop() as uow:
+        assert uow.repo.enabled_user_for_token(handlers.hash_token(world.tokens["union"])) is not None
+        assert not uow.repo._driver.in_transaction  # the statement was its own snapshot
+        uow.repo.add(_meeting(consulting.case_id, "不应写入"))
+        with pytest.raises(TypeError, match="does not write"):
+            uow.repo.flush()
+    assert all(
+        m["summary"] != "不应写入"
+        for m in queries.meetings(services.uow.reading(), actor=consulting.actor, case_id=consulting.case_id)
+    )
