@@ -21,7 +21,11 @@ What it does, in one run:
    per-event cost at 1 k and at 100 k cases (wall time per event at 32 connections, and server CPU per event);
 5. unless ``--no-minimal``: the issue's third peer, a deliberately minimal raw-sqlite3 implementation of the event
    endpoint (bench/minimal_peer.py), on its own SQLite file with ``--cases`` cases in ``consulting``, under uvicorn
-   with the same worker count, measured like the events (same Lua script, same requests).
+   with the same worker count, measured like the events (same Lua script, same requests);
+6. ``--alternate`` rounds (default 3) at ``--cases``: the bare endpoint as one process, the minimal peer and the
+   events at 32 connections, one after another in a turning order, each server started for its run, and the median
+   of each round's ratios — the comparison the targets name, with the machine's minute-to-minute drift spread over
+   all three.
 
 The figures and the command are recorded in bench/README.md.
 """
@@ -413,6 +417,65 @@ def measure_operations(
     return "\n".join(lines)
 
 
+def measure_alternating(
+    workdir: Path, db_path: Path, minimal_db: Path | None, env: dict[str, str], workers: int, case_ids: list[int],
+    token: str, args: Any, suspend: str,
+) -> str:  # fmt: skip
+    """Rounds of 32-connection runs of the bare endpoint (one process), the minimal peer and the events, one after
+    another in an order that turns each round, each server started for its run: the machine's drift (±20 % from one
+    minute to the next here) falls on all three alike. The report's lines: each round and the median ratios."""
+    lines = [f"alternating rounds, {args.connections} connections, {args.duration} s each, @{args.cases:,} cases:"]
+    to_events: list[float] = []
+    to_bare: list[float] = []
+    kinds = ["bare", "events"] + (["minimal"] if minimal_db is not None else [])
+    for n in range(args.alternate):
+        found: dict[str, Result] = {}
+        for kind in kinds[n % len(kinds) :] + kinds[: n % len(kinds)]:
+            port = free_port()
+            if kind == "bare":
+                proc = start_bare_server(workdir, port, 1)
+            elif kind == "minimal":
+                assert minimal_db is not None
+                proc = start_minimal_server(workdir, port, workers, minimal_db)
+            else:
+                proc = start_engine_server(env, port, workers, token, workdir / "serve.log")
+            try:
+                if kind == "bare":
+                    slots = [(i + 1, 1, "consulting", "x") for i in range(args.connections)]
+                    path = "/bare/{id}"
+                else:
+                    db, ids, tok = (
+                        (db_path, case_ids, token)
+                        if kind == "events"
+                        else (minimal_db, list(range(1, args.cases + 1)), MINIMAL_TOKEN)
+                    )
+                    assert db is not None
+                    st = case_states(db, ids[: args.connections])
+                    slots = [(cid, *st[cid], tok) for cid in ids[: args.connections]]
+                    path = "/api/v1/cases/{id}/events"
+                run_wrk(workdir, proc.pid, port, path, slots[:1], 1, suspend)  # warm-up
+                if kind != "bare":
+                    st = case_states(db, ids[: args.connections])
+                    slots = [(cid, *st[cid], tok) for cid in ids[: args.connections]]
+                found[kind] = run_wrk(workdir, proc.pid, port, path, slots, args.duration, suspend)
+            finally:
+                stop(proc)
+        ev, bare = found["events"], found["bare"]
+        to_bare.append(ev.rps / bare.rps)
+        line = f"  round {n + 1}: bare (one process) {bare.rps:,.0f}, events {ev.rps:,.0f} req/s ({ev.cpu_us_per_request:.0f} µs CPU/event, non-2xx {ev.non_2xx})"
+        if "minimal" in found:
+            peer = found["minimal"]
+            to_events.append(ev.rps / peer.rps)
+            line += f", minimal peer {peer.rps:,.0f} ({peer.cpu_us_per_request:.0f} µs): events = {to_events[-1]:.0%} of the peer"
+        lines.append(line + f", {to_bare[-1]:.0%} of bare")
+    median = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+    summary = f"  median: events = {median(to_bare):.0%} of bare, one process (target ≥ 40 %)"
+    if to_events:
+        summary += f"; {median(to_events):.0%} of the minimal peer (target ≥ 95 %)"
+    lines.append(summary)
+    return "\n".join(lines)
+
+
 # load ---------------------------------------------------------------------------------------------------
 def run_wrk(
     workdir: Path, server: int, port: int, path: str, slots: list[tuple[int, int, str, str]], duration: int, suspend_data: str
@@ -580,6 +643,10 @@ def main() -> None:
         "--operations", type=int, default=0, metavar="PAIRS",
         help="also measure the engine without its middleware and logging, PAIRS times alternating with it, @--cases",
     )  # fmt: skip
+    parser.add_argument(
+        "--alternate", type=int, default=3, metavar="ROUNDS",
+        help="then ROUNDS rounds of bare (one process), minimal peer and events at 32 connections, in turn (0: none)",
+    )  # fmt: skip
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -612,6 +679,8 @@ def main() -> None:
     events: dict[int, tuple[Result, Result]] = {}
     bare_single: tuple[Result, Result] | None = None
     minimal: tuple[Result, Result] | None = None
+    minimal_db: Path | None = None
+    alternating = ""
     try:
         port = free_port()
         bare_proc = start_bare_server(workdir, port, workers)
@@ -664,6 +733,11 @@ def main() -> None:
                 stop(proc)
             many, one = events[total]
             print(f"events @{total:,}: {many.rps:,.0f} req/s, one client p99 {ms(one.p99_us)} ms", flush=True)
+            if total == args.cases and args.alternate:
+                alternating = measure_alternating(
+                    workdir, db_path, minimal_db, env, workers, seeded["case_ids"], token, args, suspend
+                )
+                print(alternating, flush=True)
         if args.operations:
             operations = measure_operations(workdir, db_path, env, workers, seeded["case_ids"], token, args, suspend)
     finally:
@@ -672,6 +746,8 @@ def main() -> None:
     load = os.getloadavg()
     print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(textwrap.dedent(report(bare, events, args.connections, workers, bare_single, minimal)))
+    if alternating:
+        print(alternating)
     if args.operations:
         print(operations)
 

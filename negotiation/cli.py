@@ -95,7 +95,9 @@ def serve(
     except TemplateCheckError as exc:
         typer.echo(f"合同模板有误，服务未启动：{exc}", err=True)
         raise typer.Exit(1) from exc
-    uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
+    from negotiation.speedups import HTTP_PROTOCOL
+
+    uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False, http=HTTP_PROTOCOL)
 
 
 @app.command()

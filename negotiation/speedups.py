@@ -6,6 +6,7 @@ interpreter or patches a library. Each was measured on a 2-core machine of this 
 | ``fewer_collections()`` around a render | a warm render ~15 % faster: at the default generation-0 threshold (700) the cyclic collector ran ~35 times per contract, rescanning the live box tree each time; while a render runs it waits for 20 000 allocations, and the threshold is restored after | bench/pdf.py, warm median, before/after |
 | ``renderer_module()`` imports WeasyPrint with one ``ldconfig -p`` listing | a cold ``negotiation render`` 1.0 → 0.57 s: cffi resolves each native library name with ``ctypes.util.find_library``, which runs ``ldconfig``, ``gcc`` and ``ld`` for every name it cannot find (~50 processes) | bench/pdf.py, cold median |
 | ``request_only_route()`` for the events route | the busiest route called as its endpoint, without FastAPI's per-request dependency solving, parameter checks and telemetry that an endpoint taking only the Request does not use: ~100 fewer Python calls per event (~2,450 → ~2,350 with the in-process client) | bench/in_process.py ``--calls`` |
+| ``HTTP_PROTOCOL`` for ``negotiation serve`` (``HeadWithBody``) | one send per small answer instead of two: uvicorn writes a response's head and its body separately, and on a socket each write is a send, a segment and a delivery | bench/api.py, server CPU per event at 32 connections: ~490–620 → ~420–470 µs in alternating runs (bench/README.md) |
 | ``freeze_worker()`` once a worker is built | 32-connection p99 of events ~90 → ~14 ms: the app, the renderer and its fonts leave the collector's generations, so a full collection walks only what requests left behind | bench/api.py, p99 at 32 connections |
 
 The library look-up: WeasyPrint opens Pango, HarfBuzz, fontconfig and GObject through cffi, trying several names
@@ -32,7 +33,9 @@ from types import ModuleType
 from typing import Any
 
 __all__ = [
+    "HTTP_PROTOCOL",
     "RENDER_GC_THRESHOLD",
+    "HeadWithBody",
     "fewer_collections",
     "freeze_worker",
     "listing_lookup",
@@ -160,3 +163,84 @@ def renderer_module() -> ModuleType:
                 except OSError:  # a library the listing lacks: WeasyPrint's own search may still find it
                     _forget_weasyprint()
         return importlib.import_module(RENDERER_MODULE)
+
+
+# The HTTP protocol `negotiation serve` gives uvicorn (``http=HTTP_PROTOCOL``): uvicorn's own httptools protocol,
+# whose transport sends a response's head and its first body part in one write.
+HTTP_PROTOCOL = "negotiation.speedups:OneWriteHttpProtocol"
+
+
+class HeadWithBody:
+    """A transport that sends a response's head together with the body part written right after it.
+
+    uvicorn writes a response's status line and headers, then its body, each with its own ``transport.write``: two
+    sends, so two TCP segments and two deliveries for one small answer. Here a write is held until the next write
+    on the same connection, which is sent with it in one; or, when none comes before the event loop's next turn
+    (a head whose body is still being made, a last part), it is sent on its own then. Bytes go out in the order
+    written; closing or flow control sends what is held first. Everything else is the transport's own.
+    """
+
+    __slots__ = ("_held", "_loop", "_sending", "_transport")
+
+    def __init__(self, transport: Any, loop: Any) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+        self._sending: Any = None  # the loop's handle that sends what is held at its next turn
+
+    def write(self, data: bytes) -> None:
+        held = self._held
+        if held is None:
+            self._held = bytes(data)
+            self._sending = self._loop.call_soon(self._send_held)
+            return
+        self._held = None
+        self._sending.cancel()
+        self._transport.write(held + data)
+
+    def _send_held(self) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            if not self._transport.is_closing():
+                self._transport.write(held)
+
+    def writelines(self, parts: Any) -> None:
+        self.write(b"".join(parts))
+
+    def get_write_buffer_size(self) -> int:
+        return int(self._transport.get_write_buffer_size()) + len(self._held or b"")
+
+    def write_eof(self) -> None:
+        self._send_held()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self._send_held()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._held = None
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+def __getattr__(name: str) -> Any:
+    # OneWriteHttpProtocol is made on first use, so that importing this module imports no server.
+    if name != "OneWriteHttpProtocol":
+        raise AttributeError(name)
+    import asyncio
+
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class OneWriteHttpProtocol(HttpToolsProtocol):
+        """uvicorn's httptools protocol on a transport that sends a response's head with its body (HeadWithBody)."""
+
+        def connection_made(self, transport: Any) -> None:
+            # HeadWithBody passes everything but the writes on to the transport (duck-typed, not a subclass)
+            super().connection_made(HeadWithBody(transport, asyncio.get_running_loop()))  # type: ignore[arg-type]
+
+    globals()["OneWriteHttpProtocol"] = OneWriteHttpProtocol
+    return OneWriteHttpProtocol
