@@ -15,9 +15,13 @@ __all__ = ["GENESIS", "ChainCheck", "append_event", "canonical_json", "sha256_he
 GENESIS = "0" * 64
 
 
+# json.dumps with these options builds a new encoder on every call; this one is built once (the same output).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical_json(value: Any) -> bytes:
     """The one serialisation every hash is taken over: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    return _CANONICAL.encode(value).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -8,6 +8,10 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from negotiation.audit import GENESIS, append_event, canonical_json, sha256_hex, verify_chain
 from negotiation.model import AuditEvent, NegotiationCase
 
@@ -146,3 +150,28 @@ def test_a_head_seq_beyond_the_chain_names_the_first_missing_seq() -> None:
     case, links = chain()
     result = verify_chain(links, head_seq=7, head_hash=case.audit_head)
     assert (result.ok, result.first_bad_seq) == (False, 6)
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text()
+    | st.dates()
+    | st.decimals(allow_nan=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+def test_the_canonical_form_is_json_dumps_with_sorted_keys_no_spaces_and_utf8(value: object) -> None:
+    # the chain's hashes were taken over exactly this form; the encoder built once must give the same bytes
+    try:
+        expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate cannot be UTF-8: refused the same way
+        with pytest.raises(UnicodeEncodeError):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
