@@ -5,6 +5,7 @@ records what it is asked to send."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from negotiation.speedups import HeadWithBody
 
@@ -44,7 +45,9 @@ def _on_a_loop(steps):  # type: ignore[no-untyped-def]
         seen = await steps(HeadWithBody(recorded, asyncio.get_running_loop()), recorded)
         return recorded, seen
 
-    return asyncio.run(run())
+    # A thread of its own: the suite's browser tests keep Playwright's event loop running in the main thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(run())).result()
 
 
 def test_a_head_and_the_body_written_after_it_go_out_in_one_write() -> None:
