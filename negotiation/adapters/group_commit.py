@@ -42,7 +42,7 @@ class GroupCommitter:
 
     def __init__(self, engine: Engine, statements: Statements, lock: WriterLock, on_loop: LoopConnections | None = None) -> None:
         self._engine = engine
-        self._on_loop = on_loop  # the loop's kept connection writes when it is free (it keeps its page cache)
+        self._on_loop = on_loop  # the loop's kept connection writes when it is free (no pool check-out per batch)
         self._statements = statements
         self._lock = lock
         self._batches: dict[asyncio.AbstractEventLoop, _Batch] = {}
@@ -86,9 +86,13 @@ class GroupCommitter:
         self._lock.acquire()
         try:
             kept = self._on_loop.take() if self._on_loop is not None else None
-            raw = self._engine.raw_connection() if kept is None else None
+            if kept is not None:
+                driver: Any = kept.connection.connection.driver_connection
+                hand_back = kept.give_back
+            else:
+                raw = self._engine.raw_connection()
+                driver, hand_back = raw.driver_connection, raw.close
             try:
-                driver: Any = raw.driver_connection if raw is not None else kept.connection.connection.driver_connection  # type: ignore[union-attr]
                 begin_immediate(driver)
                 try:
                     if len(items) == 1:  # alone in its transaction: no savepoint needed
@@ -109,10 +113,7 @@ class GroupCommitter:
                     driver.rollback()
                     raise
             finally:
-                if kept is not None:
-                    kept.give_back()
-                elif raw is not None:
-                    raw.close()
+                hand_back()
         finally:
             self._lock.release()
         return outcomes

@@ -3,13 +3,13 @@
 An event on SQLite is read, checked and written on the worker's event loop (negotiation/service_layer/
 unit_of_work.py): the caller's token, the case, then the group commit's write. Checking a connection out of the
 pool and back in, with SQLAlchemy's reset on return, for each of those steps cost more than the statements
-themselves; and a connection that has just written keeps its page cache, where one that another connection wrote
-behind must read its pages again. So each loop keeps one connection: work done synchronously on the loop takes it
-and gives it back before the loop runs anything else. While it is taken (work nested in other work), the next
+themselves. So each loop keeps one connection: work done synchronously on the loop takes it and gives it back
+before the loop runs anything else. While it is taken (work nested in other work), the next
 caller gets None and uses the pool as before, so sharing never depends on the caller's care.
 
 A loop's connection goes back to the pool when a later loop finds it closed (tests and ``asyncio.run`` make and
-close many loops; a served worker has one for its life).
+close many loops; a served worker has one for its life). There is no other close: the commands that dispose of
+the engine (backup, restore) run with no event loop, so they keep none.
 """
 
 from __future__ import annotations
@@ -71,10 +71,3 @@ class LoopConnections:
                 closed.connection.close()
             kept = self._kept[loop] = LoopConnection(self._engine.connect(), loop)
         return kept
-
-    def close(self) -> None:
-        """Give every kept connection back to the pool (the engine is being disposed of)."""
-        with self._guard:
-            for kept in self._kept.values():
-                kept.connection.close()
-            self._kept.clear()
