@@ -173,7 +173,10 @@ def main() -> int:
     cold = results["ours cold (negotiation render)"]
     checks = {
         "warm median ≤ 0.2 s": warm <= 0.2,
-        "file ≤ 120 KiB": sizes["ours"] <= 120 * 1024,
+        "file ≤ 120 KiB (issue 3's bound, for the six-page untagged sample)": sizes["ours"] <= 120 * 1024,
+        # The bound the suite holds since the sample carries every chapter and a structure tree
+        # (tests/documents/test_pdf_content.py::test_sample_contract_is_at_least_five_pages_and_at_most_20_kib_a_page).
+        "file ≤ 20 KiB a page": sizes["ours"] <= 20 * 1024 * pages,
         "≥ 5 pages": pages >= 5,
         "cold within 1.2× plain WeasyPrint cold": cold <= 1.2 * results["plain WeasyPrint cold"],
         "batch ≥ 6 per second": args.batch / batch_seconds >= 6,
