@@ -41,6 +41,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import orjson
 from in_process import _bench_api, _drive  # bench/ is on sys.path when run as a script
 
 HERE = Path(__file__).resolve().parent
@@ -98,8 +99,6 @@ def take_out(app: Any, parts: set[str]) -> Any:
 
 
 async def _floor(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    import orjson
-
     if scope["type"] != "http":
         return
     body = b""
@@ -127,8 +126,6 @@ def parts_of(row: str) -> set[str]:
 def run_row(seed_dir: Path, row: str, rounds: int, warm_up: bool) -> float:
     """CPU seconds per event for one row, on a fresh copy of the seeded database (this process); the warm-up
     (three rounds first) is left out under valgrind, where the difference of two counts cancels it."""
-    import orjson
-
     from api.logs import configure_logging
     from api.main import create_app
     from negotiation.bootstrap import bootstrap
@@ -186,10 +183,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="event-parts-seed-") as tmp:
         seed_dir = Path(tmp)
         seeded = bench_api.seed(f"sqlite:///{seed_dir / 'bench.sqlite3'}", args.cases)
-        with sqlite3.connect(seed_dir / "bench.sqlite3") as db:  # every row in the file each row copies
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        import orjson
-
+        db = sqlite3.connect(seed_dir / "bench.sqlite3")  # every row in the file that each row copies
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
         facts = {"case_ids": seeded["case_ids"], "union_token": seeded["union_token"], "admin": bench_api.ADMIN_TOKEN}
         (seed_dir / "seed.json").write_bytes(orjson.dumps(facts))
         print(f"interpreter {sys.executable} ({sys.version.split()[0]}), {args.cases} cases, one request at a time")
@@ -223,8 +219,8 @@ def main() -> None:
                         raise SystemExit(f"{row} failed:\n{out.stderr[-3000:]}")
                     times[row].append(float(out.stdout.split()[-1]))
             for row in ROWS:
-                best = sorted(times[row])[len(times[row]) // 2]
-                print(f"{row:8} {best * 1e6:7.0f} µs CPU per event (median of {args.repeat})")
+                median = sorted(times[row])[len(times[row]) // 2]
+                print(f"{row:8} {median * 1e6:7.0f} µs CPU per event (median of {args.repeat})")
 
 
 if __name__ == "__main__":
