@@ -4,9 +4,11 @@ Run from the repository root:
 
     .venv/bin/python bench/event_parts.py                    # CPU µs per event (time.process_time), alternating
     .venv/bin/python bench/event_parts.py --instructions     # instructions per event, counted by valgrind
+    .venv/bin/python bench/event_parts.py --instructions --rows none,stack,peer,floor   # some rows only
 
 Each row takes one part out of a running app, in this process only, to see what the part costs; none of this is
-how the engine runs. The parts:
+how the engine runs. Once built, each row's app leaves the collector's generations (``freeze_worker()``), as a
+served worker's does. The parts:
 
 - ``log``: the JSON request line (the ``negotiation.request`` logger disabled);
 - ``metrics``: the request counter, the latency histogram and the event counter (prometheus-client) replaced by
@@ -17,6 +19,12 @@ how the engine runs. The parts:
   guards still run in the handler's checks, as always);
 - ``token``: the token's user read once per token instead of on every request;
 - ``all``: the five together;
+- ``stack``: the whole procedure taken out: the events endpoint answers from the request's body alone (like
+  ``floor``), inside the engine's own app — its middleware, request line, metrics, route and response class — so
+  that ``stack − floor`` is what the app's HTTP side costs and ``none − stack`` what the procedure costs;
+- ``peer``: bench/minimal_peer.py, the raw-sqlite3 peer bench/api.py measures, in process on its own seeded file
+  (a GET of a case, which it has not, answered for it from its file, outside what is counted): ``peer − floor``
+  is its share;
 - ``floor``: a bare ASGI app answering the same requests with a three-field JSON body: the cost of the client
   (httpx) and the ASGI transport, which every other row includes.
 
@@ -30,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import logging
 import os
 import re
@@ -46,7 +55,7 @@ from in_process import _bench_api, _drive  # bench/ is on sys.path when run as a
 
 HERE = Path(__file__).resolve().parent
 PARTS = ("log", "metrics", "view", "machine", "token")
-ROWS = ("none", *PARTS, "all", "floor")
+ROWS = ("none", *PARTS, "all", "stack", "peer", "floor")
 
 
 def take_out(app: Any, parts: set[str]) -> Any:
@@ -98,6 +107,50 @@ def take_out(app: Any, parts: set[str]) -> Any:
     return app
 
 
+def answer_from_body(body: bytes) -> dict[str, Any]:
+    """The three-field answer ``floor`` and ``stack`` give: the state the event leads to, the version after it."""
+    sent = orjson.loads(body)
+    state = "suspended" if sent["event"] == "suspend" else "consulting"
+    return {"id": 1, "state": state, "version": sent["expected_version"] + 1}
+
+
+def procedure_taken_out() -> None:
+    """Before the app is built: its events endpoint answers from the body, through the engine's response class."""
+    import api.routes.cases as cases
+    from api.commands import CommandResponse
+
+    async def fire_event(request: Any) -> Any:
+        return CommandResponse(answer_from_body(await request.body()))
+
+    cases.fire_event = fire_event
+
+
+def peer_app(seed_dir: Path, n_cases: int, token: str) -> Any:
+    """bench/minimal_peer.py's app on a file of its own with cases 1…n_cases; a GET (which it has not) answered
+    with the case's state and version from that file."""
+    os.environ["MINIMAL_PEER_DB"] = str(seed_dir / "peer.sqlite3")
+    os.environ["MINIMAL_PEER_TOKENS"] = orjson.dumps({token: "union"}).decode()
+    spec = importlib.util.spec_from_file_location("minimal_peer", HERE / "minimal_peer.py")
+    assert spec is not None and spec.loader is not None
+    minimal_peer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(minimal_peer)
+    minimal_peer.seed(seed_dir / "peer.sqlite3", n_cases)
+    peer = minimal_peer.app
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            case_id = int(scope["path"].rsplit("/", 1)[1])
+            found = minimal_peer._db().execute("SELECT state, version FROM cases WHERE id = ?", (case_id,)).fetchone()
+            data = orjson.dumps({"state": found[0], "version": found[1]})
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": data})
+            return
+        await peer(scope, receive, send)
+
+    return app
+
+
 async def _floor(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         return
@@ -107,12 +160,7 @@ async def _floor(scope: dict[str, Any], receive: Any, send: Any) -> None:
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
-    if scope["method"] == "GET":
-        answer = {"id": 1, "state": "consulting", "version": 1}
-    else:
-        sent = orjson.loads(body)
-        state = "suspended" if sent["event"] == "suspend" else "consulting"
-        answer = {"id": 1, "state": state, "version": sent["expected_version"] + 1}
+    answer = {"id": 1, "state": "consulting", "version": 1} if scope["method"] == "GET" else answer_from_body(body)
     data = orjson.dumps(answer)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -120,7 +168,7 @@ async def _floor(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def parts_of(row: str) -> set[str]:
-    return set(PARTS) if row == "all" else set() if row == "none" else {row}
+    return set(PARTS) if row == "all" else set() if row in ("none", "stack", "peer") else {row}
 
 
 def run_row(seed_dir: Path, row: str, rounds: int, warm_up: bool) -> float:
@@ -130,6 +178,7 @@ def run_row(seed_dir: Path, row: str, rounds: int, warm_up: bool) -> float:
     from api.main import create_app
     from negotiation.bootstrap import bootstrap
     from negotiation.config import Settings
+    from negotiation.speedups import freeze_worker
 
     seeded = orjson.loads((seed_dir / "seed.json").read_bytes())
     work = Path(tempfile.mkdtemp(prefix="event-parts-"))
@@ -140,11 +189,18 @@ def run_row(seed_dir: Path, row: str, rounds: int, warm_up: bool) -> float:
         services = bootstrap(
             Settings(database_url=f"sqlite:///{work / 'bench.sqlite3'}", admin_token=seeded["admin"], test_clock=True)
         )
+        if row == "stack":
+            procedure_taken_out()
         app = take_out(create_app(services, sweeper=False), parts_of(row))
+        freeze_worker()  # as api/asgi.py does once the served worker's app is built
+        case_ids = seeded["case_ids"]
         try:
+            if row == "peer":
+                case_ids = list(range(1, len(case_ids) + 1))
+                app = peer_app(work, len(case_ids), seeded["union_token"])
             if warm_up:
-                asyncio.run(_drive(app, seeded["case_ids"], seeded["union_token"], 3, False))
-            return asyncio.run(_drive(app, seeded["case_ids"], seeded["union_token"], rounds, False))
+                asyncio.run(_drive(app, case_ids, seeded["union_token"], 3, False))
+            return asyncio.run(_drive(app, case_ids, seeded["union_token"], rounds, False))
         finally:
             services.engine.dispose()
             sys.stderr.close()
@@ -170,6 +226,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="rounds per row (CPU time: x20)")
     parser.add_argument("--instructions", action="store_true", help="count instructions under valgrind")
     parser.add_argument("--repeat", type=int, default=3, help="alternating passes over the rows (CPU time)")
+    parser.add_argument("--rows", default=",".join(ROWS), help=f"the rows to run, comma-separated (default: {','.join(ROWS)})")
     parser.add_argument("--one", choices=ROWS, help=argparse.SUPPRESS)  # one row in this process (for valgrind)
     parser.add_argument("--seed-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--counted", action="store_true", help=argparse.SUPPRESS)  # under valgrind: no warm-up
@@ -177,6 +234,10 @@ def main() -> None:
     if args.one:
         print(f"{run_row(args.seed_dir, args.one, args.rounds, warm_up=not args.counted):.9f}")
         return
+    rows = [row for row in ROWS if row in args.rows.split(",")]
+    unknown = set(args.rows.split(",")) - set(ROWS)
+    if unknown:
+        raise SystemExit(f"unknown rows: {', '.join(sorted(unknown))} (the rows: {', '.join(ROWS)})")
     if args.instructions and shutil.which("valgrind") is None:
         raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
     bench_api = _bench_api()
@@ -192,18 +253,28 @@ def main() -> None:
         if args.instructions:
             events = args.cases * 4
             counts = {}
-            for row in ROWS:
+            for row in rows:
                 counts[row] = (instructions(seed_dir, row, args.rounds + 4) - instructions(seed_dir, row, args.rounds)) // events
                 print(f"{row:8} {counts[row]:>10,} instructions per event", flush=True)
-            server = counts["none"] - counts["floor"]
-            print(f"the engine's share (none − floor): {server:,} per event")
-            for row in (*PARTS, "all"):
-                cut = counts["none"] - counts[row]
-                print(f"  {row:8} {cut:>9,}  {cut / server:6.1%}")
+            if "none" in counts and "floor" in counts:
+                server = counts["none"] - counts["floor"]
+                print(f"the engine's share (none − floor): {server:,} per event")
+                for row in (*PARTS, "all"):
+                    if row in counts:
+                        cut = counts["none"] - counts[row]
+                        print(f"  {row:8} {cut:>9,}  {cut / server:6.1%}")
+                if "stack" in counts:
+                    stack, procedure = counts["stack"] - counts["floor"], counts["none"] - counts["stack"]
+                    print(
+                        f"  the app's HTTP side (stack − floor) {stack:,} ({stack / server:.1%}), the procedure (none − stack) {procedure:,} ({procedure / server:.1%})"
+                    )
+                if "peer" in counts:
+                    peer = counts["peer"] - counts["floor"]
+                    print(f"  the minimal peer's share (peer − floor) {peer:,}: the engine's is {server / peer:.2f}× it")
         else:
-            times: dict[str, list[float]] = {row: [] for row in ROWS}
+            times: dict[str, list[float]] = {row: [] for row in rows}
             for _ in range(args.repeat):  # each row in its own process, rows alternating
-                for row in ROWS:
+                for row in rows:
                     command = [
                         sys.executable,
                         __file__,
@@ -216,9 +287,9 @@ def main() -> None:
                     ]
                     out = subprocess.run(command, capture_output=True, text=True)
                     if out.returncode != 0:
-                        raise SystemExit(f"{row} failed:\n{out.stderr[-3000:]}")
+                        raise SystemExit(f"{row} failed ({out.returncode}):\n{out.stderr[-3000:]}{out.stdout[-3000:]}")
                     times[row].append(float(out.stdout.split()[-1]))
-            for row in ROWS:
+            for row in rows:
                 median = sorted(times[row])[len(times[row]) // 2]
                 print(f"{row:8} {median * 1e6:7.0f} µs CPU per event (median of {args.repeat})")
 
