@@ -192,12 +192,12 @@ def run_row(seed_dir: Path, row: str, rounds: int, warm_up: bool) -> float:
         if row == "stack":
             procedure_taken_out()
         app = take_out(create_app(services, sweeper=False), parts_of(row))
-        freeze_worker()  # as api/asgi.py does once the served worker's app is built
         case_ids = seeded["case_ids"]
         try:
             if row == "peer":
                 case_ids = list(range(1, len(case_ids) + 1))
                 app = peer_app(work, len(case_ids), seeded["union_token"])
+            freeze_worker()  # as api/asgi.py does once the served worker's app is built
             if warm_up:
                 asyncio.run(_drive(app, case_ids, seeded["union_token"], 3, False))
             return asyncio.run(_drive(app, case_ids, seeded["union_token"], rounds, False))
