@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import logging
 import os
 import re
@@ -51,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from in_process import _bench_api, _drive  # bench/ is on sys.path when run as a script
+from in_process import _bench_api, _drive, bench_module  # bench/ is on sys.path when run as a script
 
 HERE = Path(__file__).resolve().parent
 PARTS = ("log", "metrics", "view", "machine", "token")
@@ -114,6 +113,14 @@ def answer_from_body(body: bytes) -> dict[str, Any]:
     return {"id": 1, "state": state, "version": sent["expected_version"] + 1}
 
 
+async def send_json(send: Any, value: dict[str, Any]) -> None:
+    """A 200 answer with this JSON body, straight on the ASGI ``send`` (``floor`` and the peer's GET)."""
+    data = orjson.dumps(value)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
+
+
 def procedure_taken_out() -> None:
     """Before the app is built: its events endpoint answers from the body, through the engine's response class."""
     import api.routes.cases as cases
@@ -130,10 +137,7 @@ def peer_app(seed_dir: Path, n_cases: int, token: str) -> Any:
     with the case's state and version from that file."""
     os.environ["MINIMAL_PEER_DB"] = str(seed_dir / "peer.sqlite3")
     os.environ["MINIMAL_PEER_TOKENS"] = orjson.dumps({token: "union"}).decode()
-    spec = importlib.util.spec_from_file_location("minimal_peer", HERE / "minimal_peer.py")
-    assert spec is not None and spec.loader is not None
-    minimal_peer = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(minimal_peer)
+    minimal_peer = bench_module("minimal_peer.py", "minimal_peer")
     minimal_peer.seed(seed_dir / "peer.sqlite3", n_cases)
     peer = minimal_peer.app
 
@@ -141,10 +145,7 @@ def peer_app(seed_dir: Path, n_cases: int, token: str) -> Any:
         if scope["type"] == "http" and scope["method"] == "GET":
             case_id = int(scope["path"].rsplit("/", 1)[1])
             found = minimal_peer._db().execute("SELECT state, version FROM cases WHERE id = ?", (case_id,)).fetchone()
-            data = orjson.dumps({"state": found[0], "version": found[1]})
-            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": data})
+            await send_json(send, {"state": found[0], "version": found[1]})
             return
         await peer(scope, receive, send)
 
@@ -160,11 +161,7 @@ async def _floor(scope: dict[str, Any], receive: Any, send: Any) -> None:
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
-    answer = {"id": 1, "state": "consulting", "version": 1} if scope["method"] == "GET" else answer_from_body(body)
-    data = orjson.dumps(answer)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": data})
+    await send_json(send, {"id": 1, "state": "consulting", "version": 1} if scope["method"] == "GET" else answer_from_body(body))
 
 
 def parts_of(row: str) -> set[str]:
@@ -234,8 +231,9 @@ def main() -> None:
     if args.one:
         print(f"{run_row(args.seed_dir, args.one, args.rounds, warm_up=not args.counted):.9f}")
         return
-    rows = [row for row in ROWS if row in args.rows.split(",")]
-    unknown = set(args.rows.split(",")) - set(ROWS)
+    asked = set(args.rows.split(","))
+    rows = [row for row in ROWS if row in asked]
+    unknown = asked - set(ROWS)
     if unknown:
         raise SystemExit(f"unknown rows: {', '.join(sorted(unknown))} (the rows: {', '.join(ROWS)})")
     if args.instructions and shutil.which("valgrind") is None:

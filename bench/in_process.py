@@ -30,13 +30,18 @@ sys.path[:] = [str(HERE.parent), *(p for p in sys.path if Path(p or ".").resolve
 SUSPEND = {"reason": "等待测算数据", "resume_on": "2030-01-07"}
 
 
-def _bench_api() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_api", HERE / "api.py")
+def bench_module(file_name: str, module_name: str) -> Any:
+    """A script of bench/ imported by its path (this folder is not on sys.path, see above), as ``module_name``."""
+    spec = importlib.util.spec_from_file_location(module_name, HERE / file_name)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_api"] = module
+    sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _bench_api() -> Any:
+    return bench_module("api.py", "bench_api")
 
 
 async def _drive(app: Any, case_ids: list[int], token: str, rounds: int, together: bool) -> float:
