@@ -18,9 +18,10 @@ test: install lint
 
 install: system-packages $(STAMP) negotiation/fonts/XieshangSerif-GB2312.ttf
 
-# The contract font: Noto Serif CJK SC cut down once to GB2312 with TrueType outlines (OFL, licence alongside).
-negotiation/fonts/XieshangSerif-GB2312.ttf: | $(STAMP)
-	$(PY) scripts/build_fonts.py
+# The contract font: Noto Serif CJK SC cut down once to GB2312 with TrueType outlines (OFL, licence alongside);
+# rebuilt when the code that cuts it changes.
+negotiation/fonts/XieshangSerif-GB2312.ttf: negotiation/documents/fonts.py | $(STAMP)
+	$(PY) scripts/build_fonts.py --force
 
 system-packages:
 	@bash scripts/install_system_packages.sh
