@@ -7,6 +7,7 @@ interpreter or patches a library. Each was measured on a 2-core machine of this 
 | ``renderer_module()`` imports WeasyPrint with one ``ldconfig -p`` listing | a cold ``negotiation render`` 1.0 → 0.57 s: cffi resolves each native library name with ``ctypes.util.find_library``, which runs ``ldconfig``, ``gcc`` and ``ld`` for every name it cannot find (~50 processes) | bench/pdf.py, cold median |
 | ``request_only_route()`` for the events route | the busiest route called as its endpoint, without FastAPI's per-request dependency solving, parameter checks and telemetry that an endpoint taking only the Request does not use: ~100 fewer Python calls per event (~2,450 → ~2,350 with the in-process client) | bench/in_process.py ``--calls`` |
 | ``HTTP_PROTOCOL`` for ``negotiation serve`` (``HeadWithBody``) | one send per small answer instead of two: uvicorn writes a response's head and its body separately, and on a socket each write is a send, a segment and a delivery | bench/api.py, server CPU per event at 32 connections: ~490–620 → ~420–470 µs in alternating runs (bench/README.md) |
+| ``compiled_template_cache()`` for the templates' Jinja environments | a cold ``negotiation render contract`` ~0.1 s sooner: a new process otherwise lexes, parses and compiles every template the document includes (~120 ms of its first ``render_html``, ~2.5 ms once compiled); Jinja keeps the compiled code per user, keyed by template and checked against the source's checksum | bench/README.md, issue 8, cold phases |
 | ``freeze_worker()`` once a worker is built | 32-connection p99 of events ~90 → ~14 ms: the app, the renderer and its fonts leave the collector's generations, so a full collection walks only what requests left behind | bench/api.py, p99 at 32 connections |
 
 The library look-up: WeasyPrint opens Pango, HarfBuzz, fontconfig and GObject through cffi, trying several names
@@ -36,6 +37,7 @@ __all__ = [
     "HTTP_PROTOCOL",
     "RENDER_GC_THRESHOLD",
     "HeadWithBody",
+    "compiled_template_cache",
     "fewer_collections",
     "freeze_worker",
     "listing_lookup",
@@ -72,6 +74,35 @@ def fewer_collections() -> Iterator[None]:
             _gc_renders -= 1
             if _gc_renders == 0:
                 gc.set_threshold(*_gc_saved_threshold)
+
+
+def compiled_template_cache(directory: str | None = None) -> Any:
+    """Return a Jinja bytecode cache in ``directory`` (by default the user's private one in the system's temporary
+    directory), or None where there is none to be had.
+
+    Jinja writes each entry to a temporary file and renames it, keys it by the template's name and file, and throws
+    an entry away when the source's checksum or the interpreter differs; a directory that is not the user's own
+    with mode 0700 is refused. An entry that cannot be read or written only means the template is compiled again.
+    """
+    import pickle
+
+    import jinja2
+
+    class QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):  # unreadable or damaged
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            with contextlib.suppress(OSError):  # a full or read-only disk costs the next process a compile
+                super().dump_bytecode(bucket)
+
+    try:
+        return QuietBytecodeCache(directory)
+    except (OSError, RuntimeError):  # no private temporary directory
+        return None
 
 
 def request_only_route() -> type[Any]:

@@ -15,6 +15,7 @@ from negotiation.documents import chinese
 from negotiation.documents.context import DocumentContext
 from negotiation.documents.fonts import FALLBACK_FAMILIES, FONT_FAMILY, font_url
 from negotiation.documents.kinds import REGISTRY, document_kind
+from negotiation.speedups import compiled_template_cache
 from negotiation.terms import TOPIC_TITLES
 from negotiation.topics import TOPIC_REGISTRY
 from negotiation.vocabularies import VOCABULARIES
@@ -85,6 +86,7 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
         lstrip_blocks=True,
         finalize=_printable,
         auto_reload=False,
+        bytecode_cache=compiled_template_cache(),
     )
     env.filters.update(
         capital=chinese.capital_amount,
