@@ -1,6 +1,6 @@
 """Benchmark: the sample contract through our renderer, plain WeasyPrint and headless Chromium, side by side.
 
-Run: .venv/bin/python bench/pdf.py [--runs 15] [--cold-runs 5] [--batch 50]
+Run: .venv/bin/python bench/pdf.py [--runs 15] [--cold-runs 5] [--batch 50] [--settle 0.3]
 Prints medians, ratios and file sizes, and whether the targets of issues 3 and 8 hold. The renderers run in
 rounds, each once per round in rotating order, so the ratios are taken within a round as well as of the medians.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import gc
 import multiprocessing
 import os
 import re
@@ -37,12 +38,19 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def _interleaved(runs: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
-    """Time each function once per round, the order rotating by one each round; return every time per name."""
+def _interleaved(runs: dict[str, Callable[[], object]], rounds: int, settle: float) -> dict[str, list[float]]:
+    """Time each function once per round, the order rotating by one each round; return every time per name.
+
+    Before each timed run the machine is left ``settle`` seconds, uncounted, so that what the previous renderer left
+    running (Chromium's helper processes exiting, a finished process's pages being freed) does not land in the
+    next one's time; and the cyclic garbage one in-process renderer left is collected then too, uncounted, rather
+    than inside the next renderer's time."""
     names = list(runs)
     times: dict[str, list[float]] = {name: [] for name in names}
     for round_no in range(rounds):
         for name in names[round_no % len(names) :] + names[: round_no % len(names)]:
+            gc.collect()
+            time.sleep(settle)
             start = time.perf_counter()
             runs[name]()
             times[name].append(time.perf_counter() - start)
@@ -82,6 +90,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--settle", type=float, default=0.3, help="idle seconds before each timed run (uncounted)")
     args = parser.parse_args()
 
     from negotiation.documents import render_pdf
@@ -145,7 +154,7 @@ def main() -> int:
     # during the run weighs on all of them alike; the ratios are also taken round by round.
     for run in cold_runs.values():
         run()  # warms the page cache, the Jinja cache and Chromium's profile
-    cold_times = _interleaved(cold_runs, args.cold_runs)
+    cold_times = _interleaved(cold_runs, args.cold_runs, args.settle)
     sizes["plain WeasyPrint"] = plain_pdf.stat().st_size
     if chromium:
         sizes["Chromium cold"] = chrome_pdf.stat().st_size
@@ -163,10 +172,10 @@ def main() -> int:
             warm_runs["Chromium warm (page.pdf)"] = chromium_warm
             for run in warm_runs.values():
                 run()
-            warm_times = _interleaved(warm_runs, args.runs)
+            warm_times = _interleaved(warm_runs, args.runs, args.settle)
             browser.close()
     else:
-        warm_times = _interleaved(warm_runs, args.runs)
+        warm_times = _interleaved(warm_runs, args.runs, args.settle)
     times = {**warm_times, **cold_times}
     for name in [*warm_runs, *cold_runs]:
         results[name] = statistics.median(times[name])
