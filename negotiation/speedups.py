@@ -81,8 +81,9 @@ def compiled_template_cache(directory: str | None = None) -> Any:
     directory), or None where there is none to be had.
 
     Jinja writes each entry to a temporary file and renames it, keys it by the template's name and file, and throws
-    an entry away when the source's checksum or the interpreter differs; a directory that is not the user's own
-    with mode 0700 is refused. An entry that cannot be read or written only means the template is compiled again.
+    an entry away when the source's checksum or the interpreter differs; the default directory is refused unless it
+    is the user's own with mode 0700. An entry that cannot be read or written only means the template is compiled
+    again.
     """
     import pickle
 
