@@ -9,6 +9,9 @@ import sys
 def main() -> None:
     """Dispatch `negotiation …`."""
     if len(sys.argv) > 1 and sys.argv[1] == "render":
+        from negotiation.speedups import one_shot_process
+
+        one_shot_process()  # before the imports: they are most of what the collector would walk
         from negotiation.documents.render_cli import main as render_main
 
         status = render_main(sys.argv[2:])

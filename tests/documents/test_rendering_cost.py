@@ -41,6 +41,36 @@ def test_user_agent_stylesheet_styles_no_pseudo_element_of_every_element() -> No
     assert "li::marker {" in user_agent_css()
 
 
+def test_user_agent_stylesheet_is_weasyprints_rules_without_its_counter_styles() -> None:
+    from importlib.resources import files
+
+    import tinycss2
+
+    def rules(text: str) -> list[str]:
+        parsed = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
+        return [tinycss2.serialize([rule]) for rule in parsed]
+
+    original = rules((files(weasyprint.css) / "html5_ua.css").read_text("utf-8"))
+    ours = rules(user_agent_css())
+    counter_styles = [r for r in original if r.startswith("@counter-style")]
+    assert len(counter_styles) >= 40 and not [r for r in ours if r.startswith("@counter-style")]
+    # Apart from the narrowed pseudo-element rules, every other rule is WeasyPrint's, in its order.
+    narrowed = [r for r in original if not r.startswith("@counter-style")]
+    assert len(ours) == len(narrowed)
+    differ = [(a, b) for a, b in zip(narrowed, ours, strict=True) if a != b]
+    assert all(a.startswith("::") and b.endswith(a) for a, b in differ) and len(differ) == 6
+
+
+def test_numbered_lists_still_take_weasyprints_counter_styles() -> None:
+    html = (
+        '<html><body><ol style="list-style-type: cjk-decimal"><li>甲方</li><li>乙方</li></ol>'
+        '<ol style="list-style-type: lower-roman"><li>x</li><li>y</li><li>z</li></ol></body></html>'
+    )
+    text = _pdf_text(html)
+    assert "一" in text and "二" in text
+    assert "iii." in text
+
+
 def test_documents_are_styled_with_the_narrowed_user_agent_stylesheet() -> None:
     renderer = _renderer(TEMPLATE_ROOT)
     sheets = renderer.html("<p>甲</p>")._ua_stylesheets()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from negotiation import speedups
@@ -27,6 +29,31 @@ def test_no_speed_trick_outside_the_speedups_module() -> None:
 
 def test_every_trick_of_the_module_is_in_its_table_with_a_measurement() -> None:
     doc = speedups.__doc__ or ""
-    for name in ("fewer_collections", "renderer_module", "compiled_template_cache", "freeze_worker"):
+    for name in ("fewer_collections", "renderer_module", "compiled_template_cache", "one_shot_process", "freeze_worker"):
         row = next((line for line in doc.splitlines() if line.startswith(f"| ``{name}()``")), "")
         assert "bench/" in row, f"{name} has no measured row in the speedups table"
+
+
+# `negotiation render …` with its renderer replaced by one that reports whether the collector runs.
+_RENDER_WITH_PROBE = """
+import gc, sys
+import negotiation.documents.render_cli as render_cli
+render_cli.main = lambda argv: print(gc.isenabled(), list(argv)) or 0
+sys.argv = ["negotiation", *sys.argv[1:]]
+from negotiation.entry import main
+main()
+"""
+
+
+def test_a_render_process_runs_without_the_cyclic_collector_and_serving_keeps_it() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _RENDER_WITH_PROBE, "render", "contract", "--out", "x.pdf"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "False ['contract', '--out', 'x.pdf']"
+    other = subprocess.run(
+        [sys.executable, "-c", "import gc, sys; sys.argv = ['negotiation', '--help']\n"
+         "from negotiation.entry import main\ntry:\n    main()\nexcept SystemExit:\n    print(gc.isenabled())"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert other.stdout.strip().splitlines()[-1] == "True"
