@@ -22,7 +22,7 @@ install: system-packages $(STAMP) negotiation/fonts/XieshangSerif-GB2312.ttf byt
 # `negotiation render`) reads them instead of compiling ~20 of them again; where PYTHONDONTWRITEBYTECODE is set
 # Python never writes them itself. Only what changed is compiled again.
 bytecode: | $(STAMP)
-	@$(PY) -m compileall -q negotiation api > /dev/null
+	@$(PY) -m compileall -q negotiation api
 
 # The contract font: Noto Serif CJK SC cut down once to GB2312 with TrueType outlines (OFL, licence alongside);
 # rebuilt when the code that cuts it changes.

@@ -91,7 +91,7 @@ def user_agent_css() -> str:
 
     The counter styles (48 rules, 8.6 of the file's 18.5 KB) are read by a document from WeasyPrint's
     own parse of the same file, made when it is imported (``HTML._ua_counter_style``); parsed again
-    here they went into a counter-style table nothing reads, ~15 ms of every process's first render.
+    here they went into a counter-style table nothing reads: ~29 ms of a cold render (bench/README.md).
     """
     text = (files(weasyprint.css) / "html5_ua.css").read_text("utf-8")
     text, counter_styles = _COUNTER_STYLE_RULE.subn("", text)

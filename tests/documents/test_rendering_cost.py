@@ -8,10 +8,12 @@ import io
 import re
 import subprocess
 import sys
+from importlib.resources import files
 from xml.etree import ElementTree as ET
 
 import pypdf
 import pytest
+import tinycss2
 import tinyhtml5  # type: ignore[import-untyped]
 import weasyprint
 
@@ -42,10 +44,6 @@ def test_user_agent_stylesheet_styles_no_pseudo_element_of_every_element() -> No
 
 
 def test_user_agent_stylesheet_is_weasyprints_rules_without_its_counter_styles() -> None:
-    from importlib.resources import files
-
-    import tinycss2
-
     def rules(text: str) -> list[str]:
         parsed = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
         return [tinycss2.serialize([rule]) for rule in parsed]

@@ -34,26 +34,26 @@ def test_every_trick_of_the_module_is_in_its_table_with_a_measurement() -> None:
         assert "bench/" in row, f"{name} has no measured row in the speedups table"
 
 
-# `negotiation render …` with its renderer replaced by one that reports whether the collector runs.
-_RENDER_WITH_PROBE = """
+# The console entry with both of its targets replaced by a probe that reports whether the collector runs.
+_ENTRY_WITH_PROBE = """
 import gc, sys
+import negotiation.cli as cli
 import negotiation.documents.render_cli as render_cli
-render_cli.main = lambda argv: print(gc.isenabled(), list(argv)) or 0
+render_cli.main = lambda argv: print("render", gc.isenabled()) or 0
+cli.main = lambda: print("cli", gc.isenabled())
 sys.argv = ["negotiation", *sys.argv[1:]]
 from negotiation.entry import main
 main()
 """
 
 
-def test_a_render_process_runs_without_the_cyclic_collector_and_serving_keeps_it() -> None:
+def _entry(*argv: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-c", _RENDER_WITH_PROBE, "render", "contract", "--out", "x.pdf"],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    assert done.stdout.strip() == "False ['contract', '--out', 'x.pdf']"
-    other = subprocess.run(
-        [sys.executable, "-c", "import gc, sys; sys.argv = ['negotiation', '--help']\n"
-         "from negotiation.entry import main\ntry:\n    main()\nexcept SystemExit:\n    print(gc.isenabled())"],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    assert other.stdout.strip().splitlines()[-1] == "True"
+        [sys.executable, "-c", _ENTRY_WITH_PROBE, *argv], capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_a_render_process_runs_without_the_cyclic_collector_and_other_commands_keep_it() -> None:
+    assert _entry("render", "contract", "--out", "x.pdf") == "render False"
+    assert _entry("serve", "--port", "8000") == "cli True"
