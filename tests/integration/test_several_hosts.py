@@ -128,8 +128,13 @@ def _proposed(world: World, served_on: str) -> int:
     return int(flow.id)
 
 
-def _tick_on_both(a: Host, b: Host) -> dict[str, dict[str, Any]]:
-    """`negotiation tick --as-of AS_OF` on both hosts, started together; each one's output, tally and seconds."""
+def _tick_on_both(a: Host, b: Host, shared_url: str) -> dict[str, dict[str, Any]]:
+    """`negotiation tick --as-of AS_OF` on both hosts, sweeping at the same moment; each one's output, tally and
+    seconds.
+
+    Started together, one process can still be a few seconds behind the other (its imports, on a busy machine) and
+    find every case already swept. So the two start behind a lock: this process holds ``deadlines`` in ACCESS
+    EXCLUSIVE mode until both ticks wait for it (PostgreSQL's ``pg_locks``), then lets them go at once."""
     command = [sys.executable, "-m", "negotiation.cli", "tick", "--as-of", AS_OF]
     done: dict[str, dict[str, Any]] = {}
 
@@ -145,10 +150,25 @@ def _tick_on_both(a: Host, b: Host) -> dict[str, dict[str, Any]]:
             "conflicts": int(tally.group(3)) if tally else 0,
         }
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=run, args=(h, started)) for h in (a, b)]
-    for thread in threads:
-        thread.start()
+    engine = create_engine(shared_url)
+    try:
+        with engine.connect() as gate:
+            gate.execute(text("LOCK TABLE deadlines IN ACCESS EXCLUSIVE MODE"))
+            started = time.monotonic()
+            threads = [threading.Thread(target=run, args=(h, started)) for h in (a, b)]
+            for thread in threads:
+                thread.start()
+            waiting = 0
+            with engine.connect() as watch:
+                while waiting < 2 and time.monotonic() - started < 120 and all(t.is_alive() for t in threads):
+                    time.sleep(0.05)
+                    waiting = watch.execute(
+                        text("SELECT count(*) FROM pg_locks WHERE relation = 'deadlines'::regclass AND NOT granted")
+                    ).scalar_one()
+            gate.rollback()  # both go
+    finally:
+        engine.dispose()
+    assert waiting == 2, f"the ticks did not both wait at the gate ({waiting} waiting)"
     for thread in threads:
         thread.join()
     assert set(done) == {"a", "b"}, "a tick failed (its assertion is printed above)"
@@ -189,7 +209,7 @@ def test_two_hosts_share_the_documents_and_fire_each_deadline_once(
     due = sorted(_proposed(world, SERVED_ON) for _ in range(CASES))
     making = time.monotonic() - made
 
-    runs = _tick_on_both(a, b)
+    runs = _tick_on_both(a, b, shared_url)
     fired = runs["a"]["fired"] + runs["b"]["fired"]
     print(  # the figures docs/reliability.md records
         f"\n{CASES} cases made in {making:.1f} s; "
@@ -224,5 +244,5 @@ def test_two_hosts_share_the_documents_and_fire_each_deadline_once(
         verified = httpx.get(f"{host.base}/api/v1/audit/verify", headers=admin, timeout=120)
         assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
 
-    again = _tick_on_both(a, b)  # nothing left to fire on either host
+    again = _tick_on_both(a, b, shared_url)  # nothing left to fire on either host
     assert again["a"]["fired"] == [] and again["b"]["fired"] == []
