@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from negotiation.bootstrap import Services, bootstrap
 from negotiation.config import Settings
@@ -42,6 +42,8 @@ CASES = 200
 SERVED_ON = "2026-11-02"  # the proposal's service; R6's 20 days to reply have passed on AS_OF
 AS_OF = "2026-11-24"
 SESSION_SECRET = "several-hosts-shared-session-secret-0123456789"
+# The table both ticks read first (the due deadlines): held by the test until both wait for it.
+GATE = "deadlines"
 # The tick's line on stderr when another sweeper was at work (negotiation/cli.py).
 TALLY = re.compile(r"本进程处理 (\d+) 个案件；(\d+) 个由另一进程处理；(\d+) 个版本冲突")
 
@@ -128,13 +130,13 @@ def _proposed(world: World, served_on: str) -> int:
     return int(flow.id)
 
 
-def _tick_on_both(a: Host, b: Host, shared_url: str) -> dict[str, dict[str, Any]]:
+def _tick_on_both(a: Host, b: Host, engine: Engine) -> dict[str, dict[str, Any]]:
     """`negotiation tick --as-of AS_OF` on both hosts, sweeping at the same moment; each one's output, tally and
     seconds.
 
     Started together, one process can still be a few seconds behind the other (its imports, on a busy machine) and
-    find every case already swept. So the two start behind a lock: this process holds ``deadlines`` in ACCESS
-    EXCLUSIVE mode until both ticks wait for it (PostgreSQL's ``pg_locks``), then lets them go at once."""
+    find every case already swept. So the two start behind a lock: this process holds ``GATE`` in ACCESS EXCLUSIVE
+    mode until both ticks wait for it (PostgreSQL's ``pg_locks``), then lets them go at once."""
     command = [sys.executable, "-m", "negotiation.cli", "tick", "--as-of", AS_OF]
     done: dict[str, dict[str, Any]] = {}
 
@@ -150,24 +152,19 @@ def _tick_on_both(a: Host, b: Host, shared_url: str) -> dict[str, dict[str, Any]
             "conflicts": int(tally.group(3)) if tally else 0,
         }
 
-    engine = create_engine(shared_url)
-    try:
-        with engine.connect() as gate:
-            gate.execute(text("LOCK TABLE deadlines IN ACCESS EXCLUSIVE MODE"))
-            started = time.monotonic()
-            threads = [threading.Thread(target=run, args=(h, started)) for h in (a, b)]
-            for thread in threads:
-                thread.start()
-            waiting = 0
-            with engine.connect() as watch:
-                while waiting < 2 and time.monotonic() - started < 120 and all(t.is_alive() for t in threads):
-                    time.sleep(0.05)
-                    waiting = watch.execute(
-                        text("SELECT count(*) FROM pg_locks WHERE relation = 'deadlines'::regclass AND NOT granted")
-                    ).scalar_one()
-            gate.rollback()  # both go
-    finally:
-        engine.dispose()
+    with engine.connect() as gate:  # the lock and the look at who waits for it, on one connection
+        gate.execute(text(f"LOCK TABLE {GATE} IN ACCESS EXCLUSIVE MODE"))
+        started = time.monotonic()
+        threads = [threading.Thread(target=run, args=(h, started)) for h in (a, b)]
+        for thread in threads:
+            thread.start()
+        waiting = 0
+        while waiting < 2 and time.monotonic() - started < 120 and all(t.is_alive() for t in threads):
+            time.sleep(0.05)
+            waiting = gate.execute(
+                text(f"SELECT count(*) FROM pg_locks WHERE relation = '{GATE}'::regclass AND NOT granted")
+            ).scalar_one()
+        gate.rollback()  # both go
     assert waiting == 2, f"the ticks did not both wait at the gate ({waiting} waiting)"
     for thread in threads:
         thread.join()
@@ -176,7 +173,7 @@ def _tick_on_both(a: Host, b: Host, shared_url: str) -> dict[str, dict[str, Any]
 
 
 def test_two_hosts_share_the_documents_and_fire_each_deadline_once(
-    world: World, hosts: tuple[Host, Host], shared_url: str
+    world: World, services: Services, hosts: tuple[Host, Host], shared_url: str
 ) -> None:
     a, b = hosts
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -209,7 +206,7 @@ def test_two_hosts_share_the_documents_and_fire_each_deadline_once(
     due = sorted(_proposed(world, SERVED_ON) for _ in range(CASES))
     making = time.monotonic() - made
 
-    runs = _tick_on_both(a, b, shared_url)
+    runs = _tick_on_both(a, b, services.engine)
     fired = runs["a"]["fired"] + runs["b"]["fired"]
     print(  # the figures docs/reliability.md records
         f"\n{CASES} cases made in {making:.1f} s; "
@@ -244,5 +241,5 @@ def test_two_hosts_share_the_documents_and_fire_each_deadline_once(
         verified = httpx.get(f"{host.base}/api/v1/audit/verify", headers=admin, timeout=120)
         assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
 
-    again = _tick_on_both(a, b, shared_url)  # nothing left to fire on either host
+    again = _tick_on_both(a, b, services.engine)  # nothing left to fire on either host
     assert again["a"]["fired"] == [] and again["b"]["fired"] == []
