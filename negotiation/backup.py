@@ -40,6 +40,7 @@ from sqlalchemy import Engine, inspect, text
 
 from negotiation.adapters import orm
 from negotiation.adapters.blob_archive import DatabaseArchive
+from negotiation.atomic_files import publish, write_atomic
 from negotiation.bootstrap import Services, alembic_config, archive_opener, upgrade_database
 from negotiation.documents.archive import ArchiveStore
 from negotiation.errors import ArchiveIntegrityError
@@ -71,14 +72,6 @@ class Summary:
 # files -------------------------------------------------------------------------------------------------------------
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _hash_file(path: Path) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     with path.open("rb") as stream:
@@ -86,21 +79,6 @@ def _hash_file(path: Path) -> tuple[str, int]:
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
-
-
-def _publish(tmp: Path, final: Path) -> None:
-    """fsync a finished temporary file and rename it into place (then fsync its folder)."""
-    with tmp.open("rb") as stream:
-        os.fsync(stream.fileno())
-    os.replace(tmp, final)
-    _fsync_dir(final.parent)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    _publish(tmp, path)
 
 
 # the two databases -------------------------------------------------------------------------------------------------
@@ -173,7 +151,7 @@ def _snapshot_database(engine: Engine, target: Path) -> None:
         conninfo, env = _pg_connection(engine)
         command = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={tmp}"]
         _run([*command, f"--dbname={conninfo}"], env)
-    _publish(tmp, target)
+    publish(tmp, target)
 
 
 def _load_database(engine: Engine, dump: Path) -> None:
@@ -248,7 +226,7 @@ def _backup_into(services: Services, folder: Path) -> Summary:
                     f"存档文件 {exc.path} 校验失败（{exc.reason}），未写入备份：请先用 negotiation archive verify 查明"
                 ) from exc
             relative = f"archive/{sha256[:2]}/{sha256[2:4]}/{sha256}"
-            _write_atomic(folder / relative, data)
+            write_atomic(folder / relative, data)
             files[relative] = (sha256, len(data))
     manifest = {
         "format": FORMAT,
@@ -259,7 +237,7 @@ def _backup_into(services: Services, folder: Path) -> Summary:
         "revision": revision,
         "files": {name: {"sha256": digest, "size": size} for name, (digest, size) in sorted(files.items())},
     }
-    _write_atomic(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+    write_atomic(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
     return Summary(dialect, str(manifest["archive"]), len(files), None)
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from negotiation.atomic_files import write_atomic
 from negotiation.bootstrap import Services
 from negotiation.documents.plain_text import search_form
 from negotiation.service_layer import drafting, handlers
@@ -161,9 +161,5 @@ def seed_demo(services: Services) -> dict[str, Any]:
         "tokens": {k: v["token"] for k, v in users.items()},
         "names": {k: v["name"] for k, v in users.items()},
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(result, ensure_ascii=False, indent=2).encode("utf-8"), mode=0o600)  # tokens: owner only
     return result

@@ -14,16 +14,14 @@ an integrity error. Every read hashes the bytes before returning them.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from negotiation.atomic_files import write_once
 from negotiation.errors import ArchiveIntegrityError  # the engine's own: raised here, where the file is met
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -67,14 +65,6 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class ArchiveStore:
     """Store and fetch documents by the sha256 of their bytes under one root folder (an ``Archive``)."""
 
@@ -103,25 +93,8 @@ class ArchiveStore:
         if target.exists():
             self._check(digest, target)
             return digest
-        folder = target.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{digest[:8]}-", suffix=".tmp")
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, 0o444)
-            # link() fails if the name exists, unlike rename(): a racing writer cannot be clobbered.
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                self._check(digest, target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        _fsync_dir(folder)
+        if not write_once(target, data, mode=0o444):  # another writer stored it meanwhile
+            self._check(digest, target)
         return digest
 
     def get(self, sha256: str) -> bytes:

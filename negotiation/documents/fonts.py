@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from negotiation.atomic_files import write_atomic
 
 FONT_FAMILY = "Xieshang Serif"
 FALLBACK_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC", "DejaVu Serif", "DejaVu Sans")
@@ -110,22 +110,10 @@ def build_document_font(*, force: bool = False) -> Path:
     """Cut Noto Serif CJK SC down to the repertoire with TrueType outlines; write it atomically."""
     with _build_lock():
         if not LICENCE_FILE.exists() or force:
-            LICENCE_FILE.write_text(licence_text(), encoding="utf-8")
+            write_atomic(LICENCE_FILE, licence_text().encode("utf-8"))
         if FONT_FILE.exists() and not force:
             return FONT_FILE
-        data = _cut_down_font()
-        fd, tmp = tempfile.mkstemp(dir=FONT_DIR, prefix=".font-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, FONT_FILE)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        write_atomic(FONT_FILE, _cut_down_font())
     return FONT_FILE
 
 
