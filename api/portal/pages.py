@@ -6,42 +6,26 @@ The portal is public: no cookie, no form that changes anything, no script. Its p
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import date
-from pathlib import Path
 from typing import Any
 
-import jinja2
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 
+from api.page_templates import PAGE_POLICY, templates
 from negotiation import errors
-from negotiation.documents.chinese import chinese_date
 from negotiation.service_layer.portal import NOT_PUBLISHED
-from negotiation.vocabularies import VOCABULARIES
 
 __all__ = ["PAGE_HEADERS", "PortalRoute", "error_page", "not_found", "render"]
 
-API_DIR = Path(__file__).resolve().parent.parent
 PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": PAGE_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Cache-Control": "public, max-age=60",
 }
-
-templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(API_DIR / "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-templates.filters["cn_date_iso"] = lambda iso: chinese_date(date.fromisoformat(iso))
-templates.globals["SECTORS"] = VOCABULARIES["sectors"]
 
 _TITLES = {"not_found": "未找到合同", "validation_error": "请求参数有误"}
 

@@ -7,19 +7,16 @@ for every route of the review router.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
-import jinja2
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
+from api.page_templates import PAGE_POLICY, templates
 from api.review import sessions
-from api.review.labels import CLAUSE_TITLES, DOCUMENT_KINDS, EVENT_LABELS, STATE_LABELS
 from negotiation import errors
-from negotiation.vocabularies import VOCABULARIES
 
 __all__ = [
     "SECURITY_HEADERS",
@@ -33,30 +30,13 @@ __all__ = [
     "see_other",
 ]
 
-API_DIR = Path(__file__).resolve().parent.parent
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": PAGE_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
 }
-
-templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(API_DIR / "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-templates.globals.update(
-    STATE_LABELS=STATE_LABELS,
-    EVENT_LABELS=EVENT_LABELS,
-    CLAUSE_TITLES=CLAUSE_TITLES,
-    DOCUMENT_KINDS=DOCUMENT_KINDS,
-    WORDS=VOCABULARIES,
-)
 
 
 class PageError(errors.NegotiationError):
