@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
-from negotiation.formats import MAX_INT, Day, Name, RequiredText, Text, clean_text
+from negotiation.formats import FIRST_DAY, LAST_DAY, MAX_INT, Day, Name, RequiredText, Text, clean_text
 from negotiation.terms import TOPICS, Terms
 from negotiation.vocabularies import Words
 from negotiation.webhook_events import WEBHOOK_EVENTS
@@ -222,7 +222,7 @@ class SupervisionLetterCreate(_Body):
 class CalendarYearPut(_Body):
     """A year's holiday schedule as the State Council's notice gives it (PUT /api/v1/admin/calendar/{year})."""
 
-    year: Annotated[int, Field(ge=1, le=9999, strict=True)] | None = None  # in a file; the path names it otherwise
+    year: Annotated[int, Field(ge=FIRST_DAY.year, le=LAST_DAY.year, strict=True)] | None = None  # in a file; the path names it otherwise
     holidays: list[Day] = Field(max_length=366)
     workdays: list[Day] = Field(max_length=366)
     source: Name  # the notice, e.g. 国务院办公厅关于2027年部分节假日安排的通知

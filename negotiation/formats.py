@@ -10,12 +10,16 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer
 
-__all__ = ["MAX_INT", "Count", "Day", "Money", "Name", "Quantity", "Text", "clean_text"]
+__all__ = ["FIRST_DAY", "LAST_DAY", "MAX_INT", "Count", "Day", "Money", "Name", "Quantity", "Text", "clean_text"]
 
 MAX_INT = 2**31 - 1
 _MONEY = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")
 _QUANTITY = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,4})?$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# The days a procedure may name. Every date the engine reckons from one (a term, a reply period, a deadline: a few
+# years at the most) then stays within the calendar Python holds; 9999-12-31 plus a period would not.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2199, 12, 31)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -35,9 +39,16 @@ def _quantity(value: Any) -> Decimal:
 
 def _day(value: Any) -> Any:
     # Only the ISO text form: pydantic's lax mode would read 0 or "86400" as a Unix timestamp.
-    if isinstance(value, date) or (isinstance(value, str) and _DATE.match(value)):
-        return value
-    raise ValueError("日期格式须为 YYYY-MM-DD")
+    if isinstance(value, str) and _DATE.match(value):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("日期格式须为 YYYY-MM-DD，且须是日历上有的日子") from None
+    if not isinstance(value, date):
+        raise ValueError("日期格式须为 YYYY-MM-DD")
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"日期须在 {FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()} 之间")
+    return value
 
 
 def clean_text(value: Any, *, limit: int, required: bool) -> str:
