@@ -222,7 +222,9 @@ class SupervisionLetterCreate(_Body):
 class CalendarYearPut(_Body):
     """A year's holiday schedule as the State Council's notice gives it (PUT /api/v1/admin/calendar/{year})."""
 
-    year: Annotated[int, Field(ge=FIRST_DAY.year, le=LAST_DAY.year, strict=True)] | None = None  # in a file; the path names it otherwise
+    year: Annotated[int, Field(ge=FIRST_DAY.year, le=LAST_DAY.year, strict=True)] | None = (
+        None  # in a file; the path names it otherwise
+    )
     holidays: list[Day] = Field(max_length=366)
     workdays: list[Day] = Field(max_length=366)
     source: Name  # the notice, e.g. 国务院办公厅关于2027年部分节假日安排的通知
