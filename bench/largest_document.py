@@ -49,16 +49,30 @@ def capped_meetings(base: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**base, "summary": prose(size), "positions": []} for size in sizes]
 
 
-def most_piece_rates() -> list[dict[str, Any]]:
-    """As many piece rates as a draft may hold (one per service and unit, at most the topic's max_items), each with
-    every supplement condition: the longest tables a contract can carry."""
+def most_piece_rates(terms: dict[str, Any]) -> list[dict[str, Any]]:
+    """The longest piece-rate table the caps allow beside the rest of these terms: as many rates as the topic holds,
+    each with one supplement, until the items of the terms reach commands.TERMS_ITEMS_LIMIT, with names as long as
+    commands.TERMS_TEXT_LIMIT leaves room for (each rate is an article of the contract: more rates cost more than
+    more supplements of fewer rates)."""
+    from negotiation.commands import TERMS_ITEMS_LIMIT, TERMS_TEXT_LIMIT
+    from negotiation.terms import Terms, terms_size
     from negotiation.topics import TOPIC_REGISTRY
-    from negotiation.vocabularies import VOCABULARIES
 
-    conditions = [{"condition": c, "amount_cny": "0.50"} for c in VOCABULARIES["conditions"]]
-    pairs = [(s, u) for s in VOCABULARIES["services"] for u in VOCABULARIES["units"]]
-    limit = next(t.max_items for t in TOPIC_REGISTRY if t.key == "piece_rates") or len(pairs)
-    return [{"service": s, "unit": u, "rate_cny": "9.90", "supplements": conditions} for s, u in pairs[:limit]]
+    others = Terms.model_validate({**terms, "piece_rates": None})
+    items_left, text_left = (
+        limit - used for limit, used in zip((TERMS_ITEMS_LIMIT, TERMS_TEXT_LIMIT), terms_size(others), strict=True)
+    )
+    rates = min(next(t.max_items for t in TOPIC_REGISTRY if t.key == "piece_rates") or 0, items_left // 2)
+    length = text_left // (rates * 3)  # service, unit and condition of each rate
+
+    def name(i: int) -> str:
+        return (f"第{i}项" + "城区快递派送服务" * 40)[:length]
+
+    table = [{"service": name(i), "unit": name(i), "rate_cny": "9.90", "supplements": [{"condition": name(i), "amount_cny": "0.50"}]}
+             for i in range(rates)]  # fmt: skip
+    items, characters = terms_size(Terms.model_validate({**terms, "piece_rates": table}))
+    assert items <= TERMS_ITEMS_LIMIT and characters <= TERMS_TEXT_LIMIT, (items, characters)
+    return table
 
 
 def in_process(runs: int) -> None:
@@ -84,7 +98,7 @@ def in_process(runs: int) -> None:
     cases = {
         "sample case": context(list(facts["meetings"])),
         "minutes at the caps": context(capped),
-        "+ most piece rates": context(capped, most_piece_rates()),
+        "+ most piece rates": context(capped, most_piece_rates(facts["draft"]["terms"])),
     }
     render_pdf("filing_pack", cases["sample case"], attachments)  # warm up: fonts, stylesheet
     print(f"{'filing pack':<22} {'user text (chars)':>18} {'pages':>6} {'KiB':>6} {'median s':>9} {'runs (s)':>20}")
@@ -155,7 +169,7 @@ def served(probe_seconds: float) -> None:
                 minutes = {**meeting, "held_on": f"2026-11-{12 + n}", "chair_side": chair, "recorder": "周静"}
                 answer = client.post(f"/api/v1/cases/{flow.id}/meetings", json=minutes, headers=headers["union"])
                 assert answer.status_code == 201, answer.text
-            terms = {**TERMS, "piece_rates": most_piece_rates()}
+            terms = {**TERMS, "piece_rates": most_piece_rates(TERMS)}
             flow.event("union", "submit_draft", {"draft_version": flow.draft(terms)["version"]})
             for who in ("employer_body", "ent1"):
                 flow.event(who, "approve_draft")

@@ -5,17 +5,20 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
 
 from negotiation.formats import FIRST_DAY, LAST_DAY, MAX_INT, Day, Name, RequiredText, Text, clean_text
-from negotiation.terms import TOPICS, Terms
+from negotiation.terms import TOPICS, Terms, terms_size
 from negotiation.vocabularies import Words
 from negotiation.webhook_events import WEBHOOK_EVENTS
 
 __all__ = [
+    "INSPECTION_TEXT_LIMIT",
     "MEETINGS_TEXT_LIMIT",
     "MEETING_PURPOSES",
     "MINUTES_TEXT_LIMIT",
+    "TERMS_ITEMS_LIMIT",
+    "TERMS_TEXT_LIMIT",
     "CalendarYearPut",
     "CaseCreate",
     "CommentCreate",
@@ -129,11 +132,33 @@ class EventEnvelope(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+# Caps on the user text a document prints (docs/api.md "Rendering is bounded", bench/largest_document.py). A draft's
+# terms, which the contract, the draft, the public text and the filing pack print: the items of all its
+# lists together, and all its text (the names of services, units, conditions, equipment). Each list and name alone
+# is capped by its type, but 100 rates of 50 supplements each with long names made one draft's PDF take 36 s.
+TERMS_ITEMS_LIMIT = 200
+TERMS_TEXT_LIMIT = 6_000
+
+
 class DraftCreate(_Body):
     expected_version: Version | None = None
     term_start: Day = Field(title="合同起始日")
     term_end: Day = Field(title="合同终止日")
     terms: Terms = Field(title="合同条款")
+
+    @field_validator("terms")
+    @classmethod
+    def _within_the_document_cap(cls, terms: Terms) -> Terms:
+        items, characters = terms_size(terms)
+        if items > TERMS_ITEMS_LIMIT:
+            raise ValueError(
+                f"合同条款各表的条目合计不得超过 {TERMS_ITEMS_LIMIT} 项（单价、补贴、防护用品等），本次为 {items} 项：请合并或精简"
+            )
+        if characters > TERMS_TEXT_LIMIT:
+            raise ValueError(
+                f"合同条款中的名称文字合计不得超过 {TERMS_TEXT_LIMIT} 个字符，本次为 {characters} 个：请使用简短的名称"
+            )
+        return terms
 
 
 class Position(_Body):
@@ -145,10 +170,12 @@ class Position(_Body):
 
 # Caps on the user text a document prints, so that no input makes a document expensive (docs/api.md "Rendering is
 # bounded"): one meeting's minutes, and all of a case's minutes together (the filing pack prints every one again).
-# With the most piece rates a draft may hold, the filing pack these caps allow renders in about 2.5 s on 2 cores
+# With the longest piece-rate table the terms' caps allow, the filing pack these caps allow renders in about 2.2 s on 2 cores
 # (bench/largest_document.py, bench/README.md); at 100,000 characters it took 3.9 s.
 MINUTES_TEXT_LIMIT = 20_000
 MEETINGS_TEXT_LIMIT = 50_000
+# An inspection report prints every finding's note: all of them together.
+INSPECTION_TEXT_LIMIT = 20_000
 
 
 # What a meeting is for: the talks on the contract (in consulting), and, once it is in force, the yearly talks on
@@ -207,6 +234,14 @@ class InspectionCreate(_Body):
     held_on: Day
     inspectors: list[Name] = Field(min_length=1, max_length=20)
     findings: list[Finding] = Field(min_length=1, max_length=FINDINGS_LIMIT)
+
+    @field_validator("findings")
+    @classmethod
+    def _within_the_document_cap(cls, findings: list[Finding]) -> list[Finding]:
+        written = sum(len(f.note) for f in findings)
+        if written > INSPECTION_TEXT_LIMIT:
+            raise ValueError(f"各项检查情况的说明合计不得超过 {INSPECTION_TEXT_LIMIT} 个字符，本次为 {written} 个：请精简")
+        return findings
 
 
 class SupervisionLetterCreate(_Body):

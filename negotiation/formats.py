@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer
 
-__all__ = ["FIRST_DAY", "LAST_DAY", "MAX_INT", "Count", "Day", "Money", "Name", "Quantity", "Text", "clean_text"]
+__all__ = ["CONTROL", "FIRST_DAY", "LAST_DAY", "MAX_INT", "Count", "Day", "Money", "Name", "Quantity", "Text", "clean_text"]
 
 MAX_INT = 2**31 - 1
 _MONEY = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")
@@ -20,7 +20,8 @@ _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # years at the most) then stays within the calendar Python holds; 9999-12-31 plus a period would not.
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2199, 12, 31)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The control characters text may not hold (C0 but tab and newline, DEL, C1): api.md "Formats".
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _money(value: Any) -> Decimal:
@@ -56,7 +57,7 @@ def clean_text(value: Any, *, limit: int, required: bool) -> str:
     if not isinstance(value, str):
         raise ValueError("须为文本")
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n")  # HTML forms send every line break as CRLF
-    if _CONTROL.search(text):  # before trimming: str.strip() would silently drop \x1c-\x1f, \x85, \r at the ends
+    if CONTROL.search(text):  # before trimming: str.strip() would silently drop \x1c-\x1f, \x85, \r at the ends
         raise ValueError("文本中含有不允许的控制字符")
     text = text.strip()
     if required and not text:

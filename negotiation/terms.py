@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, create_model
+from pydantic import BaseModel, Field, create_model
 
 from negotiation.errors import Violation
 from negotiation.rules import Profile, violation
 from negotiation.topics import PAY_CYCLE_DAYS, TOPIC_REGISTRY, FloorContext, Section, Topic
 
-__all__ = ["PAY_CYCLE_DAYS", "TOPICS", "TOPIC_TITLES", "Terms", "floor_violations", "term_bounds", "topic_violations"]
+__all__ = [
+    "PAY_CYCLE_DAYS",
+    "TOPICS",
+    "TOPIC_TITLES",
+    "Terms",
+    "floor_violations",
+    "term_bounds",
+    "terms_size",
+    "topic_violations",
+]
 
 TOPIC_TITLES: dict[str, str] = {t.key: t.title for t in TOPIC_REGISTRY}
 TOPICS: tuple[str, ...] = tuple(TOPIC_TITLES)
@@ -32,7 +41,8 @@ def _fields() -> dict[str, Any]:
         if topic.max_items is None:
             fields[topic.key] = (topic.model | None, None)
         else:
-            fields[topic.key] = (list[topic.model] | None, Field(default=None, max_length=topic.max_items))  # type: ignore[name-defined]
+            # A list topic the draft fills in holds at least one item: a chapter with no rate in it says nothing.
+            fields[topic.key] = (list[topic.model] | None, Field(default=None, min_length=1, max_length=topic.max_items))  # type: ignore[name-defined]
         fields.update(topic.extra_fields)
     return fields
 
@@ -46,6 +56,23 @@ if TYPE_CHECKING:
 
 else:
     Terms = create_model("Terms", __base__=_TermsBase, __doc__=_TermsBase.__doc__, __module__=__name__, **_fields())
+
+
+def terms_size(terms: Terms) -> tuple[int, int]:
+    """What the terms make a contract print: the items of all their lists (rates, supplements, equipment…) and the
+    characters of all their text (names and keys alike), whatever topics the registry holds."""
+    items = characters = 0
+    pending: list[Any] = [terms]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, BaseModel):
+            pending.extend(getattr(value, name) for name in type(value).model_fields)
+        elif isinstance(value, list):
+            items += len(value)
+            pending.extend(value)
+        elif isinstance(value, str):
+            characters += len(value)
+    return items, characters
 
 
 def topic_violations(terms: Terms, topics: list[str]) -> list[Violation]:

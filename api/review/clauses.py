@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from negotiation.documents.html import environment_for
-from negotiation.rules import RULES, profile_for_region
+from negotiation.rules import RULES, document_rules, profile_for_region
 from negotiation.topics import TOPIC_REGISTRY
 
 __all__ = ["GENERAL_ARTICLES", "render_clauses"]
@@ -34,15 +34,15 @@ _TERM = '<p class="clause">本合同期限自{{ start|cn_date }}起至{{ end|cn_
 def render_clauses(case: dict[str, Any], draft: dict[str, Any]) -> dict[str, Markup]:
     """Topic key (and `term`) → the clause HTML; a topic the templates cannot render falls back to its figures."""
     env = environment_for(case["region_code"], case["sector"])
-    wage = profile_for_region(case["region_code"]).minimum_wage(case["region_code"])
-    rules = {"R22": {"value": wage.hourly_cny if wage else "", "citation": RULES["R22"].citation}}
+    # The rules and facts as the contract states them (the chapters read both `rules` and `case.rules`).
+    rules = document_rules(case["kind"], profile_for_region(case["region_code"]), case["region_code"])
     terms = draft["terms"]
     counter = jinja2.utils.Namespace(a=GENERAL_ARTICLES)
     out: dict[str, Markup] = {}
     for topic in (t for t in TOPIC_REGISTRY if t.key in case["topics"]):
         try:
             html = env.from_string(_TOPIC).render(
-                template=topic.template, terms=terms, rules=rules, first=counter.a, counter=counter
+                template=topic.template, terms=terms, rules=rules, case={**case, "rules": rules}, first=counter.a, counter=counter
             )
             out[topic.key] = Markup(html.strip())
         except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError):

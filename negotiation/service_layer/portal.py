@@ -13,6 +13,7 @@ from typing import Any
 
 from negotiation.documents.plain_text import search_form
 from negotiation.errors import NotFound, ValidationFailed, Violation
+from negotiation.formats import CONTROL
 from negotiation.service_layer import documents
 from negotiation.service_layer.unit_of_work import UnitOfWork
 
@@ -35,7 +36,6 @@ NOT_PUBLISHED = "没有找到这份合同：它不存在，或尚未公布施行
 
 _CURSOR_PREFIX = b"after-contract:"
 _CURSOR = re.compile(rb"after-contract:(\d{4}-\d{2}-\d{2}):(\d{1,10})")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _bad(path: str, message: str) -> ValidationFailed:
@@ -46,7 +46,7 @@ def query_form(q: str) -> str:
     """The search form of a query (ValidationFailed when it is too short, too long or holds control characters)."""
     if len(q) > MAX_QUERY:
         raise _bad("q", f"检索词最多 {MAX_QUERY} 个字，请输入合同中的一个短语")
-    if _CONTROL.search(q):
+    if CONTROL.search(q):  # the same characters any text of the API refuses (C1 too)
         raise _bad("q", "检索词含有不允许的控制字符")
     form = search_form(q)
     if len(form) < MIN_QUERY:
