@@ -80,9 +80,22 @@ def error_message(error: Any) -> str:
     return _message(error)
 
 
+# At most this many violations are listed in one answer (a body of 100,000 unknown fields would otherwise answer
+# 10 MB); the last one listed then says how many more there are.
+MAX_LISTED = 100
+
+
 def violations_from(exc: PydanticError, prefix: str = "") -> list[Violation]:
-    """One violation per bad field, rule and citation null."""
-    return [Violation(None, _message(e), None, dotted_path(tuple(e["loc"]), prefix) or prefix or None) for e in exc.errors()]
+    """One violation per bad field, rule and citation null (the first MAX_LISTED, then one saying how many more)."""
+    errors = exc.errors(include_url=False)
+    found = [
+        Violation(None, _message(e), None, dotted_path(tuple(e["loc"]), prefix) or prefix or None) for e in errors[:MAX_LISTED]
+    ]
+    if len(errors) > MAX_LISTED:
+        found.append(
+            Violation(None, f"另有 {len(errors) - MAX_LISTED} 处不符合要求未列出，请先改正以上各处", None, prefix or None)
+        )
+    return found
 
 
 def parse(model: type[M], value: Any, prefix: str = "") -> M:
@@ -95,7 +108,8 @@ def parse(model: type[M], value: Any, prefix: str = "") -> M:
         return model.model_validate(value)
     except PydanticError as exc:
         found = violations_from(exc, prefix)
-        raise ValidationFailed(f"提交的内容有 {len(found)} 处不符合要求：{found[0].path}：{found[0].message}", found) from exc
+        count = exc.error_count()
+        raise ValidationFailed(f"提交的内容有 {count} 处不符合要求：{found[0].path}：{found[0].message}", found) from exc
 
 
 class Malformed:

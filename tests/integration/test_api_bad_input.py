@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -408,3 +409,19 @@ def test_an_empty_or_over_long_idempotency_key_is_a_validation_error(world: Worl
     with nothing_changes(services.engine):
         r = _post(world, "/api/v1/cases", world.case_body(), **{"Idempotency-Key": key})
     expect_error(r, 422, "validation_error")
+
+
+def test_a_body_of_eighty_thousand_unknown_fields_answers_a_short_list(
+    world: World, services: Services, consulting: Flow
+) -> None:
+    from negotiation.validation import MAX_LISTED
+
+    body = json.dumps({f"k{i}": 0 for i in range(80_000)}, separators=(",", ":"))
+    assert len(body) < MIB
+    with nothing_changes(services.engine):
+        r = _post(world, f"/api/v1/cases/{consulting.id}/meetings", body)
+        violations = expect_error(r, 422, "validation_error")
+    assert len(violations) == MAX_LISTED + 1 and len(r.content) < 50_000
+    more = int(re.search(r"另有 (\d+) 处", violations[-1]["message"]).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"有 (\d+) 处不符合要求", r.json()["error"]["message"]).group(1))  # type: ignore[union-attr]
+    assert total == more + MAX_LISTED and total >= 80_000  # the unknown fields and the meeting's missing ones
