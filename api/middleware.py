@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 from prometheus_client import Counter
+from starlette.requests import ClientDisconnect
 
 from negotiation.errors import error_body
 from negotiation.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
@@ -28,6 +29,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _CLIENT_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
 _PDF_POLICY = b"default-src 'none'; sandbox"
 _HSTS = b"max-age=31536000; includeSubDomains"
+CLIENT_CLOSED = 499  # a request whose client hung up before it was read: in the request line and the metrics only
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -116,6 +118,11 @@ class ResponseFacts:
         try:
             try:
                 await self.app(scope, receive, send_with_facts)
+            except ClientDisconnect:
+                # The client went away before its body was whole: no one to answer, nothing was done, no error of
+                # ours. Counted and logged as 499 (the status proxies use for it), not as a 500.
+                if not answered:
+                    status = CLIENT_CLOSED
             except Exception:
                 # An unexpected error: answered here, inside this middleware, so that the 500 too carries its request
                 # id (header and body) and the security headers; Starlette's outer error handler would answer

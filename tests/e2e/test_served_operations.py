@@ -4,6 +4,8 @@ HSTS is sent, and no request header can claim https."""
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,6 +87,24 @@ def test_one_json_log_line_per_request_without_secrets(served: Served) -> None:
     text = served.log.read_text(encoding="utf-8")
     for secret in (ADMIN, token, "wrong-token", "王芳"):  # no token, and no request body
         assert secret not in text
+
+
+def test_a_client_that_hangs_up_before_its_body_is_whole_is_a_499_line_and_no_error(served: Served) -> None:
+    with socket.create_connection(("127.0.0.1", served.port)) as raw:
+        raw.sendall(
+            b"POST /api/v1/organizations HTTP/1.1\r\nHost: x\r\nX-Request-ID: hung-up-1\r\n"
+            + f"Authorization: Bearer {ADMIN}\r\n".encode()
+            + b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{}"
+        )
+        time.sleep(0.3)  # the server is reading the body when the client goes
+    for _ in range(50):
+        line = next((x for x in served.lines() if x.get("request_id") == "hung-up-1"), None)
+        if line is not None:
+            break
+        time.sleep(0.1)
+    assert line is not None and line["status"] == 499 and line["level"] == "info"
+    assert not [x for x in served.lines() if x.get("level") == "error"]
+    assert httpx.get(f"{served.base}/healthz").status_code == 200
 
 
 def test_over_https_cookies_are_secure_and_hsts_is_sent(served_https: Served) -> None:
