@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ TIMEOUT_SECONDS = 5.0  # to connect (3 s), and for each read or write
 TOTAL_SECONDS = 10.0  # for a whole attempt
 _TIMEOUT = httpx.Timeout(TIMEOUT_SECONDS, connect=3.0)
 _ALLOW_HOSTS = "NEGOTIATION_WEBHOOK_ALLOW_HOSTS"
+_LEGACY_IPV4 = re.compile(r"[0-9a-fx.]+")  # the characters of IPv4 in inet_aton's older forms (no name is all of them)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,11 @@ def _addresses(host: str, port: int, *, resolve: bool) -> list[str] | str:
         return [str(ipaddress.ip_address(host))]
     except ValueError:
         pass
+    if _LEGACY_IPV4.fullmatch(host):  # 127.1, 2130706433, 0x7f000001, 0177.0.0.1: what the resolver reads as IPv4
+        try:
+            return [str(ipaddress.IPv4Address(socket.inet_aton(host)))]
+        except OSError:
+            pass
     if host == "localhost" or host.endswith(".localhost"):
         return ["127.0.0.1"]
     if not resolve:
@@ -57,7 +64,9 @@ def refusal(url: str, allow_hosts: frozenset[str], *, resolve: bool) -> str | No
         port = parts.port
     except ValueError:
         return "网址格式不正确"
-    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "网址不得包含空格或控制字符"
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower().removesuffix(".")  # example.org. is example.org
     if scheme not in ("http", "https") or not host or not parts.netloc:
         return "网址须以 https:// 开头并包含主机名"
     if parts.username is not None or parts.password is not None:

@@ -158,7 +158,11 @@ def test_a_subscription_receives_no_change_made_before_it(world: World, services
 @pytest.mark.parametrize(
     "url",
     ["http://hooks.example.org/in", "http://127.0.0.2/in", "https://127.0.0.2/in", "https://[::1]/in", "https://10.1.2.3/in", "https://localhost:8443/in",
-     "ftp://127.0.0.1/in", "https:///in", "https://user:pw@hooks.example.org/in", "http://127.0.0.1:99999/in"],
+     "ftp://127.0.0.1/in", "https:///in", "https://user:pw@hooks.example.org/in", "http://127.0.0.1:99999/in",
+     # the older forms of IPv4 a resolver reads (127.0.0.2 each), a trailing dot, spaces and control characters
+     "https://127.0.2/in", "https://2130706434/in", "https://0x7f000002/in", "https://0177.0.0.2/in", "https://10.1/in",
+     "https://localhost./in", " https://hooks.example.org/in", "https://hooks .example.org/in",
+     "https://hooks.example.org/\u0000in", "https://hooks.example.org/in\n"],
 )  # fmt: skip
 def test_a_url_outside_the_allow_list_is_422_on_url_in_chinese(world: World, url: str) -> None:
     r = world.client.post(
