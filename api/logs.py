@@ -36,7 +36,8 @@ class JsonLines(logging.Formatter):
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """JSON lines on stderr for the negotiation loggers (idempotent)."""
+    """JSON lines on stderr for the negotiation loggers, and for uvicorn's own (its warning about a request it cannot
+    parse, its errors) in place of its plain text (idempotent)."""
     logger = logging.getLogger("negotiation")
     if any(isinstance(h.formatter, JsonLines) for h in logger.handlers):
         return
@@ -45,3 +46,6 @@ def configure_logging(level: int = logging.INFO) -> None:
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
+    server = logging.getLogger("uvicorn")  # "uvicorn.error" logs through it; its level is uvicorn's to set
+    server.handlers = [handler]
+    server.propagate = False

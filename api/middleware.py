@@ -23,7 +23,7 @@ from starlette.requests import ClientDisconnect
 from negotiation.errors import error_body
 from negotiation.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
 
-__all__ = ["REQUEST_ID_HEADER", "ResponseFacts", "request_log"]
+__all__ = ["REQUEST_ID_HEADER", "ResponseFacts", "new_request_id", "request_log"]
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _CLIENT_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
@@ -41,15 +41,15 @@ request_log = logging.getLogger("negotiation.request")
 error_log = logging.getLogger("negotiation.api")
 
 
-def _new_request_id() -> str:
+def new_request_id() -> str:
     return os.urandom(16).hex()  # as random as a uuid4, without building one
 
 
 def _request_id(headers: list[tuple[bytes, bytes]]) -> str:
     for name, value in headers:
         if name == b"x-request-id":
-            return value.decode("ascii") if _CLIENT_ID.fullmatch(value) else _new_request_id()
-    return _new_request_id()
+            return value.decode("ascii") if _CLIENT_ID.fullmatch(value) else new_request_id()
+    return new_request_id()
 
 
 def _authenticated(headers: list[tuple[bytes, bytes]]) -> bool:

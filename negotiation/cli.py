@@ -95,9 +95,11 @@ def serve(
     except TemplateCheckError as exc:
         typer.echo(f"合同模板有误，服务未启动：{exc}", err=True)
         raise typer.Exit(1) from exc
-    from negotiation.speedups import HTTP_PROTOCOL
-
-    uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False, http=HTTP_PROTOCOL)
+    # api/http_protocol.py: negotiation/speedups.py's one-write protocol, with api.md's answer to unparsable HTTP
+    uvicorn.run(
+        "api.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False,
+        http="api.http_protocol:ServedHttpProtocol",
+    )  # fmt: skip
 
 
 @app.command()

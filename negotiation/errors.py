@@ -4,6 +4,7 @@ The API and the review pages both answer an engine error from these two attribut
 error (SQLAlchemy's, WeasyPrint's, the file system's) is translated into one of these by the adapter that meets it.
 
 NegotiationError                       code                     status
+├── UnreadableRequest                  bad_request              400   HTTP the server cannot parse (request line, path, header)
 ├── Unauthenticated                    unauthenticated          401   no or unknown token
 ├── Forbidden                          forbidden                403   the caller sees the case but its party may not do this
 ├── NotFound                           not_found                404   no such object, or the caller may not see it
@@ -42,6 +43,7 @@ __all__ = [
     "RuleViolation",
     "StorageUnavailable",
     "Unauthenticated",
+    "UnreadableRequest",
     "ValidationFailed",
     "VersionConflict",
     "Violation",
@@ -88,6 +90,15 @@ class NegotiationError(Exception):
 def error_body(code: str, message: str, violations: list[Violation] | None = None) -> dict[str, Any]:
     """api.md's error shape: `{"error": {code, message, violations}}`."""
     return {"error": {"code": code, "message": message, "violations": [v.as_dict() for v in violations or []]}}
+
+
+class UnreadableRequest(NegotiationError):
+    """A request the HTTP server cannot parse: answered by the served protocol (api/http_protocol.py), never by a
+    route, since there is no request to route."""
+
+    code = "bad_request"
+    status = 400
+    default_message = "无法读取该请求：请求行、路径或请求头不符合 HTTP 格式（路径和查询中的非 ASCII 字符须经百分号编码）"
 
 
 class Unauthenticated(NegotiationError):

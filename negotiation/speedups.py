@@ -6,7 +6,7 @@ interpreter or patches a library. Each was measured on a 2-core machine of this 
 | ``fewer_collections()`` around a render | a warm render ~15 % faster: at the default generation-0 threshold (700) the cyclic collector ran ~35 times per contract, rescanning the live box tree each time; while a render runs it waits for 20 000 allocations, and the threshold is restored after | bench/pdf.py, warm median, before/after |
 | ``renderer_module()`` imports WeasyPrint with one ``ldconfig -p`` listing | a cold ``negotiation render`` 1.0 → 0.57 s: cffi resolves each native library name with ``ctypes.util.find_library``, which runs ``ldconfig``, ``gcc`` and ``ld`` for every name it cannot find (~50 processes) | bench/pdf.py, cold median |
 | ``request_only_route()`` for the events route | the busiest route called as its endpoint, without FastAPI's per-request dependency solving, parameter checks and telemetry that an endpoint taking only the Request does not use: ~100 fewer Python calls per event (~2,450 → ~2,350 with the in-process client) | bench/in_process.py ``--calls`` |
-| ``HTTP_PROTOCOL`` for ``negotiation serve`` (``HeadWithBody``) | one send per small answer instead of two: uvicorn writes a response's head and its body separately, and on a socket each write is a send, a segment and a delivery | bench/api.py, server CPU per event at 32 connections: ~490–620 → ~420–470 µs in alternating runs (bench/README.md) |
+| ``OneWriteHttpProtocol`` (``HeadWithBody``), which ``negotiation serve`` runs (api/http_protocol.py) | one send per small answer instead of two: uvicorn writes a response's head and its body separately, and on a socket each write is a send, a segment and a delivery | bench/api.py, server CPU per event at 32 connections: ~490–620 → ~420–470 µs in alternating runs (bench/README.md) |
 | ``compiled_template_cache()`` for the templates' Jinja environments | a cold ``negotiation render contract`` ~0.1 s sooner: a new process otherwise lexes, parses and compiles every template the document includes (~120 ms of its first ``render_html``, ~2.5 ms once compiled); Jinja keeps the compiled code per user, keyed by template and checked against the source's checksum | bench/README.md, issue 8, cold phases |
 | ``one_shot_process()`` for ``negotiation render`` | a cold render ~3 % sooner (0.842 → 0.807 s in 8 alternating runs, 0.838 → 0.816 s in 16; the process's CPU time likewise): a process that renders one document and exits never runs the cyclic collector, which otherwise ran 214 young, 19 middle and one full collection over what the imports leave (pydantic's schemas, pycparser's tables, WeasyPrint's stylesheets), none of it garbage; its peak memory is the same (82 MB) | bench/README.md, issue 8, cold phases |
 | ``freeze_worker()`` once a worker is built | 32-connection p99 of events ~90 → ~14 ms: the app, the renderer and its fonts leave the collector's generations, so a full collection walks only what requests left behind | bench/api.py, p99 at 32 connections |
@@ -35,7 +35,6 @@ from types import ModuleType
 from typing import Any
 
 __all__ = [
-    "HTTP_PROTOCOL",
     "RENDER_GC_THRESHOLD",
     "HeadWithBody",
     "compiled_template_cache",
@@ -205,9 +204,8 @@ def renderer_module() -> ModuleType:
         return importlib.import_module(RENDERER_MODULE)
 
 
-# The HTTP protocol `negotiation serve` gives uvicorn (``http=HTTP_PROTOCOL``): uvicorn's own httptools protocol,
-# whose transport sends a response's head and its first body part in one write.
-HTTP_PROTOCOL = "negotiation.speedups:OneWriteHttpProtocol"
+# ``OneWriteHttpProtocol`` (below): uvicorn's own httptools protocol, whose transport sends a response's head and its
+# first body part in one write; `negotiation serve` runs it as api/http_protocol.py extends it.
 
 
 class HeadWithBody:

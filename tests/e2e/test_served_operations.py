@@ -4,6 +4,7 @@ HSTS is sent, and no request header can claim https."""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -104,6 +105,32 @@ def test_a_client_that_hangs_up_before_its_body_is_whole_is_a_499_line_and_no_er
         time.sleep(0.1)
     assert line is not None and line["status"] == 499 and line["level"] == "info"
     assert not [x for x in served.lines() if x.get("level") == "error"]
+    assert httpx.get(f"{served.base}/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [b"GET /api/v1/cases/\xff HTTP/1.1\r\nHost: x\r\n\r\n", b"GET /healthz?q=\xe8\xae\xa1 HTTP/1.1\r\nHost: x\r\n\r\n",
+     b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Odd: a\x01b\r\n\r\n", b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"],
+    ids=["path_not_ascii", "query_not_ascii", "control_in_header", "request_line_100_kb"],
+)  # fmt: skip
+def test_a_request_the_server_cannot_parse_is_a_json_400_with_its_request_id(served: Served, request_line: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", served.port)) as raw:
+        raw.sendall(request_line)
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("ascii").split("\r\n")
+    headers = {k.lower(): v for k, _, v in (line.partition(": ") for line in lines[1:])}
+    assert lines[0] == "HTTP/1.1 400 Bad Request" and headers["content-type"] == "application/json"
+    error = json.loads(body)["error"]
+    assert error["code"] == "bad_request" and "请求" in error["message"] and error["violations"] == []
+    assert error["request_id"] == headers["x-request-id"] and headers["x-content-type-options"] == "nosniff"
+    assert int(headers["content-length"]) == len(body)
+    text = served.log.read_text(encoding="utf-8")
+    assert "Invalid HTTP request" in text  # uvicorn's warning, as a JSON line like every other
+    assert all(line.startswith("{") for line in text.splitlines() if "Invalid HTTP request" in line)
     assert httpx.get(f"{served.base}/healthz").status_code == 200
 
 
