@@ -20,6 +20,7 @@ import orjson
 from prometheus_client import Counter
 from starlette.requests import ClientDisconnect
 
+from api.page_templates import PAGE_POLICY, server_error_page
 from negotiation.errors import error_body
 from negotiation.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
 
@@ -130,8 +131,17 @@ class ResponseFacts:
                 if answered:
                     raise
                 error_log.exception("unexpected error", extra={"request_id": request_id, "path": scope["path"]})
-                body = orjson.dumps(error_body("internal_error", "服务器内部错误，请稍后重试", []))
-                headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                page = server_error_page(scope["path"], scope["method"], request_id)
+                if page is not None:  # an HTML page answers with a page, as its other errors do
+                    body, kind = page, b"text/html; charset=utf-8"
+                    extra = [(b"content-security-policy", PAGE_POLICY.encode("ascii")), (b"cache-control", b"no-store")]
+                else:
+                    body, kind, extra = (
+                        orjson.dumps(error_body("internal_error", "服务器内部错误，请稍后重试", [])),
+                        b"application/json",
+                        [],
+                    )
+                headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()), *extra]
                 await send_with_facts({"type": "http.response.start", "status": 500, "headers": headers})
                 await send_with_facts({"type": "http.response.body", "body": body})
         finally:

@@ -13,7 +13,7 @@ from api.review.labels import CLAUSE_TITLES, DOCUMENT_KINDS, EVENT_LABELS, STATE
 from negotiation.documents.chinese import chinese_date
 from negotiation.vocabularies import VOCABULARIES
 
-__all__ = ["PAGE_POLICY", "templates"]
+__all__ = ["PAGE_POLICY", "server_error_page", "templates"]
 
 # Nothing but the page and its own stylesheet: no script, no frame, no form sent elsewhere.
 PAGE_POLICY = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -34,3 +34,21 @@ templates.globals.update(
     WORDS=VOCABULARIES,
     SECTORS=VOCABULARIES["sectors"],
 )
+
+
+# The HTML pages by the start of their path, each with its error page.
+_ERROR_PAGES = (("/review", "review/error.html"), ("/contracts", "portal/error.html"))
+
+
+def server_error_page(path: str, method: str, request_id: str) -> bytes | None:
+    """The Chinese page of an unexpected error on an HTML page (its request id shown, to be quoted to support), or
+    None for a path of the JSON API. Nothing was changed: the unit of work rolled back."""
+    for prefix, template in _ERROR_PAGES:
+        if path == prefix or path.startswith(prefix + "/"):
+            html = templates.get_template(template).render(
+                title="服务器内部错误",
+                message=f"服务器内部错误，本次操作未能完成，请稍后重试。如问题持续，请向管理员提供请求编号 {request_id}。",
+                violations=[], code="internal_error", back=None, user=None, notice=None, changed_nothing=method == "POST",
+            )  # fmt: skip
+            return html.encode("utf-8")
+    return None

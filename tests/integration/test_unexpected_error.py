@@ -30,3 +30,19 @@ def test_an_unexpected_error_is_a_500_with_its_request_id_and_the_usual_headers(
     assert "a bug" not in r.text  # the exception's words stay in the log
     logged = [rec for rec in caplog.records if rec.name == "negotiation.api"]
     assert len(logged) == 1 and getattr(logged[0], "request_id", None) == "trace-500" and logged[0].exc_info
+
+
+@pytest.mark.parametrize("path", ["/review/boom", "/contracts/boom"])
+def test_an_unexpected_error_on_a_page_is_a_chinese_page_with_its_request_id(services: Services, path: str) -> None:
+    app = create_app(services, sweeper=False)
+
+    @app.post(path)
+    def boom() -> None:
+        raise RuntimeError("a bug, not a user's mistake")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.post(path, headers={"X-Request-ID": "trace-page-500"})
+    assert r.status_code == 500 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["x-request-id"] == "trace-page-500" and "default-src 'none'" in r.headers["content-security-policy"]
+    assert "服务器内部错误" in r.text and "trace-page-500" in r.text and "a bug" not in r.text
+    assert '<html lang="zh-CN">' in r.text
