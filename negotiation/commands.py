@@ -13,10 +13,14 @@ from negotiation.vocabularies import Words
 from negotiation.webhook_events import WEBHOOK_EVENTS
 
 __all__ = [
+    "COVERED_ENTERPRISES_LIMIT",
     "INSPECTION_TEXT_LIMIT",
+    "MEETINGS_LIMIT",
     "MEETINGS_TEXT_LIMIT",
     "MEETING_PURPOSES",
     "MINUTES_TEXT_LIMIT",
+    "POSITIONS_TEXT_LIMIT",
+    "REPRESENTATIVES_LIMIT",
     "TERMS_ITEMS_LIMIT",
     "TERMS_TEXT_LIMIT",
     "CalendarYearPut",
@@ -39,6 +43,10 @@ __all__ = [
 ]
 
 Id = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
+# Every document of a case lists its covered enterprises (the resolution and the contract with a tally or a
+# signature line each) and both sides' representatives: lists without bound made one filing pack take 65 s.
+COVERED_ENTERPRISES_LIMIT = 200
+REPRESENTATIVES_LIMIT = 50  # per side; 《集体合同规定》第十九条 sets at least 3 and no maximum
 Version = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
 _REGION = re.compile(r"^[1-9][0-9]{5}$")
 
@@ -86,7 +94,7 @@ class CaseCreate(_Body):
     union_org_id: Id = Field(title="工会（职工方）")
     employer_org_id: Id = Field(title="企业方代表组织")
     bureau_org_id: Id = Field(title="审查机关（人社部门）")
-    covered_enterprise_ids: list[Id] = Field(max_length=1000, title="覆盖企业")
+    covered_enterprise_ids: list[Id] = Field(max_length=COVERED_ENTERPRISES_LIMIT, title="覆盖企业")
     topics: list[Topic] = Field(min_length=1, max_length=len(TOPICS), title="协商议题")
     # The contract in force this case renews or varies (R19, R20); its drafts are compared with that contract.
     amends_case_id: Id | None = Field(default=None, title="续订或变更的现行合同（案件）")
@@ -102,8 +110,8 @@ class RepresentativeIn(_Body):
 
 class RepresentativesPut(_Body):
     expected_version: Version
-    worker_side: list[RepresentativeIn] = Field(max_length=500, title="职工方协商代表")
-    employer_side: list[RepresentativeIn] = Field(max_length=500, title="企业方协商代表")
+    worker_side: list[RepresentativeIn] = Field(max_length=REPRESENTATIVES_LIMIT, title="职工方协商代表")
+    employer_side: list[RepresentativeIn] = Field(max_length=REPRESENTATIVES_LIMIT, title="企业方协商代表")
 
 
 class VersionEnvelope(BaseModel):
@@ -174,6 +182,11 @@ class Position(_Body):
 # (bench/largest_document.py, bench/README.md); at 100,000 characters it took 3.9 s.
 MINUTES_TEXT_LIMIT = 20_000
 MEETINGS_TEXT_LIMIT = 50_000
+# Of that text, the sides' positions of all a series' meetings together: each is a cell of a table, which costs
+# several times what a paragraph does (50,000 characters of positions made the filing pack take 3.5 s, of 々 5.7 s).
+POSITIONS_TEXT_LIMIT = 10_000
+# Meetings of one series: each is a section of the filing pack, whatever its text (100 empty ones took 36 s).
+MEETINGS_LIMIT = 30
 # An inspection report prints every finding's note: all of them together.
 INSPECTION_TEXT_LIMIT = 20_000
 
@@ -192,7 +205,15 @@ class MeetingCreate(_Body):
     chair_side: Annotated[Literal["worker", "employer"], Words("sides")] = Field(title="主持方（R9 双方轮流主持）")
     recorder: Name = Field(title="记录人")
     summary: Text = Field(default="", title="会议纪要")
-    positions: list[Position] = Field(default_factory=list, max_length=100, title="各议题双方意见")
+    positions: list[Position] = Field(default_factory=list, max_length=len(TOPICS), title="各议题双方意见")
+
+    @field_validator("positions")
+    @classmethod
+    def _one_per_topic(cls, positions: list[Position]) -> list[Position]:
+        topics = [p.topic for p in positions]
+        if len(set(topics)) != len(topics):
+            raise ValueError("每个议题只记录一次双方意见")
+        return positions
 
 
 class CommentCreate(_Body):

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
+from negotiation.commands import COVERED_ENTERPRISES_LIMIT
 from negotiation.formats import Count, Day, Name, RequiredText, Text, clean_text
 from negotiation.terms import TOPICS
 
@@ -63,8 +64,18 @@ class EnterpriseTally(Tally):
 
 class RecordVoteData(Tally):
     draft_version: int = Field(ge=1, le=2**31 - 1, strict=True, title="表决的草案版本")
-    per_enterprise: list[EnterpriseTally] | None = Field(default=None, max_length=1000, title="分企业表决结果")
+    per_enterprise: list[EnterpriseTally] | None = Field(
+        default=None, max_length=COVERED_ENTERPRISES_LIMIT, title="分企业表决结果"
+    )
     held_on: Day | None = Field(default=None, title="会议日期")
+
+    @field_validator("per_enterprise")
+    @classmethod
+    def _each_enterprise_once(cls, tallies: list[EnterpriseTally] | None) -> list[EnterpriseTally] | None:
+        ids = [t.enterprise_id for t in tallies or []]
+        if len(set(ids)) != len(ids):
+            raise ValueError("每家企业的表决结果只填写一次")
+        return tallies
 
 
 class SignData(_Data):

@@ -10,7 +10,20 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer
 
-__all__ = ["CONTROL", "FIRST_DAY", "LAST_DAY", "MAX_INT", "Count", "Day", "Money", "Name", "Quantity", "Text", "clean_text"]
+__all__ = [
+    "CONTROL",
+    "FIRST_DAY",
+    "LAST_DAY",
+    "MAX_INT",
+    "Count",
+    "Day",
+    "Money",
+    "Name",
+    "Quantity",
+    "ShortName",
+    "Text",
+    "clean_text",
+]
 
 MAX_INT = 2**31 - 1
 _MONEY = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")
@@ -76,5 +89,7 @@ Quantity = Annotated[Decimal, BeforeValidator(_quantity), _as_str, Field(json_sc
 Day = Annotated[date, BeforeValidator(_day)]
 Count = Annotated[int, Field(ge=0, le=MAX_INT, strict=True)]
 Name = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=200, required=True))]
+# A name printed in every row of a contract's tables (a service, a unit, a condition): short, since a row repeats it.
+ShortName = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=50, required=True))]
 Text = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=20_000, required=False))]
 RequiredText = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=20_000, required=True))]

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pydantic.fields import FieldInfo
 
 from negotiation.errors import Violation
-from negotiation.formats import Count, Money, Name, Quantity
+from negotiation.formats import Count, Money, Name, Quantity, ShortName
 from negotiation.rules import Profile, violation
 from negotiation.vocabularies import Words
 
@@ -76,17 +76,17 @@ class Section(BaseModel):
 class Supplement(Section):
     identity = ("condition",)
 
-    condition: Annotated[Name, Words("conditions")] = Field(title="补贴条件")
+    condition: Annotated[ShortName, Words("conditions")] = Field(title="补贴条件")
     amount_cny: Money = Field(title="补贴")
 
 
 class PieceRate(Section):
     identity = ("service", "unit")
 
-    service: Annotated[Name, Words("services")] = Field(title="服务项目")
-    unit: Annotated[Name, Words("units")] = Field(title="计件单位")
+    service: Annotated[ShortName, Words("services")] = Field(title="服务项目")
+    unit: Annotated[ShortName, Words("units")] = Field(title="计件单位")
     rate_cny: Money = Field(title="计件单价")
-    supplements: list[Supplement] = Field(default_factory=list, max_length=50, title="补贴")
+    supplements: list[Supplement] = Field(default_factory=list, max_length=10, title="补贴")
 
 
 class OrderAllocation(Section):

@@ -8,8 +8,10 @@ from typing import Any
 from negotiation import audit, procedure
 from negotiation.commands import (
     MEETING_PURPOSES,
+    MEETINGS_LIMIT,
     MEETINGS_TEXT_LIMIT,
     MINUTES_TEXT_LIMIT,
+    POSITIONS_TEXT_LIMIT,
     CommentCreate,
     DraftCreate,
     MeetingCreate,
@@ -126,6 +128,17 @@ def _within_text_caps(cmd: MeetingCreate, previous: Sequence[Meeting]) -> None:
             f"一次会议纪要的文字（纪要和各方立场）合计不得超过 {MINUTES_TEXT_LIMIT} 字，本次为 {written} 字：请精简或分次记录"
         )
         raise ValidationFailed(message, [Violation(None, message, None, "summary")])
+    if len(previous) >= MEETINGS_LIMIT:
+        message = f"同一类别的协商会议最多记录 {MEETINGS_LIMIT} 次（报送审查材料须逐次附上纪要），本案已有 {len(previous)} 次"
+        raise ValidationFailed(message, [Violation(None, message, None, "purpose")])
+    positions = _written("", cmd.positions)
+    positions_before = sum(_written("", m.positions) for m in previous)
+    if positions_before + positions > POSITIONS_TEXT_LIMIT:
+        message = (
+            f"本案全部会议纪要中各方意见的文字合计不得超过 {POSITIONS_TEXT_LIMIT} 字，已有 {positions_before} 字，"
+            f"本次 {positions} 字：较长的内容请写入会议纪要正文"
+        )
+        raise ValidationFailed(message, [Violation(None, message, None, "positions")])
     before = sum(_written(m.summary, m.positions) for m in previous)
     if before + written > MEETINGS_TEXT_LIMIT:
         message = (

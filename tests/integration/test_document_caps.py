@@ -9,12 +9,26 @@ from typing import Any
 import pytest
 
 from negotiation.bootstrap import Services
-from negotiation.commands import FINDING_NOTE_LIMIT, INSPECTION_TEXT_LIMIT, TERMS_ITEMS_LIMIT, TERMS_TEXT_LIMIT
+from negotiation.commands import (
+    FINDING_NOTE_LIMIT,
+    INSPECTION_TEXT_LIMIT,
+    MEETINGS_LIMIT,
+    POSITIONS_TEXT_LIMIT,
+    REPRESENTATIVES_LIMIT,
+    TERMS_ITEMS_LIMIT,
+    TERMS_TEXT_LIMIT,
+)
+from negotiation.errors import ValidationFailed
+from negotiation.event_data import RecordVoteData
 from negotiation.terms import Terms, terms_size
+from negotiation.validation import parse
 from tests.conftest import World
-from tests.flows import TERMS, Flow
+from tests.flows import EMPLOYERS, TERMS, Flow
 from tests.integration.support import expect_error, new_flow, nothing_changes
+from tests.integration.test_api_consulting import MEETING
 from tests.integration.test_supervision import INSPECTION, _in_force
+
+TALLY = {"members": 30, "present": 25, "yes": 20, "no": 3, "abstain": 2}
 
 
 @pytest.fixture
@@ -41,14 +55,21 @@ def _draft(world: World, flow: Flow, terms: dict[str, Any]) -> Any:
 
 
 def test_the_draft_that_took_36_seconds_to_print_is_refused(world: World, services: Services, consulting: Flow) -> None:
-    terms = {**TERMS, "piece_rates": _rates(100, 10, 200)}  # each rate and name within its own cap
+    terms = {**TERMS, "piece_rates": _rates(100, 10, 200)}
+    with nothing_changes(services.engine):
+        violations = expect_error(_draft(world, consulting, terms), 422, "validation_error")
+    assert {v["path"] for v in violations} >= {"terms.piece_rates[0].service", "terms.piece_rates[0].supplements[0].condition"}
+
+
+def test_tables_too_long_together_are_refused_though_each_row_fits(world: World, services: Services, consulting: Flow) -> None:
+    terms = {**TERMS, "piece_rates": _rates(100, 2, 10)}  # 300 items, every name within 50 characters
     with nothing_changes(services.engine):
         violations = expect_error(_draft(world, consulting, terms), 422, "validation_error", paths={"terms"})
     assert str(TERMS_ITEMS_LIMIT) in violations[0]["message"]
 
 
 def test_names_too_long_together_are_refused_though_the_items_are_few(world: World, services: Services, consulting: Flow) -> None:
-    terms = {**TERMS, "piece_rates": _rates(40, 0, 200)}
+    terms = {**TERMS, "piece_rates": _rates(40, 2, 50)}
     assert terms_size(Terms.model_validate(terms))[1] > TERMS_TEXT_LIMIT
     with nothing_changes(services.engine):
         violations = expect_error(_draft(world, consulting, terms), 422, "validation_error", paths={"terms"})
@@ -87,3 +108,52 @@ def test_an_inspection_whose_notes_together_pass_the_cap_is_refused(world: World
         r = world.client.post(f"/api/v1/cases/{flow.id}/inspections", json=body, headers=world.h("union"))
         violations = expect_error(r, 422, "validation_error", paths={"findings"})
     assert str(INSPECTION_TEXT_LIMIT) in violations[0]["message"]
+
+
+def _meeting(world: World, flow: Flow, chair: str, **changes: Any) -> Any:
+    body = {**MEETING, "chair_side": chair, **changes}
+    return world.client.post(f"/api/v1/cases/{flow.id}/meetings", json=body, headers=world.h("union"))
+
+
+def test_a_topic_gets_one_position_per_meeting(world: World, services: Services, consulting: Flow) -> None:
+    twice = [{"topic": "piece_rates", "worker_position": "甲"}, {"topic": "piece_rates", "worker_position": "乙"}]
+    with nothing_changes(services.engine):
+        expect_error(_meeting(world, consulting, "worker", positions=twice), 422, "validation_error", paths={"positions"})
+
+
+def test_the_positions_of_a_series_together_stay_within_their_cap(world: World, services: Services, consulting: Flow) -> None:
+    half = POSITIONS_TEXT_LIMIT // 2
+    position = {"topic": "piece_rates", "worker_position": "甲" * half, "employer_position": ""}
+    assert _meeting(world, consulting, "worker", positions=[position]).status_code == 201
+    assert _meeting(world, consulting, "employer", positions=[position], held_on="2026-11-27").status_code == 201
+    with nothing_changes(services.engine):
+        r = _meeting(world, consulting, "worker", positions=[{**position, "worker_position": "乙"}], held_on="2026-12-04")
+        violations = expect_error(r, 422, "validation_error", paths={"positions"})
+    assert str(POSITIONS_TEXT_LIMIT) in violations[0]["message"]
+
+
+def test_a_series_holds_at_most_its_meetings(world: World, services: Services, consulting: Flow) -> None:
+    brief = {"summary": "", "positions": []}
+    for i in range(MEETINGS_LIMIT):
+        r = _meeting(world, consulting, ("worker", "employer")[i % 2], held_on="2026-11-20", **brief)
+        assert r.status_code == 201, r.text
+    with nothing_changes(services.engine):
+        r = _meeting(world, consulting, ("worker", "employer")[MEETINGS_LIMIT % 2], held_on="2026-11-20", **brief)
+        violations = expect_error(r, 422, "validation_error", paths={"purpose"})
+    assert str(MEETINGS_LIMIT) in violations[0]["message"]
+
+
+def test_more_representatives_than_a_side_may_have_are_refused(world: World, services: Services) -> None:
+    flow = new_flow(world)
+    many = [{"name": f"代表{i}", "title": "快递员代表", "is_chief": i == 0} for i in range(REPRESENTATIVES_LIMIT + 1)]
+    body = {"expected_version": flow.refresh()["version"], "worker_side": many, "employer_side": EMPLOYERS}
+    with nothing_changes(services.engine):
+        r = world.client.put(f"/api/v1/cases/{flow.id}/representatives", json=body, headers=world.h("union"))
+        expect_error(r, 422, "validation_error", paths={"worker_side"})
+
+
+def test_an_enterprise_tallied_twice_is_refused() -> None:
+    tally = {"enterprise_id": 7, "members": 10, "present": 9, "yes": 8, "no": 1, "abstain": 0}
+    with pytest.raises(ValidationFailed) as refused:
+        parse(RecordVoteData, {"draft_version": 1, **TALLY, "per_enterprise": [tally, tally]}, "data")
+    assert [v.path for v in refused.value.violations] == ["data.per_enterprise"]

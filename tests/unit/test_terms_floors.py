@@ -17,6 +17,7 @@ from negotiation.errors import ValidationFailed, Violation
 from negotiation.formats import MAX_INT
 from negotiation.rules import RULES, profile_for_region
 from negotiation.terms import Terms, floor_violations, term_bounds, topic_violations
+from negotiation.topics import TOPIC_REGISTRY
 from negotiation.validation import parse
 
 XIAN = "610100"
@@ -341,10 +342,24 @@ def test_text_is_normalised_to_nfc_and_trimmed() -> None:
 
 
 def test_names_of_200_characters_are_accepted_and_of_201_refused() -> None:
-    parsed = parse(Terms, terms(piece_rates__0__unit="件" * 200), "terms")
-    assert parsed.piece_rates is not None and len(parsed.piece_rates[0].unit) == 200
-    assert refused_paths(terms(piece_rates__0__unit="件" * 201)) == ["terms.piece_rates[0].unit"]
+    example = next(t.example for t in TOPIC_REGISTRY if t.key == "labour_protection")["labour_protection"]
+
+    def with_equipment(name: str) -> dict[str, Any]:
+        return {**terms(), "labour_protection": {**example, "equipment": [name]}}
+
+    parsed = parse(Terms, with_equipment("头盔" * 100), "terms")
+    assert parsed.labour_protection is not None and len(parsed.labour_protection.equipment[0]) == 200
+    assert refused_paths(with_equipment("盔" * 201)) == ["terms.labour_protection.equipment[0]"]
+
+
+def test_a_name_every_table_row_prints_holds_50_characters_and_not_51() -> None:
+    parsed = parse(Terms, terms(piece_rates__0__unit="件" * 50), "terms")
+    assert parsed.piece_rates is not None and len(parsed.piece_rates[0].unit) == 50
+    assert refused_paths(terms(piece_rates__0__unit="件" * 51)) == ["terms.piece_rates[0].unit"]
     assert refused_paths(terms(piece_rates__0__unit="件" * 10_000)) == ["terms.piece_rates[0].unit"]
+    assert refused_paths(terms(piece_rates__0__supplements__0__condition="夜" * 51)) == [
+        "terms.piece_rates[0].supplements[0].condition"
+    ]
 
 
 @pytest.mark.parametrize("empty", ["", "   ", "\n\t"])
