@@ -19,6 +19,7 @@ __all__ = [
     "MEETINGS_TEXT_LIMIT",
     "MEETING_PURPOSES",
     "MINUTES_TEXT_LIMIT",
+    "ORGANIZATION_NAME_LIMIT",
     "POSITIONS_TEXT_LIMIT",
     "REPRESENTATIVES_LIMIT",
     "TERMS_ITEMS_LIMIT",
@@ -45,7 +46,8 @@ __all__ = [
 Id = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
 # Every document of a case lists its covered enterprises (the resolution and the contract with a tally or a
 # signature line each) and both sides' representatives: lists without bound made one filing pack take 65 s.
-COVERED_ENTERPRISES_LIMIT = 200
+COVERED_ENTERPRISES_LIMIT = 100
+ORGANIZATION_NAME_LIMIT = 60  # characters; 200 covered enterprises of 200-character names made a filing pack take 8 s
 REPRESENTATIVES_LIMIT = 50  # per side; 《集体合同规定》第十九条 sets at least 3 and no maximum
 Version = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
 _REGION = re.compile(r"^[1-9][0-9]{5}$")
@@ -74,7 +76,7 @@ class _Body(BaseModel):
 
 
 class OrganizationCreate(_Body):
-    name: Name
+    name: Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=ORGANIZATION_NAME_LIMIT, required=True))]
     kind: Literal["union", "employer_body", "enterprise", "labour_bureau"]
     region_code: RegionCode
 

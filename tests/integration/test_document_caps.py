@@ -10,9 +10,11 @@ import pytest
 
 from negotiation.bootstrap import Services
 from negotiation.commands import (
+    COVERED_ENTERPRISES_LIMIT,
     FINDING_NOTE_LIMIT,
     INSPECTION_TEXT_LIMIT,
     MEETINGS_LIMIT,
+    ORGANIZATION_NAME_LIMIT,
     POSITIONS_TEXT_LIMIT,
     REPRESENTATIVES_LIMIT,
     TERMS_ITEMS_LIMIT,
@@ -157,3 +159,19 @@ def test_an_enterprise_tallied_twice_is_refused() -> None:
     with pytest.raises(ValidationFailed) as refused:
         parse(RecordVoteData, {"draft_version": 1, **TALLY, "per_enterprise": [tally, tally]}, "data")
     assert [v.path for v in refused.value.violations] == ["data.per_enterprise"]
+
+
+def test_an_organisation_name_past_its_cap_and_too_many_covered_enterprises_are_refused(world: World, services: Services) -> None:
+    org = {"name": "甲" * (ORGANIZATION_NAME_LIMIT + 1), "kind": "enterprise", "region_code": "610100"}
+    body = world.case_body(covered_enterprise_ids=list(range(1, COVERED_ENTERPRISES_LIMIT + 2)))
+    with nothing_changes(services.engine):
+        expect_error(
+            world.client.post("/api/v1/organizations", json=org, headers=world.h("admin")),
+            422,
+            "validation_error",
+            paths={"name"},
+        )
+        r = world.client.post("/api/v1/cases", json=body, headers=world.h("union"))
+        expect_error(r, 422, "validation_error", paths={"covered_enterprise_ids"})
+    org["name"] = "甲" * ORGANIZATION_NAME_LIMIT
+    assert world.client.post("/api/v1/organizations", json=org, headers=world.h("admin")).status_code == 201
