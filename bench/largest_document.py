@@ -4,9 +4,10 @@
 
 1. In process: the filing pack (报送审查材料, the document that carries the most user text: the contract and every
    meeting's minutes) of the sample case, once as it is and once with the case's minutes at their caps
-   (commands.MEETINGS_TEXT_LIMIT characters over meetings of commands.MINUTES_TEXT_LIMIT each, ordinary Chinese
-   prose with punctuation), and with those minutes and the most piece rates a draft may hold (every service × unit,
-   each with every supplement), rendered --runs times each; median seconds and pages. Target: ≤ 3 s (api.md).
+   (commands.MEETINGS_TEXT_LIMIT characters over meetings of commands.MINUTES_TEXT_LIMIT each, positions at their
+   cap, ordinary Chinese prose with punctuation), with those minutes and the longest piece-rate table the terms'
+   caps allow, and with all that and the most covered enterprises with the longest names, rendered --runs times
+   each; median seconds and pages. Target: ≤ 3 s (api.md).
 2. Served: `negotiation serve` with its default workers on a temp SQLite file; two cases carried to `signed`
    over HTTP, each with minutes at the caps and the most piece rates. One client measures GET /api/v1/cases/{id} latency alone for
    --probe-seconds, then again while both cases are filed at once (each `file` renders a largest filing pack).
@@ -40,13 +41,22 @@ def prose(characters: int) -> str:
 
 
 def capped_meetings(base: dict[str, Any]) -> list[dict[str, Any]]:
-    from negotiation.commands import MEETINGS_TEXT_LIMIT, MINUTES_TEXT_LIMIT
+    """Meetings whose text fills the caps: commands.MEETINGS_TEXT_LIMIT over meetings of commands.MINUTES_TEXT_LIMIT
+    each, as much of it as commands.POSITIONS_TEXT_LIMIT allows in the workers' position on one topic (a table
+    cell: dearer than the summary's paragraphs), the rest in the summaries."""
+    from negotiation.commands import MEETINGS_TEXT_LIMIT, MINUTES_TEXT_LIMIT, POSITIONS_TEXT_LIMIT
 
-    sizes, left = [], MEETINGS_TEXT_LIMIT
+    topic = base["positions"][0]["topic"] if base.get("positions") else "piece_rates"
+    meetings, left, positions_left = [], MEETINGS_TEXT_LIMIT, POSITIONS_TEXT_LIMIT
     while left:
-        sizes.append(min(left, MINUTES_TEXT_LIMIT))
-        left -= sizes[-1]
-    return [{**base, "summary": prose(size), "positions": []} for size in sizes]
+        size = min(left, MINUTES_TEXT_LIMIT)
+        position = min(positions_left, size // 2)
+        cells = (
+            [{"topic": topic, "worker_position": prose(position), "employer_position": "", "agreed": False}] if position else []
+        )
+        meetings.append({**base, "summary": prose(size - position), "positions": cells})
+        left, positions_left = left - size, positions_left - position
+    return meetings
 
 
 def most_piece_rates(terms: dict[str, Any]) -> list[dict[str, Any]]:
@@ -75,6 +85,13 @@ def most_piece_rates(terms: dict[str, Any]) -> list[dict[str, Any]]:
     return table
 
 
+def most_enterprises() -> list[str]:
+    """As many covered enterprises as a case may have, each with the longest name an organisation may have."""
+    from negotiation.commands import COVERED_ENTERPRISES_LIMIT, ORGANIZATION_NAME_LIMIT
+
+    return [(f"{i}号" + "顺丰速运西安分公司" * 10)[:ORGANIZATION_NAME_LIMIT] for i in range(COVERED_ENTERPRISES_LIMIT)]
+
+
 def in_process(runs: int) -> None:
     import io
 
@@ -87,8 +104,12 @@ def in_process(runs: int) -> None:
     kind = document_kind("filing_pack")
     facts = sample_facts()
 
-    def context(meetings: list[dict[str, Any]], rates: list[dict[str, Any]] | None = None) -> Any:
+    def context(
+        meetings: list[dict[str, Any]], rates: list[dict[str, Any]] | None = None, covered: list[str] | None = None
+    ) -> Any:
         fields = {"case": facts["case"], **{n: facts[n] for n in kind.facts}, "meetings": meetings}
+        if covered is not None:
+            fields["case"] = {**facts["case"], "parties": {**facts["case"]["parties"], "covered_enterprises": covered}}
         if rates is not None:
             fields["draft"] = {**facts["draft"], "terms": {**facts["draft"]["terms"], "piece_rates": rates}}
         return kind.context.model_validate(fields)
@@ -99,6 +120,7 @@ def in_process(runs: int) -> None:
         "sample case": context(list(facts["meetings"])),
         "minutes at the caps": context(capped),
         "+ most piece rates": context(capped, most_piece_rates(facts["draft"]["terms"])),
+        "+ most enterprises": context(capped, most_piece_rates(facts["draft"]["terms"]), most_enterprises()),
     }
     render_pdf("filing_pack", cases["sample case"], attachments)  # warm up: fonts, stylesheet
     print(f"{'filing pack':<22} {'user text (chars)':>18} {'pages':>6} {'KiB':>6} {'median s':>9} {'runs (s)':>20}")
@@ -108,7 +130,9 @@ def in_process(runs: int) -> None:
             started = time.perf_counter()
             pdf = render_pdf("filing_pack", ctx, attachments).pdf
             times.append(time.perf_counter() - started)
-        text = sum(len(m.summary) for m in ctx.meetings)
+        text = sum(
+            len(m.summary) + sum(len(p.worker_position) + len(p.employer_position) for p in m.positions) for m in ctx.meetings
+        )
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
         runs_text = " ".join(f"{t:.2f}" for t in times)
         print(f"{name:<22} {text:>18,} {pages:>6} {len(pdf) / 1024:>6.0f} {statistics.median(times):>9.2f} {runs_text:>20}")
