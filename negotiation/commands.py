@@ -180,7 +180,7 @@ class Position(_Body):
 
 # Caps on the user text a document prints, so that no input makes a document expensive (docs/api.md "Rendering is
 # bounded"): one meeting's minutes, and all of a case's minutes together (the filing pack prints every one again).
-# With the longest piece-rate table the terms' caps allow, the filing pack these caps allow renders in about 2.2 s on 2 cores
+# With the longest piece-rate table the terms' caps allow, the filing pack these caps allow renders in about 2.1 s
 # (bench/largest_document.py, bench/README.md); at 100,000 characters it took 3.9 s.
 MINUTES_TEXT_LIMIT = 20_000
 MEETINGS_TEXT_LIMIT = 50_000
