@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
 
-from negotiation.formats import FIRST_DAY, LAST_DAY, MAX_INT, Day, Name, RequiredText, Text, clean_text
+from negotiation.formats import FIRST_DAY, LAST_DAY, MAX_INT, Day, Name, PersonName, Post, RequiredText, Text, clean_text
 from negotiation.terms import TOPICS, Terms, terms_size
 from negotiation.vocabularies import Words
 from negotiation.webhook_events import WEBHOOK_EVENTS
@@ -16,6 +16,7 @@ __all__ = [
     "COVERED_ENTERPRISES_LIMIT",
     "INSPECTION_TEXT_LIMIT",
     "MEETINGS_LIMIT",
+    "MEETINGS_LINES_LIMIT",
     "MEETINGS_TEXT_LIMIT",
     "MEETING_PURPOSES",
     "MINUTES_TEXT_LIMIT",
@@ -103,8 +104,8 @@ class CaseCreate(_Body):
 
 
 class RepresentativeIn(_Body):
-    name: Name = Field(title="姓名")
-    title: Name = Field(title="职务")
+    name: PersonName = Field(title="姓名")
+    title: Post = Field(title="职务")
     is_chief: StrictBool = Field(default=False, title="首席代表")
     is_external: StrictBool = Field(default=False, title="外聘代表")
     delegated_in_writing: StrictBool = Field(default=False, title="持有书面委托")
@@ -189,6 +190,8 @@ MEETINGS_TEXT_LIMIT = 50_000
 POSITIONS_TEXT_LIMIT = 10_000
 # Meetings of one series: each is a section of the filing pack, whatever its text (100 empty ones took 36 s).
 MEETINGS_LIMIT = 30
+# And the lines of all a series' minutes: each is a paragraph of the filing pack (0.5 ms each).
+MEETINGS_LINES_LIMIT = 1_000
 # An inspection report prints every finding's note: all of them together.
 INSPECTION_TEXT_LIMIT = 20_000
 
@@ -228,7 +231,7 @@ class CommentCreate(_Body):
 FINDINGS_LIMIT = 100
 FINDING_NOTE_LIMIT = 2_000
 Clause = Annotated[str, Field(min_length=1, max_length=40)]
-Note = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=FINDING_NOTE_LIMIT, required=False))]
+Note = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=FINDING_NOTE_LIMIT, required=False, lines=50))]
 
 
 class RuleChangeCreate(_Body):

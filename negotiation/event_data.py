@@ -98,7 +98,7 @@ OBJECTION_CLAUSES: tuple[str, ...] = (*TOPICS, "term", "general")
 (the clauses draft comments use; the case's own topics are checked when the event applies)."""
 
 ObjectionClause = Literal[OBJECTION_CLAUSES]  # type: ignore[valid-type]
-ItemText = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=2_000, required=True))]
+ItemText = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=2_000, required=True, lines=50))]
 
 
 class ObjectionItem(_Data):

@@ -65,8 +65,9 @@ def _day(value: Any) -> Any:
     return value
 
 
-def clean_text(value: Any, *, limit: int, required: bool) -> str:
-    """Text normalised to NFC (CRLF to LF) and trimmed; control characters other than newline and tab are refused."""
+def clean_text(value: Any, *, limit: int, required: bool, lines: int | None = None) -> str:
+    """Text normalised to NFC (CRLF to LF) and trimmed; control characters other than newline and tab are refused,
+    and so is more than ``lines`` lines (each is a paragraph of a document: 10,000 one-character lines took 5 s)."""
     if not isinstance(value, str):
         raise ValueError("须为文本")
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n")  # HTML forms send every line break as CRLF
@@ -77,6 +78,8 @@ def clean_text(value: Any, *, limit: int, required: bool) -> str:
         raise ValueError("不能为空")
     if len(text) > limit:
         raise ValueError(f"文本过长：最多 {limit} 个字符，实际 {len(text)} 个")
+    if lines is not None and text.count("\n") >= lines:
+        raise ValueError(f"文本最多 {lines} 行（段），实际 {text.count(chr(10)) + 1} 行：请合并段落")
     return text
 
 
@@ -91,5 +94,9 @@ Count = Annotated[int, Field(ge=0, le=MAX_INT, strict=True)]
 Name = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=200, required=True))]
 # A name printed in every row of a contract's tables (a service, a unit, a condition): short, since a row repeats it.
 ShortName = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=50, required=True))]
-Text = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=20_000, required=False))]
-RequiredText = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=20_000, required=True))]
+TEXT_LINES = 200  # lines (paragraphs) of one text of 20,000 characters
+Text = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=20_000, required=False, lines=TEXT_LINES))]
+RequiredText = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=20_000, required=True, lines=TEXT_LINES))]
+# A person's name or post as a list of representatives prints it (every minutes lists both sides).
+PersonName = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=30, required=True, lines=1))]
+Post = Annotated[str, BeforeValidator(lambda v: clean_text(v, limit=50, required=True, lines=1))]

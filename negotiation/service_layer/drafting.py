@@ -9,6 +9,7 @@ from negotiation import audit, procedure
 from negotiation.commands import (
     MEETING_PURPOSES,
     MEETINGS_LIMIT,
+    MEETINGS_LINES_LIMIT,
     MEETINGS_TEXT_LIMIT,
     MINUTES_TEXT_LIMIT,
     POSITIONS_TEXT_LIMIT,
@@ -116,6 +117,11 @@ def _written(summary: str, positions: Iterable[Any]) -> int:
     return len(summary) + sum(len(_field(p, "worker_position")) + len(_field(p, "employer_position")) for p in positions)
 
 
+def _lines(summary: str, positions: Iterable[Any]) -> int:
+    texts = [summary, *(_field(p, side) for p in positions for side in ("worker_position", "employer_position"))]
+    return sum(t.count("\n") + 1 for t in texts if t)
+
+
 def _field(item: Any, name: str) -> str:
     return str(item.get(name, "") if isinstance(item, dict) else getattr(item, name))
 
@@ -139,6 +145,13 @@ def _within_text_caps(cmd: MeetingCreate, previous: Sequence[Meeting]) -> None:
             f"本次 {positions} 字：较长的内容请写入会议纪要正文"
         )
         raise ValidationFailed(message, [Violation(None, message, None, "positions")])
+    lines = _lines(cmd.summary, cmd.positions)
+    lines_before = sum(_lines(m.summary, m.positions) for m in previous)
+    if lines_before + lines > MEETINGS_LINES_LIMIT:
+        message = (
+            f"本案全部会议纪要合计不得超过 {MEETINGS_LINES_LIMIT} 行（段），已有 {lines_before} 行，本次 {lines} 行：请合并段落"
+        )
+        raise ValidationFailed(message, [Violation(None, message, None, "summary")])
     before = sum(_written(m.summary, m.positions) for m in previous)
     if before + written > MEETINGS_TEXT_LIMIT:
         message = (

@@ -14,6 +14,7 @@ from negotiation.commands import (
     FINDING_NOTE_LIMIT,
     INSPECTION_TEXT_LIMIT,
     MEETINGS_LIMIT,
+    MEETINGS_LINES_LIMIT,
     ORGANIZATION_NAME_LIMIT,
     POSITIONS_TEXT_LIMIT,
     REPRESENTATIVES_LIMIT,
@@ -22,11 +23,12 @@ from negotiation.commands import (
 )
 from negotiation.errors import ValidationFailed
 from negotiation.event_data import RecordVoteData
+from negotiation.formats import TEXT_LINES
 from negotiation.terms import Terms, terms_size
 from negotiation.validation import parse
 from tests.conftest import World
 from tests.flows import EMPLOYERS, TERMS, Flow
-from tests.integration.support import expect_error, new_flow, nothing_changes
+from tests.integration.support import expect_error, new_flow, nothing_changes, post_event
 from tests.integration.test_api_consulting import MEETING
 from tests.integration.test_supervision import INSPECTION, _in_force
 
@@ -175,3 +177,34 @@ def test_an_organisation_name_past_its_cap_and_too_many_covered_enterprises_are_
         expect_error(r, 422, "validation_error", paths={"covered_enterprise_ids"})
     org["name"] = "甲" * ORGANIZATION_NAME_LIMIT
     assert world.client.post("/api/v1/organizations", json=org, headers=world.h("admin")).status_code == 201
+
+
+def test_a_text_of_more_lines_than_its_cap_is_refused(world: World, services: Services) -> None:
+    flow = new_flow(world)
+    flow.representatives()
+    with nothing_changes(services.engine):
+        r = post_event(world, flow, "union", "propose", {"served_on": "2026-11-02", "demands": "字\n" * TEXT_LINES + "字"})
+        expect_error(r, 422, "validation_error", paths={"data.demands"})
+    flow.event("union", "propose", {"served_on": "2026-11-02", "demands": "字\n" * (TEXT_LINES - 1) + "字"})
+
+
+def test_the_lines_of_a_series_of_minutes_together_stay_within_their_cap(
+    world: World, services: Services, consulting: Flow
+) -> None:
+    each = TEXT_LINES  # the most one summary may hold
+    for i in range(MEETINGS_LINES_LIMIT // each):
+        r = _meeting(world, consulting, ("worker", "employer")[i % 2], summary="字\n" * (each - 1) + "字", positions=[])
+        assert r.status_code == 201, r.text
+    with nothing_changes(services.engine):
+        r = _meeting(world, consulting, ("worker", "employer")[(MEETINGS_LINES_LIMIT // each) % 2], summary="字", positions=[])
+        violations = expect_error(r, 422, "validation_error", paths={"summary"})
+    assert str(MEETINGS_LINES_LIMIT) in violations[0]["message"]
+
+
+def test_a_representative_s_name_or_post_past_its_cap_is_refused(world: World, services: Services) -> None:
+    flow = new_flow(world)
+    long_name = [{**EMPLOYERS[0], "name": "甲" * 31}, *EMPLOYERS[1:]]
+    body = {"expected_version": flow.refresh()["version"], "worker_side": long_name, "employer_side": EMPLOYERS}
+    with nothing_changes(services.engine):
+        r = world.client.put(f"/api/v1/cases/{flow.id}/representatives", json=body, headers=world.h("union"))
+        expect_error(r, 422, "validation_error", paths={"worker_side[0].name"})
