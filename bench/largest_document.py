@@ -6,7 +6,8 @@
    meeting's minutes) of the sample case, once as it is and once with the case's minutes at their caps
    (commands.MEETINGS_TEXT_LIMIT characters over meetings of commands.MINUTES_TEXT_LIMIT each, positions at their
    cap, ordinary Chinese prose with punctuation), with those minutes and the longest piece-rate table the terms'
-   caps allow, and with all that and the most covered enterprises with the longest names, rendered --runs times
+   caps allow, with all that and the most covered enterprises with the longest names, and with all that, the most
+   representatives with the longest names and as many meetings as a series may hold, rendered --runs times
    each; median seconds and pages. Target: ≤ 3 s (api.md).
 2. Served: `negotiation serve` with its default workers on a temp SQLite file; two cases carried to `signed`
    over HTTP, each with minutes at the caps and the most piece rates. One client measures GET /api/v1/cases/{id} latency alone for
@@ -92,6 +93,26 @@ def most_enterprises() -> list[str]:
     return [(f"{i}号" + "顺丰速运西安分公司" * 10)[:ORGANIZATION_NAME_LIMIT] for i in range(COVERED_ENTERPRISES_LIMIT)]
 
 
+def most_meetings(capped: list[dict[str, Any]], base: dict[str, Any]) -> list[dict[str, Any]]:
+    """The capped minutes and as many more meetings, without text, as a series may hold (each prints both sides)."""
+    from negotiation.commands import MEETINGS_LIMIT
+
+    return capped + [{**base, "summary": "", "positions": []} for _ in range(MEETINGS_LIMIT - len(capped))]
+
+
+def most_representatives(chief: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Both sides with as many representatives as a side may have, each name and post as long as they may be."""
+    from negotiation.commands import REPRESENTATIVES_LIMIT
+
+    def side(mark: str) -> list[dict[str, Any]]:
+        return [
+            {**chief, "name": (f"{mark}{i}" + "阿卜杜热西提" * 10)[:30], "title": ("快递员代表" * 20)[:50], "is_chief": i == 0}
+            for i in range(REPRESENTATIVES_LIMIT)
+        ]
+
+    return {"worker_representatives": side("甲"), "employer_representatives": side("乙")}
+
+
 def in_process(runs: int) -> None:
     import io
 
@@ -105,11 +126,16 @@ def in_process(runs: int) -> None:
     facts = sample_facts()
 
     def context(
-        meetings: list[dict[str, Any]], rates: list[dict[str, Any]] | None = None, covered: list[str] | None = None
+        meetings: list[dict[str, Any]],
+        rates: list[dict[str, Any]] | None = None,
+        covered: list[str] | None = None,
+        sides: dict[str, list[dict[str, Any]]] | None = None,
     ) -> Any:
         fields = {"case": facts["case"], **{n: facts[n] for n in kind.facts}, "meetings": meetings}
         if covered is not None:
             fields["case"] = {**facts["case"], "parties": {**facts["case"]["parties"], "covered_enterprises": covered}}
+        if sides is not None:
+            fields["case"] = {**fields["case"], **sides}
         if rates is not None:
             fields["draft"] = {**facts["draft"], "terms": {**facts["draft"]["terms"], "piece_rates": rates}}
         return kind.context.model_validate(fields)
@@ -121,7 +147,11 @@ def in_process(runs: int) -> None:
         "minutes at the caps": context(capped),
         "+ most piece rates": context(capped, most_piece_rates(facts["draft"]["terms"])),
         "+ most enterprises": context(capped, most_piece_rates(facts["draft"]["terms"]), most_enterprises()),
-    }
+        "+ most meetings, reps": context(
+            most_meetings(capped, facts["meeting"]), most_piece_rates(facts["draft"]["terms"]), most_enterprises(),
+            most_representatives(facts["case"]["worker_representatives"][0]),
+        ),
+    }  # fmt: skip
     render_pdf("filing_pack", cases["sample case"], attachments)  # warm up: fonts, stylesheet
     print(f"{'filing pack':<22} {'user text (chars)':>18} {'pages':>6} {'KiB':>6} {'median s':>9} {'runs (s)':>20}")
     for name, ctx in cases.items():
