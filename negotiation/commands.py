@@ -49,7 +49,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
 # signature line each) and both sides' representatives: lists without bound made one filing pack take 65 s.
 COVERED_ENTERPRISES_LIMIT = 100
 ORGANIZATION_NAME_LIMIT = 60  # characters; 200 covered enterprises of 200-character names made a filing pack take 8 s
-REPRESENTATIVES_LIMIT = 30  # per side; 《集体合同规定》第十九条 sets at least 3 and no maximum
+REPRESENTATIVES_LIMIT = 20  # per side; 《集体合同规定》第十九条 sets at least 3 and no maximum
 Version = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
 _REGION = re.compile(r"^[1-9][0-9]{5}$")
 
@@ -189,7 +189,7 @@ MEETINGS_TEXT_LIMIT = 50_000
 # several times what a paragraph does (50,000 characters of positions made the filing pack take 3.5 s, of 々 5.7 s).
 POSITIONS_TEXT_LIMIT = 10_000
 # Meetings of one series: each is a section of the filing pack, whatever its text (100 empty ones took 36 s).
-MEETINGS_LIMIT = 20
+MEETINGS_LIMIT = 12
 # And the lines of all a series' minutes: each is a paragraph of the filing pack (0.5 ms each).
 MEETINGS_LINES_LIMIT = 1_000
 # An inspection report prints every finding's note: all of them together.
