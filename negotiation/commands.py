@@ -181,8 +181,8 @@ class Position(_Body):
 
 # Caps on the user text a document prints, so that no input makes a document expensive (docs/api.md "Rendering is
 # bounded"): one meeting's minutes, and all of a case's minutes together (the filing pack prints every one again).
-# With the longest piece-rate table the terms' caps allow, the filing pack these caps allow renders in about 2.1 s
-# (bench/largest_document.py, bench/README.md); at 100,000 characters it took 3.9 s.
+# With every other cap below reached too, the filing pack renders in about 2.8 s (bench/largest_document.py,
+# bench/README.md); with 100,000 characters of minutes it had taken 3.9 s.
 MINUTES_TEXT_LIMIT = 20_000
 MEETINGS_TEXT_LIMIT = 50_000
 # Of that text, the sides' positions of all a series' meetings together: each is a cell of a table, which costs
