@@ -49,7 +49,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
 # signature line each) and both sides' representatives: lists without bound made one filing pack take 65 s.
 COVERED_ENTERPRISES_LIMIT = 100
 ORGANIZATION_NAME_LIMIT = 60  # characters; 200 covered enterprises of 200-character names made a filing pack take 8 s
-REPRESENTATIVES_LIMIT = 20  # per side; 《集体合同规定》第十九条 sets at least 3 and no maximum
+REPRESENTATIVES_LIMIT = 20  # per side; the legal minimum is the profile's reps_min_per_side (R1), the law sets no maximum
 Version = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
 _REGION = re.compile(r"^[1-9][0-9]{5}$")
 
