@@ -7,7 +7,8 @@
    (commands.MEETINGS_TEXT_LIMIT characters over meetings of commands.MINUTES_TEXT_LIMIT each, positions at their
    cap, ordinary Chinese prose with punctuation), with those minutes and the longest piece-rate table the terms'
    caps allow, with all that and the most covered enterprises with the longest names, and with all that, the most
-   representatives with the longest names and as many meetings as a series may hold, rendered --runs times
+   representatives with the longest names and as many meetings as a series may hold, and with all that, the
+   minutes' text spread over every meeting in as many lines as a series may hold, rendered --runs times
    each; median seconds and pages. Target: ≤ 3 s (api.md).
 2. Served: `negotiation serve` with its default workers on a temp SQLite file; two cases carried to `signed`
    over HTTP, each with minutes at the caps and the most piece rates. One client measures GET /api/v1/cases/{id} latency alone for
@@ -100,6 +101,37 @@ def most_meetings(capped: list[dict[str, Any]], base: dict[str, Any]) -> list[di
     return capped + [{**base, "summary": "", "positions": []} for _ in range(MEETINGS_LIMIT - len(capped))]
 
 
+def most_lines(meetings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same meetings with the summaries' characters spread over every meeting and broken into as many lines as
+    commands.MEETINGS_LINES_LIMIT leaves beside the positions (each line is a paragraph of the filing pack)."""
+    from negotiation.commands import MEETINGS_LINES_LIMIT, MEETINGS_TEXT_LIMIT, MINUTES_TEXT_LIMIT
+    from negotiation.formats import TEXT_LINES
+
+    def lines_of(text: str) -> int:
+        return text.count("\n") + 1 if text else 0
+
+    characters = sum(len(m["summary"]) for m in meetings)
+    position_lines = sum(
+        lines_of(p[s]) for m in meetings for p in m["positions"] for s in ("worker_position", "employer_position")
+    )
+    budget, count = MEETINGS_LINES_LIMIT - position_lines, len(meetings)
+    spread = []
+    for i, meeting in enumerate(meetings):
+        size = characters // count + (i < characters % count)
+        lines = min(budget // count + (i < budget % count), TEXT_LINES)
+        text = prose(size - (lines - 1))  # the line breaks count as characters
+        step = len(text) // lines
+        summary = "\n".join(text[j * step : (j + 1) * step if j < lines - 1 else None] for j in range(lines))
+        spread.append({**meeting, "summary": summary})
+    written = [
+        len(m["summary"]) + sum(len(p["worker_position"]) + len(p["employer_position"]) for p in m["positions"]) for m in spread
+    ]
+    total_lines = sum(lines_of(m["summary"]) for m in spread) + position_lines
+    assert max(written) <= MINUTES_TEXT_LIMIT and sum(written) <= MEETINGS_TEXT_LIMIT, written
+    assert total_lines == MEETINGS_LINES_LIMIT, total_lines
+    return spread
+
+
 def most_representatives(chief: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Both sides with as many representatives as a side may have, each name and post as long as they may be."""
     from negotiation.commands import REPRESENTATIVES_LIMIT
@@ -149,6 +181,10 @@ def in_process(runs: int) -> None:
         "+ most enterprises": context(capped, most_piece_rates(facts["draft"]["terms"]), most_enterprises()),
         "+ most meetings, reps": context(
             most_meetings(capped, facts["meeting"]), most_piece_rates(facts["draft"]["terms"]), most_enterprises(),
+            most_representatives(facts["case"]["worker_representatives"][0]),
+        ),
+        "+ most lines": context(
+            most_lines(most_meetings(capped, facts["meeting"])), most_piece_rates(facts["draft"]["terms"]), most_enterprises(),
             most_representatives(facts["case"]["worker_representatives"][0]),
         ),
     }  # fmt: skip
